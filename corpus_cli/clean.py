@@ -1,0 +1,285 @@
+"""Split a page into paragraphs and take scraping noise out of them.
+
+General rules, not site-specific strings: navigation leftovers (short menu lines made only
+of menu words, breadcrumbs), image file names (alone on a line or glued to the start of a
+sentence), bare URL lines (kept as page metadata), attachment lines, a title repeated on the
+next line (with a date appended), and dates glued to the following word. Every removal is
+recorded with its reason; a removed paragraph stays in the output with ``status="removed"``.
+
+All regular expressions here are linear: no nested quantifiers, bounded repeats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+from corpus_cli.models import CleanPage, Page, Paragraph, Removal
+
+MAX_NAV_WORDS = 6
+MAX_NAV_CHARS = 60
+
+# Words that make up menu and navigation lines ("Go back", "Back to the section", "All news",
+# "Show more", "Share this page", "Print version"...). A line made only of these words, short,
+# and without sentence punctuation is navigation. English and Russian.
+NAV_WORDS = frozenset(
+    """
+    go back to the a all news home main page top section sections show more read next
+    previous prev older newer share this print version subscribe newsletter menu search
+    contacts contact about us sitemap site map login log in sign up register rss feed
+    archive comments comment reply view full see related articles article articles
+    latest popular follow tweet email e-mail link copy continue reading up return list
+    press releases release photo gallery video of on our here click tags tag category
+    categories index skip content navigation close open more... »  « › ‹ → ← | / >
+    назад вернуться к в на главная главную новости новостям все всех раздел раздела
+    разделу читать далее подробнее показать ещё еще поделиться печать версия для печати
+    подписаться рассылку поиск контакты наверх вверх архив фото видео лента
+    """.split()
+)
+_WORD = re.compile(r"[^\W\d_]{1,40}(?:[-'][^\W\d_]{1,40})?|\S", re.UNICODE)
+_BREADCRUMB_SEP = re.compile(r"\s(?:>|»|›|→|/|\|)\s")
+_IMAGE_EXT = r"(?:jpe?g|png|gif|webp|bmp|tiff?|svg|heic)"
+_IMAGE_LINE = re.compile(r"^\S(?:[^\n]{0,200}?)\." + _IMAGE_EXT + r"$", re.IGNORECASE)
+# An image name glued to the next sentence: "...at 14.07.35.jpegThe document declares".
+_GLUED_IMAGE = re.compile(
+    r"^(\S[^\n]{0,200}?\." + _IMAGE_EXT + r")(?=[^\W\d_])", re.IGNORECASE
+)
+_URL_LINE = re.compile(r"^(?:(?:https?|ftp)://|www\.)\S{1,2000}$", re.IGNORECASE)
+_DOC_EXT = r"(?:docx?|pdf|xlsx?|pptx?|rtf|odt|ods|zip|rar|7z|txt|csv)"
+_ATTACHMENT = re.compile(
+    r"^(?:download|attachment|attached file|file|скачать|загрузить|файл)\b[^\n]{0,300}?\."
+    + _DOC_EXT
+    + r"(?:\s{0,3}\([^()\n]{0,40}\))?$",
+    re.IGNORECASE,
+)
+_DOC_NAME_LINE = re.compile(r"^\S[^\n]{0,200}?\." + _DOC_EXT + r"(?:\s{0,3}\([^()\n]{0,40}\))?$",
+                            re.IGNORECASE)
+# A numeric date glued to the next word or number: "09.06.2018On", "15.05.202415 May".
+_GLUED_DATE = re.compile(
+    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)(?=[^\s./\-\d]|\d)"
+)
+# A line that is only a numeric date (a listing's dateline) or a date with a time.
+_DATELINE = re.compile(
+    r"^(?:\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)"
+    r"(?:,?\s{1,3}\d{1,2}:\d\d(?::\d\d)?)?$"
+)
+_SPACES = re.compile(r"\s{2,}")
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u00bb)\]]$")
+_LETTER_CYR = re.compile(r"[\u0400-\u04ff]")
+_LETTER_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LETTER_GREEK = re.compile(r"[\u0370-\u03ff]")
+_LETTER_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_LETTER_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_DATE_SUFFIX_SEP = " \t-\u2013\u2014|,:/"
+
+
+def paragraph_id(path: str, line_start: int, part: int = 0) -> str:
+    """Stable id of a paragraph: a hash of its page path and first line."""
+    key = f"{path}\x00{line_start}\x00{part}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(key, digest_size=8).hexdigest()
+
+
+def script_of(text: str) -> str:
+    """The writing system of a text's letters: latin, cyrillic, greek, arabic, cjk, mixed
+    (no script has 80% of the letters), other, or none (no letters)."""
+    if text.isascii():
+        return "latin" if any(c.isalpha() for c in text) else "none"
+    counts = {
+        "latin": len(_LETTER_LATIN.findall(text)),
+        "cyrillic": len(_LETTER_CYR.findall(text)),
+        "greek": len(_LETTER_GREEK.findall(text)),
+        "arabic": len(_LETTER_ARABIC.findall(text)),
+        "cjk": len(_LETTER_CJK.findall(text)),
+    }
+    total = sum(counts.values())
+    if not total:
+        return "other" if any(c.isalpha() for c in text) else "none"
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] >= 0.8 * total else "mixed"
+
+
+def squeeze(text: str) -> str:
+    """Collapse runs of white space and strip."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_navigation(text: str) -> bool:
+    """A short menu line made only of navigation words, or a breadcrumb trail."""
+    if len(text) > MAX_NAV_CHARS * 3:
+        return False
+    if len(_BREADCRUMB_SEP.findall(text)) >= 2 and len(text) <= MAX_NAV_CHARS * 3:
+        parts = [p.strip() for p in _BREADCRUMB_SEP.split(text)]
+        if all(0 < len(p) <= 40 and len(p.split()) <= 5 for p in parts):
+            return True
+    if len(text) > MAX_NAV_CHARS or text.endswith((".", "!", "?")) and not text.endswith("..."):
+        return False
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words or len(words) > MAX_NAV_WORDS:
+        return False
+    return all(w in NAV_WORDS for w in words)
+
+
+def is_image_name(text: str) -> bool:
+    return len(text) <= 220 and _IMAGE_LINE.match(text) is not None
+
+
+def is_attachment(text: str) -> bool:
+    if len(text) > 320:
+        return False
+    return _ATTACHMENT.match(text) is not None or (
+        len(text.split()) <= 12 and _DOC_NAME_LINE.match(text) is not None
+    )
+
+
+def is_url(text: str) -> bool:
+    return " " not in text and _URL_LINE.match(text) is not None
+
+
+def is_dateline(text: str) -> bool:
+    """A paragraph that is only a numeric date (the dateline of a listing item)."""
+    return len(text) <= 24 and _DATELINE.match(text) is not None
+
+
+def split_glued_date(text: str) -> tuple[str | None, str]:
+    """``"09.06.2018On June 9"`` -> ``("09.06.2018", "On June 9")``; else ``(None, text)``."""
+    m = _GLUED_DATE.match(text)
+    if not m:
+        return None, text
+    return m.group(1), text[m.end():].lstrip()
+
+
+def strip_glued_image(text: str) -> tuple[str | None, str]:
+    """``"IMG_1.jpgThe text"`` -> ``("IMG_1.jpg", "The text")``; else ``(None, text)``."""
+    if len(text) < 6:
+        return None, text
+    m = _GLUED_IMAGE.match(text)
+    if not m:
+        return None, text
+    return m.group(1), text[m.end():]
+
+
+def clean_text(text: str) -> tuple[str, tuple[Removal, ...], str | None, str | None]:
+    """Clean one paragraph's text.
+
+    Returns ``(text, removals, dateline, reason)``: ``reason`` is set (and ``text`` empty)
+    when the whole paragraph is noise; ``dateline`` is a date split off its start.
+    Idempotent: cleaning the returned text again changes nothing.
+    """
+    text = squeeze(text)
+    if not text:
+        return "", (Removal("empty", "", "blank paragraph"),), None, "empty"
+    if is_url(text):
+        return "", (Removal("url", text, "bare URL line (kept as page metadata)"),), None, "url"
+    if is_image_name(text):
+        return "", (Removal("image", text, "image file name"),), None, "image"
+    if is_attachment(text):
+        return "", (Removal("attachment", text, "attachment / document link"),), None, "attachment"
+    if is_navigation(text):
+        return "", (Removal("navigation", text, "navigation line"),), None, "navigation"
+    removals: list[Removal] = []
+    dateline = None
+    # Glued prefixes may come in either order ("date+image+text" or "image+date+text").
+    for _ in range(2):
+        image, rest = strip_glued_image(text)
+        if image is not None and rest:
+            removals.append(Removal("image", image, "image file name glued to the text"))
+            text = rest.lstrip()
+        date, rest = split_glued_date(text)
+        if date is not None and rest and dateline is None:
+            dateline, text = date, rest
+    return text, tuple(removals), dateline, None
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
+    """Yield ``(line_start, line_end, raw)`` paragraphs: each non-blank line, except that a
+    hard-wrapped line (no closing punctuation, next line starting in lower case) is joined
+    with the next line of its block."""
+    start = 0
+    buf: list[str] = []
+    for no, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            if buf:
+                yield start, no - 1, "\n".join(buf)
+                buf = []
+            continue
+        if buf:
+            prev = buf[-1].rstrip()
+            first = line.lstrip()[:1]
+            if (
+                len(prev) >= 30
+                and not _SENTENCE_END.search(prev)
+                and first.isalpha()
+                and first.islower()
+            ):
+                buf.append(line)
+                continue
+            yield start, no - 1, "\n".join(buf)
+            buf = []
+        start = no
+        buf = [line]
+    if buf:
+        yield start, start + len(buf) - 1, "\n".join(buf)
+
+
+def _title_date_suffix(prev: str, text: str) -> str | None:
+    """If ``text`` is ``prev`` followed by a date, return the date; ``""`` if equal."""
+    if text == prev:
+        return ""
+    if len(prev) < 8 or not text.startswith(prev):
+        return None
+    rest = text[len(prev):].strip(_DATE_SUFFIX_SEP)
+    if rest and (is_dateline(rest) or _looks_like_date(rest)):
+        return rest
+    return None
+
+
+def _looks_like_date(text: str) -> bool:
+    try:  # TEMP until dates.py lands
+        from corpus_cli.dates import parse_date
+    except ImportError:
+        return False
+    return len(text) <= 40 and parse_date(text) is not None
+
+
+def clean_page(page: Page) -> CleanPage:
+    """Split a page into paragraphs and clean each one (see :func:`clean_text`)."""
+    paragraphs: list[Paragraph] = []
+    urls: list[str] = []
+    last_kept: int | None = None  # index into paragraphs of the last kept text paragraph
+    for index, (line_start, line_end, raw) in enumerate(_blocks(page.text)):
+        text, removals, dateline, reason = clean_text(raw)
+        pid = paragraph_id(page.path, line_start)
+        if reason == "url":
+            urls.append(text or removals[0].text)
+        if reason is None and last_kept is not None:
+            prev = paragraphs[last_kept]
+            suffix = _title_date_suffix(prev.text, text) if len(text) <= 400 else None
+            if suffix is not None:
+                reason = "repeated_title"
+                removals = (
+                    Removal("repeated_title", text, "title repeated on the next line"
+                            + (" with a date" if suffix else "")),
+                )
+                text = ""
+                if suffix and prev.dateline is None:
+                    paragraphs[last_kept] = replace(prev, dateline=suffix)
+        if reason is not None:
+            paragraphs.append(
+                Paragraph(pid, page.path, index, line_start, line_end, raw, "", "removed",
+                          "removed", reason, None, "none", removals)
+            )
+            continue
+        kind = "dateline" if dateline is None and is_dateline(text) else "text"
+        paragraphs.append(
+            Paragraph(pid, page.path, index, line_start, line_end, raw, text, kind, "kept",
+                      None, dateline, script_of(text), removals)
+        )
+        last_kept = len(paragraphs) - 1 if kind == "text" else None
+    return CleanPage(page, tuple(paragraphs), tuple(urls))
+
+
+def clean_pages(pages: Iterable[Page]) -> Iterator[CleanPage]:
+    for page in pages:
+        yield clean_page(page)

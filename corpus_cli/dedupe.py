@@ -1,0 +1,357 @@
+"""Exact and near-duplicate paragraph detection, without comparing all pairs.
+
+1. **Normalise** each text (NFKC, case-folded, words only: punctuation, quotes, dashes and
+   white space do not count). Paragraphs with the same normalised text are one group.
+2. **Candidates** among the distinct texts: MinHash signatures over word bigrams, split into
+   LSH bands; two texts are candidates when one band is equal. Signatures are computed with
+   numpy over whole batches (one pass per hash function, no Python loop per shingle).
+3. **Verification** of candidates with ``rapidfuzz`` (``ratio`` on the normalised texts,
+   default >= 0.8). Short texts need far more: below ``short_chars`` only identical
+   normalised texts merge, and up to ``medium_chars`` the digits must be the same and the
+   similarity >= ``short_threshold`` (so ``04.09.2024`` and ``05.09.2024`` never merge).
+4. **Clusters without chains**: distinct texts are taken most complete first (longest, then
+   corpus order); each one not yet placed becomes a representative and takes the candidates
+   that verify against *it*. A text is only ever merged by comparison with the kept copy.
+
+The result does not depend on the order paragraphs are given in: ranking uses the text and
+the paragraph's ``(path, line)``, hashing is seeded and stable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from corpus_cli.models import Cluster, Drop, Paragraph
+
+_WORDS = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
+_MASK64 = (1 << 64) - 1
+
+Progress = Callable[[str, int, int], None]
+CandidateFinder = Callable[
+    [Sequence[str], Sequence[int], "DedupeConfig", "Progress | None"], list[list[int]]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeConfig:
+    """Tuning of the detector. The defaults were chosen on the benchmark corpora."""
+
+    threshold: float = 0.8  # rapidfuzz ratio / 100 needed to merge two texts
+    short_chars: int = 24  # below: only identical normalised texts merge
+    medium_chars: int = 60  # below: same digits and short_threshold needed
+    short_threshold: float = 0.9
+    bands: int = 20
+    rows: int = 3
+    max_bucket: int = 64  # a bucket larger than this is paired with its first members only
+    boilerplate_pages: int = 3  # a cluster on this many pages or more is boilerplate
+    max_fuzzy_chars: int = 20_000  # longer texts are only matched exactly
+    seed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TextClusters:
+    """Result of :func:`cluster_texts`: for each text, its representative and how it merged."""
+
+    rep: list[int]  # index of the representative text (itself when kept)
+    score: list[float]  # similarity to the representative, 1.0 for itself
+    rule: list[str]  # kept | normalized | fuzzy
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeResult:
+    clusters: list[Cluster]
+    drops: dict[str, Drop]  # paragraph id -> drop
+    cluster_of: dict[str, str]  # paragraph id -> cluster id, for every clustered paragraph
+
+    def kept(self, paragraph_id: str) -> bool:
+        return paragraph_id not in self.drops
+
+
+def normalize(text: str) -> str:
+    """The comparison form of a text: NFKC, case-folded, words separated by one space."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(_WORDS.findall(text.casefold()))
+
+
+# Function words: a bigram made of two of them ("of the", "in a") says nothing about a
+# text and would make unrelated texts candidates, so it is not a shingle.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by for from had has have he her his i in into is it
+    its not of on or our she so than that the their them there these they this to was we
+    were which who will with would you""".split()
+)
+_STOP_BIT = 1 << 31
+
+
+class _WordHash(dict):
+    """Deterministic 31-bit hash of a word (CRC32 of its UTF-8 bytes), cached; the top bit
+    marks a stop word."""
+
+    def __missing__(self, word: str) -> int:
+        h = zlib.crc32(word.encode("utf-8", "surrogatepass")) & (_STOP_BIT - 1)
+        if word in STOPWORDS:
+            h |= _STOP_BIT
+        self[word] = h
+        return h
+
+
+def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress | None):
+    """MinHash signatures (n_texts x bands*rows, uint32) over word bigrams."""
+    import numpy as np
+
+    n_hash = config.bands * config.rows
+    rng = np.random.default_rng(config.seed)
+    mul = rng.integers(1, 2**63, size=n_hash, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 2**63, size=n_hash, dtype=np.uint64)
+    words = _WordHash()
+    get = words.__getitem__
+    out = np.empty((len(texts), n_hash), dtype=np.uint32)
+    batch = 4_000  # keeps the working arrays in the CPU cache
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    shift = np.uint64(32)
+    stop = np.uint64(31)
+    for lo in range(0, len(texts), batch):
+        chunk = texts[lo : lo + batch]
+        hashes: list[int] = []
+        counts: list[int] = []
+        for t in chunk:
+            hs = list(map(get, t.split()))
+            if len(hs) < 2:
+                hs.append(0)
+            hashes.extend(hs)
+            counts.append(len(hs))
+        arr = np.array(hashes, dtype=np.uint64)
+        # bigram shingles h[i] * golden + h[i+1]; drop the pair that straddles two texts
+        # and pairs of two stop words (unless a text has nothing else)
+        sh = arr[:-1] * golden + arr[1:]
+        keep = ((arr[:-1] & arr[1:]) >> stop) == 0
+        ends = np.cumsum(np.asarray(counts, dtype=np.int64)) - 1
+        keep[ends[:-1]] = False
+        seg = np.repeat(np.arange(len(chunk)), counts)[:-1]
+        per_text = np.bincount(seg[keep], minlength=len(chunk))
+        if not per_text.all():
+            for i in np.flatnonzero(per_text == 0).tolist():
+                a, b = (ends[i - 1] + 1 if i else 0), ends[i]
+                keep[a:b] = True
+            keep[ends[:-1]] = False
+            per_text = np.bincount(seg[keep], minlength=len(chunk))
+        sh = sh[keep]
+        starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
+        v = np.empty_like(sh)
+        for k in range(n_hash):
+            np.multiply(sh, mul[k], out=v)
+            v += add[k]
+            v >>= shift
+            out[lo : lo + len(chunk), k] = np.minimum.reduceat(v, starts)
+        if progress:
+            progress("signatures", min(lo + batch, len(texts)), len(texts))
+    return out
+
+
+def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[int]]:
+    """For each text, the texts that share at least one LSH band with it."""
+    import numpy as np
+
+    n = sig.shape[0]
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    order_rank = np.asarray(ranks, dtype=np.int64)
+    r = config.rows
+    for b in range(config.bands):
+        cols = sig[:, b * r : (b + 1) * r].astype(np.uint64)
+        key = cols[:, 0].copy()
+        for c in range(1, r):
+            key = key * np.uint64(0x100000001B3) + cols[:, c]
+        # sort by (key, rank) so each bucket lists its members most complete first
+        idx = np.lexsort((order_rank, key))
+        skey = key[idx]
+        bounds = np.flatnonzero(skey[1:] != skey[:-1]) + 1
+        starts = np.concatenate(([0], bounds))
+        stops = np.concatenate((bounds, [n]))
+        sizes = stops - starts
+        for s, e in zip(starts[sizes > 1].tolist(), stops[sizes > 1].tolist(), strict=True):
+            members = idx[s:e].tolist()
+            heads = members[: config.max_bucket] if e - s > config.max_bucket else members
+            for i, a in enumerate(heads):
+                na = neighbours[a]
+                for bb in members[i + 1 :]:
+                    na.add(bb)
+                    neighbours[bb].add(a)
+    return [sorted(s) for s in neighbours]
+
+
+def minhash_candidates(
+    texts: Sequence[str],
+    ranks: Sequence[int],
+    config: DedupeConfig,
+    progress: Progress | None = None,
+) -> list[list[int]]:
+    """Candidate pairs by MinHash-LSH over word bigrams: for each text, its candidates."""
+    return _candidates(_signatures(texts, config, progress), ranks, config)
+
+
+def _similar(a: str, b: str, config: DedupeConfig) -> float:
+    """Similarity of two normalised texts under the short-text rules (0 when not allowed)."""
+    from rapidfuzz.fuzz import ratio
+
+    shortest = min(len(a), len(b))
+    if shortest < config.short_chars:
+        return 0.0
+    if shortest < config.medium_chars:
+        if _DIGITS.findall(a) != _DIGITS.findall(b):
+            return 0.0
+        cutoff = config.short_threshold
+    else:
+        cutoff = config.threshold
+    if shortest < cutoff * max(len(a), len(b)) * 0.5:
+        return 0.0  # lengths too different for the ratio to reach the cutoff
+    score = ratio(a, b, score_cutoff=cutoff * 100) / 100.0
+    return score if score >= cutoff else 0.0
+
+
+def cluster_texts(
+    texts: Sequence[str],
+    ranks: Sequence[int] | None = None,
+    config: DedupeConfig | None = None,
+    progress: Progress | None = None,
+    candidates: CandidateFinder | None = None,
+) -> TextClusters:
+    """Cluster distinct normalised ``texts`` (see :func:`normalize`).
+
+    ``ranks`` orders them for the choice of representatives (lower = preferred); by default
+    the longest text first, then the text itself. Returns, for each text, the index of its
+    representative, the similarity to it and the rule that merged it. ``candidates`` replaces
+    the built-in MinHash-LSH candidate generation (used by the benchmarks to plug in a peer).
+    """
+    config = config or DedupeConfig()
+    n = len(texts)
+    if ranks is None:
+        order = sorted(range(n), key=lambda i: (-len(texts[i]), texts[i]))
+        ranks = [0] * n
+        for r, i in enumerate(order):
+            ranks[i] = r
+    rep = list(range(n))
+    score = [1.0] * n
+    rule = ["kept"] * n
+    fuzzy = [
+        i for i in range(n) if config.short_chars <= len(texts[i]) <= config.max_fuzzy_chars
+    ]
+    if len(fuzzy) < 2:
+        return TextClusters(rep, score, rule)
+    local_ranks = [ranks[i] for i in fuzzy]
+    neigh = (candidates or minhash_candidates)(
+        [texts[i] for i in fuzzy], local_ranks, config, progress
+    )
+    order = sorted(range(len(fuzzy)), key=lambda j: local_ranks[j])
+    local_rep: list[int | None] = [None] * len(fuzzy)
+    for done, j in enumerate(order, 1):
+        if progress and done % 50_000 == 0:
+            progress("verify", done, len(fuzzy))
+        if local_rep[j] is not None:
+            continue
+        tj = texts[fuzzy[j]]
+        # Not taken by the representatives among its candidates: it may still be a copy of
+        # the representative of one of its candidates. Compare with that one directly.
+        best, best_score = -1, 0.0
+        seen_reps = set()
+        for k in neigh[j]:
+            r = local_rep[k]
+            if r is None or r == k or r in seen_reps:
+                continue
+            seen_reps.add(r)
+            s = _similar(tj, texts[fuzzy[r]], config)
+            if s > best_score or (s == best_score and s and local_ranks[r] < local_ranks[best]):
+                best, best_score = r, s
+        if best >= 0:
+            local_rep[j] = best
+            rep[fuzzy[j]] = fuzzy[best]
+            score[fuzzy[j]] = best_score
+            rule[fuzzy[j]] = "fuzzy"
+            continue
+        local_rep[j] = j
+        rank_j = local_ranks[j]
+        for k in neigh[j]:
+            if local_rep[k] is not None or local_ranks[k] < rank_j:
+                continue
+            s = _similar(tj, texts[fuzzy[k]], config)
+            if s:
+                local_rep[k] = j
+                rep[fuzzy[k]] = fuzzy[j]
+                score[fuzzy[k]] = s
+                rule[fuzzy[k]] = "fuzzy"
+    return TextClusters(rep, score, rule)
+
+
+def _corpus_key(p: Paragraph) -> tuple[str, int, int]:
+    return (p.path, p.line_start, p.index)
+
+
+def dedupe(
+    paragraphs: Sequence[Paragraph],
+    config: DedupeConfig | None = None,
+    progress: Progress | None = None,
+    norms: Sequence[str] | None = None,
+) -> DedupeResult:
+    """Find the copies among ``paragraphs`` and choose the one to keep in each cluster.
+
+    Only kept text paragraphs take part (removed paragraphs and datelines, which legitimately
+    repeat, are left alone). ``norms`` may give :func:`normalize` of each paragraph's text
+    when already computed. Every paragraph of a cluster but the kept one gets a
+    :class:`~corpus_cli.models.Drop` naming the kept copy, the similarity and the rule.
+    """
+    config = config or DedupeConfig()
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(paragraphs):
+        if p.status != "kept" or p.kind != "text":
+            continue
+        key = norms[i] if norms is not None else normalize(p.text)
+        if not key:
+            continue
+        groups.setdefault(key, []).append(i)
+    texts = list(groups)
+    members = [sorted(groups[t], key=lambda i: _corpus_key(paragraphs[i])) for t in texts]
+    first = [_corpus_key(paragraphs[m[0]]) for m in members]
+    order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), first[i]))
+    ranks = [0] * len(texts)
+    for r, i in enumerate(order):
+        ranks[i] = r
+    if progress:
+        progress("exact", len(texts), len(texts))
+    tc = cluster_texts(texts, ranks, config, progress)
+
+    by_rep: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        by_rep.setdefault(tc.rep[i], []).append(i)
+    clusters: list[Cluster] = []
+    drops: dict[str, Drop] = {}
+    cluster_of: dict[str, str] = {}
+    for r, distinct in by_rep.items():
+        if len(distinct) == 1 and len(members[r]) == 1:
+            continue
+        kept = paragraphs[members[r][0]]
+        cid = "c" + kept.id
+        ordered = [kept]
+        for d in sorted(distinct, key=lambda i: ranks[i]):
+            for m in members[d]:
+                p = paragraphs[m]
+                if p is kept:
+                    continue
+                ordered.append(p)
+                if d == r:
+                    rule = "exact" if p.text == kept.text else "normalized"
+                    sim = 1.0
+                else:
+                    rule, sim = tc.rule[d], round(tc.score[d], 4)
+                drops[p.id] = Drop(p.id, kept.id, rule, sim, cid)
+        pages = len({p.path for p in ordered})
+        kind = "boilerplate" if pages >= config.boilerplate_pages else "duplicate"
+        clusters.append(Cluster(cid, kind, kept.id, tuple(p.id for p in ordered), pages))
+        for p in ordered:
+            cluster_of[p.id] = cid
+    clusters.sort(key=lambda c: (-len(c.member_ids), c.id))
+    return DedupeResult(clusters, drops, cluster_of)

@@ -1,0 +1,253 @@
+"""Find input files, decode them whatever their encoding, and normalise their text.
+
+Problems (a binary file, an unreadable one, an empty one) are returned as
+:class:`~corpus_cli.models.Problem` records, never raised, so that one bad file does not
+stop the others. Only a run with no usable argument at all raises :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob as globmod
+import hashlib
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus_cli.errors import InputError
+from corpus_cli.models import Page, Problem
+
+DEFAULT_GLOB = "*.txt"
+STDIN = "-"
+
+# Characters turned into a plain space: no-break, figure, thin, ideographic... spaces.
+_ODD_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u202f\u205f\u3000"
+)
+# Characters removed: zero-width space/joiners, word joiner, BOM inside text, soft hyphen.
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_TRANSLATE = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
+_TRANSLATE[ord("\t")] = " "
+_TRANSLATE[ord("\v")] = " "
+_TRANSLATE[ord("\f")] = " "
+_TRANSLATE[0x85] = "\n"  # NEL
+_TRANSLATE[0x2028] = "\n"  # line separator
+_TRANSLATE[0x2029] = "\n"  # paragraph separator
+_RUN_OF_SPACES = re.compile(r" {2,}")
+_TRAILING = re.compile(r" +$", re.MULTILINE)
+
+_LEGACY_CYRILLIC = ("cp1251", "koi8_r")
+_LEGACY_LATIN = "cp1252"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file to read: its display path and where to read it from (``None`` = stdin)."""
+
+    path: str
+    location: Path | None
+
+
+def normalize_text(text: str) -> str:
+    """Normalise decoded text: line endings, odd and zero-width spaces, tabs, NFC, trailing
+    spaces. Leading indentation is collapsed to at most one space per run but kept, so line
+    numbers and paragraph layout stay those of the file. Idempotent."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_TRANSLATE)
+    text = unicodedata.normalize("NFC", text)
+    text = _RUN_OF_SPACES.sub(" ", text)
+    return _TRAILING.sub("", text)
+
+
+def _cyrillic_score(text: str) -> float:
+    """How plausible ``text`` is as Russian: lower-case Cyrillic letters are common, capitals
+    mid-word are rare. KOI8-R read as cp1251 (and back) swaps the two cases."""
+    lower = upper = 0
+    for ch in text:
+        if "\u0430" <= ch <= "\u044f" or ch == "\u0451":
+            lower += 1
+        elif "\u0410" <= ch <= "\u042f" or ch == "\u0401":
+            upper += 1
+    total = lower + upper
+    return lower / total if total else 0.0
+
+
+def _detect_legacy(data: bytes) -> tuple[str, str]:
+    """Decode bytes that are not UTF-8. Cyrillic code pages are told apart by letter case;
+    other text goes to charset-normalizer, then cp1252."""
+    high = sum(1 for b in data[:65536] if b >= 0xC0)
+    if high:
+        best: tuple[float, str, str] | None = None
+        for enc in _LEGACY_CYRILLIC:
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            score = _cyrillic_score(text[:65536])
+            if best is None or score > best[0]:
+                best = (score, enc, text)
+        if best is not None and best[0] >= 0.6:
+            return best[2], best[1]
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(data[:262144]).best()
+    if match is not None and match.encoding not in ("utf_8", "ascii"):
+        try:
+            return data.decode(match.encoding), match.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode(_LEGACY_LATIN, errors="replace"), _LEGACY_LATIN
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text: NUL bytes (outside UTF-16/32) or many control bytes."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.05
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding_name)``.
+
+    A forced ``encoding`` is used as is (bad bytes replaced). Otherwise: a BOM decides
+    (UTF-8, UTF-16, UTF-32), then strict UTF-8, then a legacy single-byte code page.
+    Raises ``ValueError`` for binary data and ``LookupError`` for an unknown encoding.
+    """
+    if encoding:
+        codecs.lookup(encoding)
+        text = data.decode(encoding, errors="replace")
+        return text.lstrip("\ufeff"), encoding
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid {name} data at byte {exc.start}") from None
+    if looks_binary(data):
+        raise ValueError("binary file (not text)")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _detect_legacy(data)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """The path as shown and stored: relative to the working directory when under it."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+        return rel.as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def iter_sources(
+    args: Iterable[str], pattern: str = DEFAULT_GLOB
+) -> Iterator[Source | Problem]:
+    """Expand arguments (files, folders searched recursively for ``pattern``, shell globs,
+    ``-`` for stdin) into sources, sorted by path within each argument and without repeats.
+    An argument that matches nothing yields a :class:`Problem`."""
+    seen: set[str] = set()
+    for arg in args:
+        if arg == STDIN:
+            if STDIN not in seen:
+                seen.add(STDIN)
+                yield Source("<stdin>", None)
+            continue
+        p = Path(arg)
+        if p.is_dir():
+            found = sorted(
+                (f for f in p.rglob(pattern) if f.is_file() or f.is_symlink()),
+                key=lambda f: f.as_posix(),
+            )
+            if not found:
+                yield Problem(display_path(p), f"no files matching {pattern!r} in this folder")
+            for f in found:
+                key = display_path(f)
+                if key not in seen:
+                    seen.add(key)
+                    yield Source(key, f)
+        elif p.exists() or p.is_symlink():
+            key = display_path(p)
+            if key not in seen:
+                seen.add(key)
+                yield Source(key, p)
+        elif globmod.has_magic(arg):
+            matches = sorted(globmod.glob(arg, recursive=True))
+            files = [Path(m) for m in matches if Path(m).is_file()]
+            if not files:
+                yield Problem(arg, "no files match this pattern")
+            for f in files:
+                key = display_path(f)
+                if key not in seen:
+                    seen.add(key)
+                    yield Source(key, f)
+        else:
+            yield Problem(arg, "no such file or folder")
+
+
+def read_source(source: Source, encoding: str | None = None) -> Page | Problem:
+    """Read and decode one source. Never raises for a bad file: returns a Problem."""
+    try:
+        if source.location is None:
+            data = sys.stdin.buffer.read()
+        else:
+            data = source.location.read_bytes()
+    except IsADirectoryError:
+        return Problem(source.path, "is a folder")
+    except PermissionError:
+        return Problem(source.path, "permission denied")
+    except OSError as exc:
+        return Problem(source.path, f"cannot read: {exc.strerror or exc}")
+    return page_from_bytes(source.path, data, encoding)
+
+
+def page_from_bytes(path: str, data: bytes, encoding: str | None = None) -> Page | Problem:
+    """Decode and normalise one file's bytes into a Page (or a Problem)."""
+    if not data.strip():
+        return Problem(path, "empty file")
+    try:
+        text, enc = decode(data, encoding)
+    except LookupError:
+        return Problem(path, f"unknown encoding {encoding!r}")
+    except ValueError as exc:
+        return Problem(path, str(exc))
+    text = normalize_text(text)
+    if not text.strip():
+        return Problem(path, "no text after decoding")
+    return Page(path=path, text=text, encoding=enc, content_hash=content_hash(data), size=len(data))
+
+
+def load(
+    args: Iterable[str], pattern: str = DEFAULT_GLOB, encoding: str | None = None
+) -> Iterator[Page | Problem]:
+    """Load every page named by ``args``; yields Pages and Problems in path order.
+
+    Raises :class:`InputError` only when ``args`` is empty.
+    """
+    args = list(args)
+    if not args:
+        raise InputError("no input given: name files, folders, globs, or - for stdin")
+    for src in iter_sources(args, pattern):
+        if isinstance(src, Problem):
+            yield src
+        else:
+            yield read_source(src, encoding)
+
