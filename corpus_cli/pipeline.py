@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from corpus_cli.clean import clean_page
 from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
 from corpus_cli.loader import DEFAULT_GLOB, Source, iter_sources, read_source
-from corpus_cli.models import CleanPage, Page, Problem
+from corpus_cli.models import (
+    Article,
+    CleanPage,
+    Cluster,
+    Drop,
+    Entity,
+    Page,
+    Paragraph,
+    Problem,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -116,3 +125,127 @@ def build(
         paragraphs, config, progress, norms=[norms.get(p.id, "") for p in paragraphs]
     )
     return Corpus(pages, problems, result, norms)
+
+
+@dataclass(slots=True)
+class DedupeReport:
+    """What ``corpus dedupe`` did: counts, clusters, drops and problems."""
+
+    pages: int
+    paragraphs: int
+    kept: int
+    dropped: int
+    removed_by_reason: dict[str, int]
+    duplicates_by_rule: dict[str, int]
+    clusters: list[Cluster]
+    drops: dict[str, Drop]
+    paragraph_index: dict[str, Paragraph]
+    articles: int
+    articles_by_kind: dict[str, int]
+    entities: int
+    problems: list[Problem]
+    db: str | None  # None with --dry-run
+    seconds: float
+
+
+def analyse(
+    pages: Sequence[CleanPage],
+    result: DedupeResult,
+    ner: str = "builtin",
+) -> tuple[list[Article], list[Entity]]:
+    """Segment pages into merged items, find dates (in segment) and entities."""
+    from corpus_cli.segment import build_articles
+
+    try:  # TEMP until entities.py lands
+        from corpus_cli.entities import extract
+    except ImportError:
+        def extract(texts, backend):
+            return [], [[] for _ in texts]
+
+    articles = build_articles(pages, result.cluster_of)
+    captions = _captions(pages)
+    texts = [
+        "\n\n".join(
+            x for x in (a.title, a.text, *(c for pid in a.paragraph_ids
+                                             for c in captions.get(pid, ()))) if x)
+        for a in articles
+    ]
+    ents, docs = extract(texts, backend=ner)
+    out = []
+    for a, mentions in zip(articles, docs, strict=True):
+        per: dict[str, dict] = {}
+        for m in mentions:
+            e = per.setdefault(m.canonical, {"name": m.canonical, "type": m.type,
+                                             "aliases": set(), "mentions": 0})
+            e["aliases"].add(m.text)
+            e["mentions"] += 1
+        ents_of_a = tuple(
+            {**e, "aliases": sorted(e["aliases"])}
+            for e in sorted(per.values(), key=lambda e: (-e["mentions"], e["name"]))
+        )
+        out.append(replace(a, entities=ents_of_a))
+    return out, ents
+
+
+def _captions(pages: Sequence[CleanPage]) -> dict[str, list[str]]:
+    """Image names made of words ("Meeting of the ministers 9.06.2018.jpg") are not prose but
+    they name entities: each is given to the kept paragraph before it, by paragraph id."""
+    out: dict[str, list[str]] = {}
+    for cp in pages:
+        last: str | None = None
+        for p in cp.paragraphs:
+            if p.status == "kept":
+                last = p.id
+            for r in p.removals:
+                if r.kind == "image" and last and len(r.text.split()) >= 3:
+                    out.setdefault(last, []).append(r.text.rsplit(".", 1)[0])
+    return out
+
+
+def run_dedupe(
+    args: Iterable[str],
+    pattern: str = DEFAULT_GLOB,
+    encoding: str | None = None,
+    db: str | None = None,
+    config: DedupeConfig | None = None,
+    dry_run: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    ner: str = "builtin",
+) -> DedupeReport:
+    """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
+    to the store in one transaction."""
+    import time
+    from collections import Counter
+
+    t0 = time.perf_counter()
+    store = None
+    if not dry_run:  # fail early on a bad store, before the long work
+        from corpus_cli.store import open_store
+
+        store = open_store(db, create=True)
+    try:
+        corpus = build(args, pattern, encoding, config, workers, progress)
+        result = corpus.dedupe
+        assert result is not None
+        articles, ents = analyse(corpus.pages, result, ner) if corpus.pages else ([], [])
+        index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
+        if store is not None and corpus.pages:
+            store.write(corpus.pages, result.drops, result.clusters, articles, ents,
+                        corpus.problems)
+    finally:
+        if store is not None:
+            store.close()
+    removed = Counter(p.reason for p in index.values() if p.status == "removed")
+    rules = Counter(d.reason for d in result.drops.values())
+    n = len(index)
+    dropped = sum(removed.values()) + sum(rules.values())
+    return DedupeReport(
+        pages=len(corpus.pages), paragraphs=n, kept=n - dropped, dropped=dropped,
+        removed_by_reason=dict(removed), duplicates_by_rule=dict(rules),
+        clusters=result.clusters, drops=result.drops, paragraph_index=index,
+        articles=len(articles), articles_by_kind=dict(Counter(a.kind for a in articles)),
+        entities=len(ents), problems=corpus.problems,
+        db=None if dry_run else (store.path if store else db),
+        seconds=time.perf_counter() - t0,
+    )

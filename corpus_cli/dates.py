@@ -1,0 +1,761 @@
+"""Find date expressions in English (and some Russian) news text.
+
+Pure functions over strings, built on :mod:`re` and :mod:`datetime` only:
+
+* :func:`find_dates` -- every date expression of a text, with character spans, as
+  :class:`~corpus_cli.models.DateMention` records;
+* :func:`parse_date` -- a string that is *only* a date (a dateline) -> ``(value, precision)``;
+* :func:`leading_date` -- a numeric date glued to the start of a text ("09.06.2018On June 9").
+
+Scraped text is untrusted, so every pattern is linear: bounded repeats, no nested unbounded
+quantifiers, and context checks look at a bounded window around a candidate. All patterns are
+compiled once at import. See ``docs/dates.md`` for what is and is not recognised.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from corpus_cli.models import DateMention
+
+__all__ = ["find_dates", "leading_date", "parse_date"]
+
+# --------------------------------------------------------------------------- vocabulary
+
+_MONTH_NAMES: dict[str, int] = {}
+for _i, _name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august",
+     "september", "october", "november", "december"), start=1):
+    _MONTH_NAMES[_name] = _i
+    _MONTH_NAMES[_name[:3]] = _i
+_MONTH_NAMES["sept"] = 9
+# Russian: genitive ("5 сентября"), nominative ("сентябрь 2024"), prepositional ("в мае").
+for _i, _forms in enumerate(
+    (("января", "январь", "январе"), ("февраля", "февраль", "феврале"),
+     ("марта", "март", "марте"), ("апреля", "апрель", "апреле"), ("мая", "май", "мае"),
+     ("июня", "июнь", "июне"), ("июля", "июль", "июле"), ("августа", "август", "августе"),
+     ("сентября", "сентябрь", "сентябре"), ("октября", "октябрь", "октябре"),
+     ("ноября", "ноябрь", "ноябре"), ("декабря", "декабрь", "декабре")), start=1):
+    for _name in _forms:
+        _MONTH_NAMES[_name] = _i
+
+_ABBR_MONTHS = ["sept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov",
+                "dec"]
+_FULL_MONTHS = [n for n in _MONTH_NAMES if n not in _ABBR_MONTHS]
+_FULL_MONTHS.sort(key=len, reverse=True)
+# Month-first forms written in lower case are too often verbs ("states may 5...", "march").
+_LOWER_VERBS = frozenset({"may", "march", "mar", "mar."})
+
+_LETTER_BEFORE = r"(?<![^\W\d_])"  # not preceded by a letter
+_LETTER_AFTER = r"(?![^\W\d_])"  # not followed by a letter
+_SP = r"[^\S\n]{1,3}"  # 1-3 blanks, never a newline
+_SP0 = r"[^\S\n]{0,3}"
+_COMMA_SP = rf"(?:,{_SP0}|{_SP})"
+# A day: not part of a longer number/word ("40th", "1.5", "2/3" are not days).
+_DAY_LB = r"(?<![\w.,/:\-\u2013])"
+
+
+def _mon(g: str) -> str:
+    full = "|".join(_FULL_MONTHS)
+    abbr = "|".join(_ABBR_MONTHS)
+    return (rf"{_LETTER_BEFORE}(?P<{g}>(?:{full}){_LETTER_AFTER}"
+            rf"|(?:{abbr}){_LETTER_AFTER}\.?)")
+
+
+def _day(g: str) -> str:
+    return rf"(?P<{g}>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![^\W_])"
+
+
+def _year(g: str) -> str:  # a year written next to a month name
+    return rf"(?P<{g}>1[89]\d\d|20\d\d|2100)(?!\d|[/.,:]\d)"
+
+
+_REL_WORDS = r"this|last|next|current|previous|coming|the{sp}current|the{sp}previous|the{sp}coming"
+_REL_WORDS = _REL_WORDS.replace("{sp}", _SP)
+
+
+def _year_part(y: str, rel: str) -> str:
+    """An optional year after a month: ", 2024", " 2024 г.", " this year", " of last year"."""
+    return (rf"(?:{_COMMA_SP}(?:of{_SP})?{_year(y)}(?:{_SP0}(?:г\.|года|году)(?!\w))?"
+            rf"|{_SP}(?:of{_SP})?(?P<{rel}>{_REL_WORDS}){_SP}year\b)?")
+
+
+_WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+             "|tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun")
+_WD_PREFIX = rf"(?:{_LETTER_BEFORE}(?P<wd>{_WEEKDAYS}){_LETTER_AFTER}\.?{_COMMA_SP})?"
+_AMPM = rf"[ap]\.?m\.?{_LETTER_AFTER}"
+_TZ = rf"(?:{_SP0}\(?(?:GMT|UTC|MSK|CET|CEST|EET|EEST|BST|EST|EDT|PST|PDT)" \
+      rf"(?:{_SP0}[+\-\u2212]{_SP0}\d{{1,2}}(?::?\d\d)?)?\)?)?"
+_TIME = (rf"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?(?![.,]?\d|%)(?:{_SP0}{_AMPM})?"
+         rf"|(?:1[0-2]|0?[1-9]){_SP0}{_AMPM}){_TZ}")
+_TIME_PART = rf"(?:{_COMMA_SP}(?:at{_SP})?(?P<time>{_TIME}))?"
+_RANGE_SEP = rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|{_SP}(?:to|till|until|through|thru|and|&){_SP})"
+_FROM = rf"(?:{_LETTER_BEFORE}(?P<fr>from|between){_SP})?"
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# -- numeric dates
+_NUM_TAIL = r"(?!\d|[./\-]\d)"
+_P_ISO = _c(
+    rf"{_WD_PREFIX}(?<![\w./\-])(?P<y>19\d\d|20\d\d|2100)(?P<sep>[-/.])(?P<mo>1[0-2]|0?[1-9])"
+    rf"(?P=sep)(?P<d>3[01]|[12]\d|0?[1-9])"
+    rf"(?:T(?P<isotime>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{{1,9}})?)?"
+    rf"(?:Z|[+-]\d\d:?\d\d)?)(?![\w:])|{_NUM_TAIL}{_TIME_PART})"
+)
+_P_DMY_NUM = _c(
+    rf"{_WD_PREFIX}(?<![\w./\-])(?P<a>\d{{1,2}})(?P<sep>[./\-])(?P<b>\d{{1,2}})(?P=sep)"
+    rf"(?P<y>19\d\d|20\d\d|2100){_NUM_TAIL}{_TIME_PART}"
+)
+# A numeric dateline glued to the next number at the start of a line ("15.05.202415 May").
+_P_GLUED = re.compile(
+    r"(?m)^[^\S\n]{0,20}(?P<g>(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)"
+    r"(?P<y>19\d\d|20\d\d|2100)|(?P<iy>19\d\d|20\d\d|2100)-(?P<imo>\d\d)-(?P<id>\d\d))"
+    r"(?=[^\W_])"
+)
+_P_YEAR_RANGE = _c(
+    rf"{_FROM}(?<![\w./\-\u2013])(?P<y1>19\d\d|20\d\d)"
+    rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|/|{_SP}(?:to|till|until|through|and){_SP})"
+    r"(?P<y2>19\d\d|20\d\d|2100|\d\d)(?![\w/]|[.,:\-\u2013]\d)"
+)
+# -- month-name dates
+_P_DMY = _c(
+    rf"{_WD_PREFIX}{_DAY_LB}{_day('d')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}"
+    rf"{_TIME_PART}"
+)
+_P_MDY = _c(
+    rf"{_WD_PREFIX}{_mon('mo')}{_SP}(?:the{_SP})?{_day('d')}{_year_part('y', 'rel')}{_TIME_PART}"
+)
+_P_MY = _c(
+    rf"{_mon('mo')}(?:{_COMMA_SP}(?:of{_SP})?{_year('y')}"
+    rf"|{_SP}(?:of{_SP})?(?P<rel>{_REL_WORDS}){_SP}year\b)"
+)
+# -- ranges
+_P_DD_M = _c(
+    rf"{_FROM}{_DAY_LB}{_day('d1')}(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,6}}"
+    rf"{_RANGE_SEP}{_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}"
+)
+_P_DM_DM = _c(
+    rf"{_FROM}{_DAY_LB}{_day('d1')}(?:{_SP}of)?{_SP}{_mon('mo1')}{_year_part('y1', 'rel1')}"
+    rf"(?P<sep>{_RANGE_SEP}){_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo2')}{_year_part('y2', 'rel')}"
+)
+_P_M_DD = _c(
+    rf"{_FROM}{_mon('mo')}{_SP}{_day('d1')}{_RANGE_SEP}{_day('d2')}{_year_part('y', 'rel')}"
+)
+_P_MD_MD = _c(
+    rf"{_FROM}{_mon('mo1')}{_SP}{_day('d1')}(?:{_COMMA_SP}{_year('y1')})?(?P<sep>{_RANGE_SEP})"
+    rf"{_mon('mo2')}{_SP}{_day('d2')}{_year_part('y2', 'rel')}"
+)
+_P_M_M = _c(
+    rf"{_FROM}{_mon('mo1')}(?:{_COMMA_SP}{_year('y1')})?"
+    rf"(?P<sep>{_RANGE_SEP}|{_SP0}/{_SP0}){_mon('mo2')}{_year_part('y2', 'rel')}"
+)
+# -- relative expressions
+_P_REL = _c(
+    rf"{_LETTER_BEFORE}(?:(?P<w>today|yesterday|tomorrow"
+    rf"|the{_SP}day{_SP}before{_SP}yesterday|the{_SP}day{_SP}after{_SP}tomorrow)"
+    rf"|(?P<q>{_REL_WORDS}){_SP}(?P<u>year|month))(?!['\u2019]?[^\W_])"
+)
+# -- bare years (filtered by context, see _year_ok)
+_P_YEAR = re.compile(r"(?<!\d)(?P<y>19\d\d|20\d\d)(?!\d)")
+
+# --------------------------------------------------------------------------- non-dates
+
+_BLOCK_TRIGGER = re.compile(
+    r"@|://|(?<!\S)www\.|/"
+    r"|(?P<ext>\.(?i:jpe?g|png|gif|webp|bmp|tiff?|svg|heic|pdf|docx?|xlsx?|pptx?|rtf|odt|ods|zip"
+    r"|rar|7z|mp[34]|mov|avi|wav|txt|csv))(?![a-z0-9])"
+)
+_TOKEN_REST = re.compile(r"\S{0,2048}")
+# Tokens in front of a file name that belong to it ("WhatsApp Image 2022-02-16 at 14.07.35.jpeg").
+_FILE_PREFIX = re.compile(r"(?:(?<!\S)(?:\d[\d.:_\-]{0,20}|at|\(\d{1,3}\))[^\S\n]{1,2}){1,4}\Z")
+_DOMAIN_PATH = re.compile(r"[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,6}/")
+
+# Words after which a 4-digit number is a number, not a year ("resolution 2354", "No. 1988").
+_NUMBERING_WORDS = frozenset("""
+resolution resolutions res no nos number numbers nr num nums committee committees item items
+paragraph paragraphs para paras article articles art arts page pages p pp section sections
+chapter chapters annex annexes point points clause clauses decree decrees order orders flight
+flights room rooms model models version versions ver v code codes tel phone fax ext vol volume
+issue protocol protocols law laws standard standards iso gost regulation regulations case doc
+docs file files usd eur rub us$ about around some over nearly almost approximately approx
+roughly totalling totaling unit units box building house apartment apt office route bus
+""".split())
+_NUMBERING_PAIRS = frozenset({"more than", "less than", "fewer than", "at least", "total of",
+                              "as many", "as much"})
+_NUMBERING_CHARS = frozenset("#№$€£₽¥+")
+# Words after which a 4-digit number is surely a year, whatever follows it.
+_STRONG_WORDS = frozenset("""
+in since until till during before after throughout year early late mid spring summer autumn
+fall winter
+""".split())
+_LIST_WORDS = frozenset({"and", "or", "&"})
+_HYPHEN_OK = re.compile(r"\b(?:mid|pre|post|early|late|end|start)[-\u2013]\Z", re.IGNORECASE)
+_UNIT_AFTER = re.compile(
+    r"[^\S\n]{0,2}(?:%|(?:percent|per[ -]?cent|km|kms|kilomet\w{0,4}|met(?:er|re)s?|m|m2|m3|sq"
+    r"|square|kg|kilograms?|tons?|tonnes?|t|miles?|ha|hectares?|dollars?|euros?|rubles?"
+    r"|roubles?|tenge|soms?|yuan|usd|eur|rub|million|billion|thousand|mln|bln|bn|hours?|hrs?"
+    r"|minutes?|mins?|seconds?|secs?|times|rpm|mhz|ghz|mb|gb|kw|mw|hp|units?|pcs|pieces?)\b)",
+    re.IGNORECASE,
+)
+_COUNT_AFTER = re.compile(
+    r"[^\S\n]{1,2}(?:people|persons|participants|troops|soldiers|servicemen|military|personnel"
+    r"|officers|employees|staff|members|delegates|students|children|residents|citizens"
+    r"|refugees|migrants|cases|vehicles|tanks|aircraft|items|copies|rescuers|specialists"
+    r"|experts|guests|journalists|attendees|visitors|cadets|police|workers|volunteers|families"
+    r"|houses|homes|buildings|schools|servicemembers|men|women)\b",
+    re.IGNORECASE,
+)
+_ON_NAME_AFTER = re.compile(
+    r"[^\S\n]{1,2}on[^\S\n]{1,2}(?:the[^\S\n]{1,2})?[A-Z\u0410-\u042f\u201c\"\u00ab'\u2018]"
+)
+_LOOK = 48  # context window, in characters, for the checks around a bare year
+
+
+class _Ref(NamedTuple):
+    year: int
+    month: int | None
+    day: int | None
+
+
+class _Cand(NamedTuple):
+    start: int
+    end: int
+    prio: int
+    value: str | None
+    end_value: str | None
+    precision: str
+    inferred: bool
+    kind: str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _parse_reference(reference: str | None) -> _Ref | None:
+    if reference is None:
+        return None
+    ref = reference.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ][\d:.+\-Z]{0,40})?)?)?", ref)
+    if m:
+        y = int(m.group(1))
+        mo = int(m.group(2)) if m.group(2) else None
+        d = int(m.group(3)) if m.group(3) else None
+        if (mo is None or 1 <= mo <= 12) and (d is None or _valid(y, mo or 1, d)):
+            return _Ref(y, mo, d)
+    parsed = parse_date(ref)
+    if parsed is not None:
+        parts = [int(p) for p in parsed[0].split("-")]
+        parts += [None] * (3 - len(parts))
+        return _Ref(parts[0], parts[1], parts[2])
+    raise ValueError(f"not a reference date (want YYYY, YYYY-MM or YYYY-MM-DD): {reference!r}")
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _iso(y: int, m: int | None = None, d: int | None = None) -> str:
+    if m is None:
+        return f"{y:04d}"
+    if d is None:
+        return f"{y:04d}-{m:02d}"
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _month(token: str) -> int:
+    return _MONTH_NAMES[token.rstrip(".").lower()]
+
+
+def _month_first_ok(m: re.Match[str], group: str) -> bool:
+    """Lower-case "may"/"march" before a number is a verb, not a month."""
+    tok = m.group(group)
+    return tok not in _LOWER_VERBS
+
+
+def _infer_year(month: int, ref: _Ref | None) -> int | None:
+    """The year of a year-less month: the reference's, or the one before it if the month
+    would be more than 6 months after the reference's month (news speaks of the past)."""
+    if ref is None:
+        return None
+    if ref.month is not None and month - ref.month > 6:
+        return ref.year - 1
+    return ref.year
+
+
+def _rel_year(word: str | None, ref: _Ref | None) -> int | None:
+    if ref is None or word is None:
+        return None
+    w = word.lower().split()[-1]
+    if w in ("last", "previous"):
+        return ref.year - 1
+    if w in ("next", "coming"):
+        return ref.year + 1
+    return ref.year
+
+
+def _kind(m: re.Match[str], rel: str | None = None) -> str:
+    if rel:
+        return "relative"
+    gi = m.re.groupindex
+    if ("wd" in gi and m.group("wd")) or ("time" in gi and m.group("time")) or (
+            "isotime" in gi and m.group("isotime")):
+        return "datetime"
+    return "date"
+
+
+def _num_dm(a: int, b: int, y: int) -> tuple[int, int] | None:
+    """Day-first reading of two numbers; month-first only when day-first is impossible."""
+    if 1 <= b <= 12 and _valid(y, b, a):
+        return b, a
+    if 1 <= a <= 12 and _valid(y, a, b):
+        return a, b
+    return None
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _resolve_md(y: int | None, rel: str | None, mo: int, d: int | None,
+                ref: _Ref | None) -> tuple[str | None, bool] | None:
+    """Value of a single date with a month (and maybe a day). None if impossible."""
+    inferred = False
+    if y is None:
+        y = _rel_year(rel, ref) if rel else _infer_year(mo, ref)
+        inferred = y is not None
+    if y is None:
+        if d is not None and not _valid(2000, mo, d):  # 29 February is fine
+            return None
+        return None, False
+    if d is None:
+        return _iso(y, mo), inferred
+    if not _valid(y, mo, d):
+        if inferred and mo == 2 and d == 29:  # a leap day: keep the mention, not a bad year
+            return None, False
+        return None
+    return _iso(y, mo, d), inferred
+
+
+def _int(m: re.Match[str], g: str) -> int | None:
+    v = m.group(g)
+    return int(v) if v else None
+
+
+def _c_single(m: re.Match[str], ref: _Ref | None, prio: int, month_first: bool) -> _Cand | None:
+    if month_first and not _month_first_ok(m, "mo"):
+        return None
+    mo = _month(m.group("mo"))
+    d = _int(m, "d") if "d" in m.re.groupindex else None
+    y = _int(m, "y")
+    rel = m.group("rel")
+    res = _resolve_md(y, rel, mo, d, ref)
+    if res is None:
+        return None
+    value, inferred = res
+    precision = "day" if d is not None else "month"
+    return _Cand(m.start(), m.end(), prio, value, None, precision, inferred, _kind(m, rel))
+
+
+def _range_cand(m: re.Match[str], ref: _Ref | None, prio: int,
+                y1: int | None, mo1: int, d1: int | None, rel1: str | None,
+                y2: int | None, mo2: int, d2: int | None, rel2: str | None) -> _Cand | None:
+    """Build a range from its two ends; a missing year comes from the other end, the
+    relative words ("this year") or the reference, in that order."""
+    inferred = False
+    if y2 is None and rel2:
+        y2 = _rel_year(rel2, ref)
+        inferred = y2 is not None
+    if y1 is None and rel1:
+        y1 = _rel_year(rel1, ref)
+        inferred = inferred or y1 is not None
+    if y1 is None and y2 is not None:
+        y1 = y2 - 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y2
+    elif y2 is None and y1 is not None:
+        y2 = y1 + 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y1
+    elif y1 is None and y2 is None:
+        y1 = _infer_year(mo1, ref)
+        if y1 is not None:
+            inferred = True
+            y2 = y1 + 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y1
+    precision = "day" if d1 is not None else "month"
+    if y1 is None or y2 is None:
+        if d1 is not None and not (_valid(2000, mo1, d1) and _valid(2000, mo2, d2 or 1)):
+            return None
+        return _Cand(m.start(), m.end(), prio, None, None, precision, False, "range")
+    if d1 is not None:
+        if not (_valid(y1, mo1, d1) and _valid(y2, mo2, d2 or 1)):
+            return None
+        start, end = date(y1, mo1, d1), date(y2, mo2, d2 or 1)
+        if end <= start:
+            return None
+        return _Cand(m.start(), m.end(), prio, start.isoformat(), end.isoformat(), "day",
+                     inferred, "range")
+    if (y2, mo2) <= (y1, mo1):
+        return None
+    return _Cand(m.start(), m.end(), prio, _iso(y1, mo1), _iso(y2, mo2), "month", inferred,
+                 "range")
+
+
+def _and_needs_between(m: re.Match[str]) -> bool:
+    """'5 May and 6 June' is two dates; 'between 5 May and 6 June' is a range."""
+    sep = m.group("sep").strip().lower()
+    return sep in ("and", "&") and not m.group("fr")
+
+
+def _left_ok(text: str, s: int) -> bool:
+    """Is the character before the 4-digit number at ``s`` compatible with a year?"""
+    if s == 0:
+        return True
+    p = text[s - 1]
+    if p in "-\u2013\u2014":
+        # "mid-2024" is a year, "Rock-2024" or "Search-2024" is a name.
+        return (s < 2 or text[s - 2].isspace()
+                or _HYPHEN_OK.search(text, max(0, s - 8), s) is not None)
+    return not (p.isalnum() or p in "_/\\.:,;$€£₽¥#№@+=&%*^~|")
+
+
+def _right_ok(text: str, e: int) -> bool:
+    """Is what follows the 4-digit number ending at ``e`` compatible with a year?"""
+    if e >= len(text):
+        return True
+    q = text[e]
+    q2 = text[e + 1:e + 2]
+    if q.isalnum() or q in "_/@%\u00b0":
+        return False
+    if q in ".,:" and q2.isdigit():
+        return False
+    if q in "-\u2013" and q2.isalnum():
+        return False
+    return _UNIT_AFTER.match(text, e) is None
+
+
+def _context_ok(text: str, s: int, e: int) -> bool:
+    """Word-level context of a year-like number text[s:e] (see docs/dates.md, "Not dates")."""
+    left = text[max(0, s - _LOOK):s]
+    nl = left.rfind("\n")
+    words = (left[nl + 1:] if nl >= 0 else left).split()
+    if s > 0 and text[s - 1] in "([":  # "resolution 2354 (2017)"
+        return _COUNT_AFTER.match(text, e) is None
+    strong = False
+    if words and not left[-1:].isspace():
+        words[-1] = words[-1].rstrip("\"'\u201c\u00ab\u2018")
+        if not words[-1]:
+            words.pop()
+    if words:
+        last = words[-1]
+        low = last.lower().rstrip(".")
+        if low in _NUMBERING_WORDS or last[-1] in _NUMBERING_CHARS:
+            return False
+        if len(words) > 1 and f"{words[-2].lower()} {low}" in _NUMBERING_PAIRS:
+            return False
+        if last.isdigit():  # "8 800 2000 600": a number right after another number
+            return False
+        strong = strong or low in _STRONG_WORDS
+        # A list of numbers ("Committees 1267, 1989 and 2253"): every member must be a year
+        # and the list must not follow a numbering word.
+        j = len(words) - 1
+        for _ in range(8):
+            if j < 0:
+                break
+            if words[j].lower() in _LIST_WORDS:
+                j -= 1
+                if j < 0:
+                    break
+            elif words[j][-1] not in ",;/":
+                break
+            num = words[j].rstrip(",;/")
+            if not num.isdigit() or len(num) < 3:
+                break
+            if not (len(num) == 4 and 1900 <= int(num) <= 2099):
+                return False
+            if j > 0 and words[j - 1].lower().rstrip(".") in _NUMBERING_WORDS:
+                return False
+            j -= 1
+    if strong:
+        return True
+    return _COUNT_AFTER.match(text, e) is None and _ON_NAME_AFTER.match(text, e) is None
+
+
+def _year_ok(text: str, s: int, e: int) -> bool:
+    """Is the 4-digit number text[s:e] used as a year?"""
+    return _left_ok(text, s) and _right_ok(text, e) and _context_ok(text, s, e)
+
+
+def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
+    out: list[_Cand] = []
+    add = out.append
+
+    for m in _P_ISO.finditer(text):
+        y, mo, d = int(m.group("y")), int(m.group("mo")), int(m.group("d"))
+        if _valid(y, mo, d):
+            add(_Cand(m.start(), m.end(), 0, _iso(y, mo, d), None, "day", False, _kind(m)))
+    for m in _P_DMY_NUM.finditer(text):
+        y = int(m.group("y"))
+        dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
+        if dm:
+            add(_Cand(m.start(), m.end(), 0, _iso(y, *dm), None, "day", False, _kind(m)))
+    for m in _P_YEAR_RANGE.finditer(text):
+        y1, raw2 = int(m.group("y1")), m.group("y2")
+        y2 = int(raw2) if len(raw2) == 4 else (y1 // 100) * 100 + int(raw2)
+        sep = text[m.end("y1"):m.start("y2")].strip().lower()
+        if not (y1 < y2 <= 2100):
+            continue
+        if sep == "and" and not m.group("fr"):
+            continue
+        if sep == "/" and y2 != y1 + 1:  # "2022/2023" is a season; "1989/2253" is a list
+            continue
+        s = m.start("y1")
+        if not (_left_ok(text, s) and _right_ok(text, m.end())):
+            continue
+        if not m.group("fr") and not _context_ok(text, s, m.end()):
+            continue
+        if _COUNT_AFTER.match(text, m.end()):
+            continue
+        add(_Cand(m.start(), m.end(), 1, _iso(y1), _iso(y2), "year", False, "range"))
+
+    for m in _P_DMY.finditer(text):
+        c = _c_single(m, ref, 2, False)
+        if c:
+            add(c)
+    for m in _P_MDY.finditer(text):
+        c = _c_single(m, ref, 2, True)
+        if c:
+            add(c)
+    for m in _P_MY.finditer(text):
+        c = _c_single(m, ref, 3, True)
+        if c:
+            add(c)
+
+    for m in _P_DD_M.finditer(text):
+        mo = _month(m.group("mo"))
+        y, rel = _int(m, "y"), m.group("rel")
+        c = _range_cand(m, ref, 1, None, mo, int(m.group("d1")), None,
+                        y, mo, int(m.group("d2")), rel)
+        if c:
+            add(c)
+    for m in _P_DM_DM.finditer(text):
+        if _and_needs_between(m):
+            continue
+        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), int(m.group("d1")),
+                        m.group("rel1"), _int(m, "y2"), _month(m.group("mo2")),
+                        int(m.group("d2")), m.group("rel"))
+        if c:
+            add(c)
+    for m in _P_M_DD.finditer(text):
+        if not _month_first_ok(m, "mo"):
+            continue
+        mo = _month(m.group("mo"))
+        c = _range_cand(m, ref, 1, None, mo, int(m.group("d1")), None,
+                        _int(m, "y"), mo, int(m.group("d2")), m.group("rel"))
+        if c:
+            add(c)
+    for m in _P_MD_MD.finditer(text):
+        if _and_needs_between(m) or not _month_first_ok(m, "mo1"):
+            continue
+        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), int(m.group("d1")),
+                        None, _int(m, "y2"), _month(m.group("mo2")), int(m.group("d2")),
+                        m.group("rel"))
+        if c:
+            add(c)
+    for m in _P_M_M.finditer(text):
+        if _and_needs_between(m) or not _month_first_ok(m, "mo1"):
+            continue
+        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), None, None,
+                        _int(m, "y2"), _month(m.group("mo2")), None, m.group("rel"))
+        if c:
+            add(c)
+
+    for m in _P_REL.finditer(text):
+        add(_relative(m, ref))
+    for m in _P_YEAR.finditer(text):
+        if _year_ok(text, m.start(), m.end()):
+            add(_Cand(m.start(), m.end(), 5, m.group("y"), None, "year", False, "date"))
+    return out
+
+
+def _relative(m: re.Match[str], ref: _Ref | None) -> _Cand:
+    w = m.group("w")
+    s, e = m.start(), m.end()
+    if w:
+        w = " ".join(w.lower().split())
+        if ref is None or ref.day is None or ref.month is None:
+            return _Cand(s, e, 4, None, None, "day", False, "relative")
+        shift = {"today": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2,
+                 "the day after tomorrow": 2}[w]
+        day = date(ref.year, ref.month, ref.day) + timedelta(days=shift)
+        return _Cand(s, e, 4, day.isoformat(), None, "day", True, "relative")
+    unit = m.group("u").lower()
+    if unit == "year":
+        y = _rel_year(m.group("q"), ref)
+        if y is None:
+            return _Cand(s, e, 4, None, None, "year", False, "relative")
+        return _Cand(s, e, 4, _iso(y), None, "year", True, "relative")
+    if ref is None or ref.month is None:
+        return _Cand(s, e, 4, None, None, "month", False, "relative")
+    q = m.group("q").lower().split()[-1]
+    shift = -1 if q in ("last", "previous") else 1 if q in ("next", "coming") else 0
+    idx = ref.year * 12 + ref.month - 1 + shift
+    return _Cand(s, e, 4, _iso(idx // 12, idx % 12 + 1), None, "month", True, "relative")
+
+
+def _token_start(text: str, p: int) -> int:
+    lo = max(0, p - 300)
+    i = p
+    while i > lo and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _blocked(text: str) -> tuple[list[int], list[int]]:
+    """Spans that hold no dates: URLs, e-mail addresses, file names (merged, sorted)."""
+    spans: list[tuple[int, int]] = []
+    last_end = -1
+    for t in _BLOCK_TRIGGER.finditer(text):
+        p = t.start()
+        if p < last_end:
+            continue
+        ts = _token_start(text, p)
+        te = _TOKEN_REST.match(text, p).end()
+        if t.group("ext"):
+            # A file name ends at its extension, even when glued to the next word.
+            start = ts
+            pm = _FILE_PREFIX.search(text, max(0, ts - 100), ts)
+            if pm:
+                start = pm.start()
+            spans.append((start, t.end()))
+            last_end = t.end()
+            continue
+        if t.group(0) == "/" and not _DOMAIN_PATH.match(text, ts, te):
+            continue
+        spans.append((ts, te))
+        last_end = te
+    spans.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in spans:
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+def _select(cands: list[_Cand], starts: list[int], ends: list[int]) -> list[_Cand]:
+    cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.prio))
+    chosen: list[_Cand] = []
+    last_end = -1
+    for c in cands:
+        if c.start < last_end:
+            continue
+        i = bisect_right(starts, c.end - 1) - 1
+        if i >= 0 and ends[i] > c.start:
+            continue
+        chosen.append(c)
+        last_end = c.end
+    return chosen
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
+    """Find every date expression in ``text``.
+
+    Mentions are returned in order of position and never overlap; for each one
+    ``text[m.start:m.end] == m.text``. ``reference`` (ISO ``YYYY``, ``YYYY-MM`` or
+    ``YYYY-MM-DD``, typically the article's date) resolves year-less dates ("On 20 December")
+    and relative ones ("yesterday", "this year", "September this year"); such values have
+    ``inferred=True``. Without a reference they keep their span but have ``value=None``.
+
+    Raises :class:`ValueError` if ``reference`` is given but is not a date.
+    """
+    ref = _parse_reference(reference)
+    if not text:
+        return []
+    # A dateline glued to the next number at a line start ("15.05.202415 May"): report it,
+    # then blank it out (same length) so that what follows is read as if it were separate.
+    glued: list[_Cand] = []
+    work = text
+    if any(ch.isdigit() for ch in text[:32]) or "\n" in text:
+        parts: list[str] = []
+        pos = 0
+        for m in _P_GLUED.finditer(text):
+            res = _glued_value(m)
+            if res is None:
+                continue
+            s, e = m.span("g")
+            glued.append(_Cand(s, e, 0, res, None, "day", False, "date"))
+            parts.append(text[pos:s])
+            parts.append(" " * (e - s))
+            pos = e
+        if glued:
+            parts.append(text[pos:])
+            work = "".join(parts)
+    cands = _candidates(work, ref) + glued
+    starts, ends = _blocked(text)
+    return [
+        DateMention(text=text[c.start:c.end], start=c.start, end=c.end, value=c.value,
+                    end_value=c.end_value, precision=c.precision, inferred=c.inferred,
+                    kind=c.kind)
+        for c in _select(cands, starts, ends)
+    ]
+
+
+def _glued_value(m: re.Match[str]) -> str | None:
+    if m.group("y"):
+        y = int(m.group("y"))
+        dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
+        return _iso(y, *dm) if dm else None
+    y, mo, d = int(m.group("iy")), int(m.group("imo")), int(m.group("id"))
+    return _iso(y, mo, d) if _valid(y, mo, d) else None
+
+
+def parse_date(text: str) -> tuple[str, str] | None:
+    """If the whole of ``text`` (stripped) is one date, return ``(value, precision)``.
+
+    Accepts datelines such as ``05.09.2024``, ``2024-09-05``, ``5 September 2024``,
+    ``September 5, 2024``, ``Sept. 5, 2024``, ``Tuesday, October 8, 2013 11:57 AM``,
+    ``September 2024`` or ``2024``. Dotted and slashed numbers are read day first
+    (``05/09/2024`` is 5 September) unless that is impossible (``09/25/2024``). Returns
+    ``None`` for anything else, including year-less dates, relative expressions and ranges.
+    """
+    s = text.strip()
+    if not s or len(s) > 80:
+        return None
+    if s.endswith(".") and not s[-5:-1].isalpha():
+        s = s[:-1].rstrip()
+    found = find_dates(s)
+    if len(found) != 1:
+        return None
+    m = found[0]
+    if m.start != 0 or m.end != len(s) or m.value is None or m.kind in ("range", "relative"):
+        return None
+    return m.value, m.precision
+
+
+def leading_date(text: str) -> tuple[str, str, int] | None:
+    """A numeric date glued to what follows it at the start of ``text``.
+
+    ``"09.06.2018On June 9, 2018"`` -> ``("09.06.2018", "2018-06-09", 10)``;
+    ``"15.05.202415 May marks"`` -> ``("15.05.2024", "2024-05-15", 10)`` (the year is
+    exactly four digits, 1900-2100). Leading blanks are allowed; ``end_offset`` is the
+    offset in ``text`` just after the date. Returns ``None`` when the text does not start
+    with a valid numeric date or when the date is followed by a space or nothing.
+    """
+    m = _P_GLUED.match(text)
+    if not m:
+        return None
+    value = _glued_value(m)
+    if value is None:
+        return None
+    return m.group("g"), value, m.end("g")

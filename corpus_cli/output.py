@@ -1,0 +1,617 @@
+"""The only module that formats or writes anything.
+
+Formats: ``table`` (rich, on a terminal), ``tsv`` (the table's columns when piped: no
+colour, no truncation), ``jsonl`` (one JSON object a line, streamed), ``json`` (an array),
+``csv``. Scraped text is data: in human formats every control character, DEL and bidi
+override is shown as a visible escape and nothing is read as rich markup; in JSON the text
+is exact, with U+0085, U+2028 and U+2029 escaped so line-based tools see one record a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+FORMATS = ("table", "tsv", "jsonl", "json", "csv")
+SCHEMA_VERSION = 1
+
+# C0 controls but tab/newline, DEL, C1 controls, and the bidi / isolate overrides.
+_UNSAFE = {c: f"\\x{c:02x}" for c in list(range(0, 32)) + list(range(0x7F, 0xA0))}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, 0x061C)})
+_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x202A, 0x202F)})
+_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x2066, 0x206A)})
+_UNSAFE.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+_UNSAFE_TAB_NL = dict(_UNSAFE)
+del _UNSAFE_TAB_NL[9], _UNSAFE_TAB_NL[10]
+_JSON_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def inert(text: str, keep_newlines: bool = False) -> str:
+    """Make text safe for a terminal: controls, DEL and bidi overrides become visible escapes.
+    With ``keep_newlines`` tabs and newlines are kept (for multi-line text views)."""
+    return text.translate(_UNSAFE_TAB_NL if keep_newlines else _UNSAFE)
+
+
+def to_json(obj: Any, indent: int | None = None) -> str:
+    """JSON text of ``obj``: UTF-8 kept, line separators escaped, keys in given order."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+    return text.translate(_JSON_LINE_BREAKS)
+
+
+def _default(obj: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def no_color() -> bool:
+    return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+
+
+def is_terminal(stream: IO | None = None) -> bool:
+    stream = stream or sys.stdout
+    if os.environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    if os.environ.get("TTY_COMPATIBLE") == "0":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def default_format(requested: str | None) -> str:
+    """``table`` on a terminal, ``tsv`` when piped, unless a format was asked for."""
+    if requested:
+        return requested
+    return "table" if is_terminal(sys.stdout) else "tsv"
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(
+        file=sys.stdout,
+        color_system=None if no_color() else "auto",
+        soft_wrap=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def stderr_console():
+    """The console for messages and progress: stderr, plain when NO_COLOR or not a tty."""
+    from rich.console import Console
+
+    return Console(
+        stderr=True,
+        color_system=None if no_color() or not is_terminal(sys.stderr) else "auto",
+        soft_wrap=True,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def message(text: str, style: str | None = None) -> None:
+    """One line on stderr (scraped text in it is made inert)."""
+    from rich.text import Text
+
+    stderr_console().print(Text(inert(text), style=style or ""), soft_wrap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the human formats: header, record key (or a function) and max width."""
+
+    header: str
+    key: str | Callable[[dict], Any]
+    width: int | None = None
+    justify: str = "left"
+    style: str | None = None
+    flex: bool = False  # takes the room left; the others keep their width
+    min_console: int = 0  # shown in the table only on a console at least this wide
+
+    def value(self, record: dict) -> str:
+        v = self.key(record) if callable(self.key) else record.get(self.key)
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return f"{v:.3f}".rstrip("0").rstrip(".") if v != int(v) else f"{v:.0f}"
+        if isinstance(v, (list, tuple)):
+            return ", ".join(str(x) for x in v)
+        return str(v)
+
+
+class _Writer:
+    """Writes text to stdout; a closed pipe ends the output quietly (see ``safe_stdout``)."""
+
+    def __init__(self, stream: IO[str] | None = None):
+        self.stream = stream or sys.stdout
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+
+
+def write_records(
+    records: Iterable[dict],
+    fmt: str,
+    columns: Sequence[Column] = (),
+    title: str | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """Write records in ``fmt``; returns how many were written. JSONL streams; the table
+    and JSON array are built in memory."""
+    stream = stream or sys.stdout
+    w = _Writer(stream)
+    n = 0
+    if fmt == "jsonl":
+        for r in records:
+            w.write(to_json(r) + "\n")
+            n += 1
+    elif fmt == "json":
+        w.write("[")
+        for r in records:
+            w.write(("\n" if n == 0 else ",\n") + to_json(r, indent=None))
+            n += 1
+        w.write("\n]\n" if n else "]\n")
+    elif fmt == "csv":
+        keys: list[str] | None = None
+        buf = io.StringIO()
+        cw = csv.writer(buf, lineterminator="\n")
+        for r in records:
+            if keys is None:
+                keys = list(r)
+                cw.writerow(keys)
+            cw.writerow([_csv_cell(r.get(k)) for k in keys])
+            w.write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+            n += 1
+    elif fmt == "tsv":
+        for r in records:
+            w.write("\t".join(_tsv_cell(c.value(r)) for c in columns) + "\n")
+            n += 1
+    elif fmt == "table":
+        n = _table(records, columns, title, stream)
+    else:  # pragma: no cover - click validates formats
+        raise ValueError(f"unknown format {fmt!r}")
+    stream.flush()
+    return n
+
+
+def _csv_cell(v: Any) -> Any:
+    if isinstance(v, (list, dict)):
+        return to_json(v)
+    if v is None:
+        return ""
+    return v
+
+
+def _tsv_cell(v: str) -> str:
+    return inert(v.replace("\t", " ").replace("\n", " "))
+
+
+def _table(records: Iterable[dict], columns: Sequence[Column], title, stream) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from rich import box
+
+    console = stdout_console()
+    console.file = stream
+    table = Table(title=title, show_lines=False, header_style="bold", expand=False,
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    columns = [c for c in columns if console.width >= c.min_console]
+    fixed = sum((c.width or len(c.header)) + 2 for c in columns if not c.flex)
+    flex = [c for c in columns if c.flex]
+    room = max(16 * len(flex), console.width - fixed - 2 * len(flex) - 2) // max(1, len(flex))
+    for c in columns:
+        width = min(room, c.width or room) if c.flex else (c.width or len(c.header))
+        table.add_column(c.header, justify=c.justify, style=c.style, no_wrap=True,
+                         min_width=width if not c.flex else min(width, 16), max_width=width,
+                         overflow="ellipsis")
+    n = 0
+    for r in records:
+        table.add_row(*(Text(inert(c.value(r))) for c in columns))
+        n += 1
+    if n:
+        console.print(table)
+    return n
+
+
+def write_text(text: str, stream: IO[str] | None = None) -> None:
+    """Plain text (already formatted) to stdout, made inert but keeping newlines."""
+    stream = stream or sys.stdout
+    stream.write(inert(text, keep_newlines=True))
+    stream.flush()
+
+
+def print_renderable(renderable: Any) -> None:
+    """A rich renderable (panel, table of text objects) to stdout."""
+    stdout_console().print(renderable)
+
+
+def write_json_document(obj: Any, stream: IO[str] | None = None) -> None:
+    stream = stream or sys.stdout
+    stream.write(to_json(obj, indent=2) + "\n")
+    stream.flush()
+
+
+@contextmanager
+def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
+    if enabled is None:
+        enabled = is_terminal(sys.stderr) and os.environ.get("TTY_COMPATIBLE") != "1"
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    tasks: dict[str, int] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=stderr_console(),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ) as bar:
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def atomic_write(path: str, data: str, force: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    Refuses to replace an existing file unless ``force``. Raises ``FileExistsError``.
+    """
+    import tempfile
+
+    if os.path.exists(path) and not force:
+        raise FileExistsError(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".corpus-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ---- records: the JSON shape of each library object (documented in docs/json.md) --------
+def paragraph_record(p, drop=None) -> dict:
+    """A paragraph with provenance, its cleaning and (after dedupe) its drop."""
+    return {
+        "id": p.id,
+        "path": p.path,
+        "index": p.index,
+        "line_start": p.line_start,
+        "line_end": p.line_end,
+        "kind": p.kind,
+        "status": "dropped" if drop is not None else p.status,
+        "reason": p.reason if drop is None else "duplicate",
+        "text": p.text,
+        "raw": p.raw,
+        "dateline": p.dateline,
+        "script": p.script,
+        "removals": [{"kind": r.kind, "text": r.text, "reason": r.reason} for r in p.removals],
+        "duplicate_of": drop.kept_id if drop else None,
+        "similarity": drop.score if drop else None,
+        "rule": drop.reason if drop else None,
+    }
+
+
+def article_record(a) -> dict:
+    """A news item (article or brief)."""
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "title": a.title,
+        "date": a.date,
+        "date_precision": a.date_precision,
+        "date_inferred": a.date_inferred,
+        "text": a.text,
+        "copies": len(a.sources),
+        "sources": [{"path": s.path, "line_start": s.line_start, "line_end": s.line_end}
+                    for s in a.sources],
+        "dates": [
+            {"text": d.text, "start": d.start, "end": d.end, "value": d.value,
+             "end_value": d.end_value, "precision": d.precision, "inferred": d.inferred,
+             "kind": d.kind}
+            for d in a.dates
+        ],
+        "entities": [
+            {"name": e["name"], "type": e["type"], "aliases": list(e["aliases"]),
+             "mentions": e["mentions"]}
+            for e in a.entities
+        ],
+    }
+
+
+def entity_record(e) -> dict:
+    return {"name": e.name, "type": e.type, "mentions": e.mentions, "articles": e.articles,
+            "aliases": list(e.aliases)}
+
+
+def by_reason(reasons: Iterable[str | None]) -> str:
+    from collections import Counter
+
+    c = Counter(r for r in reasons if r)
+    if not c:
+        return ""
+    return " (" + ", ".join(f"{k} {v}" for k, v in sorted(c.items(), key=lambda x: -x[1])) + ")"
+
+
+def _preview(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+# ---- clean ------------------------------------------------------------------------------
+def show_clean(pages, fmt: str | None, explain: bool = False) -> None:
+    """Cleaned paragraphs: a readable view per page, or paragraph records."""
+    if fmt in ("json", "jsonl", "csv"):
+        recs = (paragraph_record(p) for cp in pages for p in cp.paragraphs
+                if explain or p.status == "kept" or fmt != "csv")
+        write_records(recs, fmt)
+        return
+    if fmt == "tsv" or (fmt is None and not is_terminal(sys.stdout)):
+        cols = [Column("path", "path"), Column("line", "line_start"), Column("status", "status"),
+                Column("reason", "reason"), Column("dateline", "dateline"), Column("text", "text")]
+        recs = (paragraph_record(p) for cp in pages for p in cp.paragraphs
+                if explain or p.status == "kept")
+        write_records(recs, "tsv", cols)
+        return
+    from rich.text import Text
+
+    con = stdout_console()
+    for cp in pages:
+        head = Text()
+        head.append(inert(cp.page.path), style="bold")
+        head.append(f"  ({cp.page.encoding})", style="dim")
+        con.print(head)
+        for url in cp.urls:
+            con.print(Text("  source: " + inert(url), style="cyan"))
+        for p in cp.paragraphs:
+            loc = f"  {p.line_start:>4} "
+            if p.status == "removed":
+                if explain:
+                    line = Text(loc, style="dim")
+                    line.append(f"- {p.reason}: ", style="red")
+                    line.append(inert(_preview(p.raw)), style="dim")
+                    con.print(line)
+                continue
+            if p.dateline:
+                con.print(Text(loc, style="dim") + Text(inert(p.dateline), style="green"))
+            line = Text(loc, style="dim")
+            line.append(inert(p.text), style="green" if p.kind == "dateline" else "")
+            con.print(line)
+            if explain:
+                for r in p.removals:
+                    con.print(Text(f"        - {r.kind}: {inert(r.text)}", style="red"))
+        con.print()
+
+
+def write_clean_pages(pages, out_dir: str, inputs: Sequence[str], force: bool = False) -> int:
+    """Write each cleaned page to ``out_dir`` (its path below the common root of the pages).
+    Refuses a non-empty folder without ``force`` and never writes onto an input file."""
+    from corpus_cli.errors import InputError
+
+    os.makedirs(out_dir, exist_ok=True)
+    if any(os.scandir(out_dir)) and not force:
+        raise InputError(f"{out_dir} is not empty (use --force to write into it)")
+    inputs_real = {os.path.realpath(cp.page.path) for cp in pages}
+    root = os.path.commonpath([os.path.dirname(os.path.abspath(cp.page.path)) for cp in pages]) \
+        if pages else ""
+    n = 0
+    for cp in pages:
+        if cp.page.path == "<stdin>":
+            rel = "stdin.txt"
+        else:
+            rel = os.path.relpath(os.path.abspath(cp.page.path), root)
+        target = os.path.join(out_dir, rel)
+        if os.path.realpath(target) in inputs_real:
+            raise InputError(f"refusing to overwrite the input file {cp.page.path}")
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        lines = []
+        for p in cp.paragraphs:
+            if p.status != "kept":
+                continue
+            if p.dateline:
+                lines.append(p.dateline)
+            lines.append(p.text)
+        atomic_write(target, "\n\n".join(lines) + "\n", force=True)
+        n += 1
+    return n
+
+
+# ---- dedupe -----------------------------------------------------------------------------
+def dedupe_document(report, top: int | None = None) -> dict:
+    """The JSON report of ``corpus dedupe --json`` (docs/json.md)."""
+    idx = report.paragraph_index
+
+    def where(pid, extra=None):
+        p = idx[pid]
+        d = {"id": p.id, "path": p.path, "line_start": p.line_start, "line_end": p.line_end}
+        if extra:
+            d.update(extra)
+        return d
+
+    clusters = []
+    for cl in report.clusters[: top if top is not None else None]:
+        members = []
+        for m in cl.member_ids[1:]:
+            dr = report.drops[m]
+            members.append(where(m, {"similarity": dr.score, "rule": dr.reason}))
+        clusters.append({
+            "id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
+            "kept": where(cl.kept_id, {"text": idx[cl.kept_id].text}),
+            "members": members,
+        })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "db": report.db,
+        "pages": report.pages,
+        "paragraphs": report.paragraphs,
+        "kept": report.kept,
+        "dropped": report.dropped,
+        "removed_by_reason": report.removed_by_reason,
+        "duplicates_by_rule": report.duplicates_by_rule,
+        "items": report.articles,
+        "items_by_kind": report.articles_by_kind,
+        "entities": report.entities,
+        "problems": [{"path": p.path, "message": p.message} for p in report.problems],
+        "clusters": clusters,
+    }
+
+
+def show_dedupe(report, fmt: str, top: int = 10, explain: bool = False) -> None:
+    if fmt == "json":
+        write_json_document(dedupe_document(report))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    con = stdout_console()
+    idx = report.paragraph_index
+    kinds: dict[str, int] = {}
+    for cl in report.clusters:
+        kinds[cl.kind] = kinds.get(cl.kind, 0) + 1
+    dup = sum(report.duplicates_by_rule.values())
+    rem = sum(report.removed_by_reason.values())
+    lines = [
+        f"pages       {report.pages}",
+        f"paragraphs  {report.paragraphs}",
+        f"kept        {report.kept}",
+        f"dropped     {report.dropped} = {rem} noise{by_reason(_expand(report.removed_by_reason))}"
+        f" + {dup} copies{by_reason(_expand(report.duplicates_by_rule))}",
+        f"clusters    {len(report.clusters)}" + by_reason(_expand(kinds)),
+        f"items       {report.articles}" + by_reason(_expand(report.articles_by_kind)),
+        f"entities    {report.entities}",
+        f"store       {report.db}" if report.db else "store       (dry run: nothing written)",
+        f"time        {report.seconds:.1f}s",
+    ]
+    for line in lines:
+        con.print(Text(inert(line)))
+    if report.clusters and top:
+        table = Table(title=f"largest clusters (of {len(report.clusters)})",
+                      header_style="bold", title_justify="left")
+        table.add_column("kind", no_wrap=True, min_width=11)
+        table.add_column("size", justify="right", no_wrap=True)
+        table.add_column("pages", justify="right", no_wrap=True)
+        table.add_column("kept copy", ratio=1, min_width=12, no_wrap=True, overflow="ellipsis")
+        table.add_column("text", ratio=2, min_width=16, no_wrap=True, overflow="ellipsis")
+        for cl in report.clusters[:top]:
+            p = idx[cl.kept_id]
+            table.add_row(Text(cl.kind), Text(str(len(cl.member_ids))), Text(str(cl.pages)),
+                          Text(inert(f"{p.path}:{p.line_start}")), Text(inert(_preview(p.text))))
+        con.print(table)
+    if explain:
+        con.print(Text("dropped paragraphs:", style="bold"))
+        for p in idx.values():
+            d = report.drops.get(p.id)
+            if d is not None:
+                k = idx[d.kept_id]
+                msg = (f"{p.path}:{p.line_start}  {d.reason} copy ({d.score:.2f}) of "
+                       f"{k.path}:{k.line_start}  {_preview(p.text, 50)}")
+            elif p.status == "removed":
+                msg = f"{p.path}:{p.line_start}  {p.reason}: {_preview(p.raw, 50)}"
+            else:
+                continue
+            con.print(Text(inert(msg)))
+
+
+def _expand(d: dict) -> list[str]:
+    return [k for k, v in d.items() for _ in range(v)]
+
+
+# ---- items ------------------------------------------------------------------------------
+ARTICLE_COLUMNS = [
+    Column("date", "date", width=10),
+    Column("kind", "kind", width=7),
+    Column("title", lambda r: r["title"] or _preview(r["text"], 80), flex=True),
+    Column("source", lambda r: f"{r['sources'][0]['path']}:{r['sources'][0]['line_start']}"
+           if r["sources"] else "", width=40, flex=True, min_console=120),
+    Column("copies", "copies", justify="right"),
+    Column("id", "id", width=13),
+]
+
+
+def show_articles(articles, fmt: str, extra: Sequence[Column] = ()) -> int:
+    cols = [*ARTICLE_COLUMNS[:3], *extra, *ARTICLE_COLUMNS[3:]]
+    if fmt == "tsv":
+        cols = [Column(c.header, c.key) for c in cols]
+    return write_records((article_record(a) for a in articles), fmt, cols)
+
+
+def show_article(article, paragraphs, fmt: str) -> None:
+    rec = article_record(article)
+    rec["copies_merged"] = [
+        {"id": p.id, "path": p.path, "line_start": p.line_start, "line_end": p.line_end}
+        for p, _d in paragraphs
+    ]
+    if fmt == "json":
+        write_json_document(rec)
+        return
+    from rich.text import Text
+
+    con = stdout_console()
+    con.print(Text(inert(article.title or "(untitled)"), style="bold"))
+    date = article.date or "undated"
+    if article.date and article.date_inferred:
+        date += " (inferred)"
+    con.print(Text(f"{article.kind} \u00b7 {date} \u00b7 {article.id}", style="dim"))
+    con.print()
+    con.print(Text(inert(article.text, keep_newlines=True)))
+    con.print()
+    con.print(Text(f"sources ({len(article.sources)}):", style="bold"))
+    for s in article.sources:
+        con.print(Text(inert(f"  {s.path}:{s.line_start}-{s.line_end}")))
+    if article.dates:
+        con.print(Text("dates:", style="bold"))
+        for d in article.dates:
+            v = d.value or "?"
+            if d.end_value:
+                v += f"/{d.end_value}"
+            con.print(Text(inert(f"  {d.text!r} -> {v} ({d.precision}"
+                                 f"{', inferred' if d.inferred else ''})")))
+    if article.entities:
+        con.print(Text("entities:", style="bold"))
+        for e in article.entities:
+            con.print(Text(inert(f"  {e['type']:<6} {e['name']}  x{e['mentions']}")))
+
+
+def show_entities(entities, fmt: str) -> int:
+    cols = [Column("type", "type", width=6), Column("name", "name", flex=True),
+            Column("mentions", "mentions", justify="right"),
+            Column("items", "articles", justify="right"),
+            Column("aliases", "aliases", flex=True)]
+    if fmt == "tsv":
+        cols = [Column(c.header, c.key) for c in cols]
+    return write_records((entity_record(e) for e in entities), fmt, cols)

@@ -1,0 +1,318 @@
+"""Split cleaned pages into news items (articles and briefs) and merge the copies.
+
+A page is read as a sequence of kept paragraphs:
+
+* a **dateline** (a paragraph that is only a date) opens a *brief* dated by it, unless it
+  directly follows a title, which it then dates;
+* a **title** (a short line without closing punctuation, followed by its dated body, or
+  standing after briefs) opens an *article*; its date comes from a repeated-title suffix, a
+  dateline after it, a date glued to the first body paragraph, or else (``inferred``) the
+  first date of the opening sentence;
+* before the first title or dateline (a sidebar) and after navigation, each paragraph is a
+  brief of its own; elsewhere a paragraph belongs to the item above it.
+
+Year-less dates take their year from the item's context (its own dateline, else the dated
+neighbours of a newest-first listing); never from today's clock.
+
+Items seen on several pages (a sidebar snippet on every page, an article scraped twice) are
+merged through the dedupe clusters: two items are one when most paragraphs of the smaller
+one are in clusters of the other. The merged item keeps the most complete copy's text, lists
+every source, and takes metadata (date, title) from whichever copy has it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from corpus_cli.models import Article, CleanPage, DateMention, Paragraph, Source
+
+MAX_TITLE_CHARS = 250
+MAX_TITLE_WORDS = 40
+_TITLE_END_BAD = (".", ",", ";", ":", "\u2026")
+_PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
+
+
+@dataclass(slots=True)
+class _Item:
+    kind: str
+    path: str
+    order: int  # position on the page
+    title: Paragraph | None = None
+    dateline: Paragraph | None = None
+    body: list[Paragraph] = field(default_factory=list)
+    date: str | None = None
+    precision: str | None = None
+    inferred: bool = False
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        out = [p for p in (self.title, self.dateline) if p is not None]
+        return out + self.body
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.body)
+
+    @property
+    def size(self) -> int:
+        return sum(len(p.text) for p in self.body) + (len(self.title.text) if self.title else 0)
+
+
+def _is_titleish(p: Paragraph) -> bool:
+    t = p.text
+    if len(t) > MAX_TITLE_CHARS or len(t.split()) > MAX_TITLE_WORDS or len(t) < 8:
+        return False
+    if t.endswith(_TITLE_END_BAD) and not t.endswith("..."):
+        return False
+    first = t[:1]
+    return first.isupper() or first.isdigit() or first in "\"'\u201c\u00ab"
+
+
+def _split_page(cp: CleanPage) -> list[_Item]:
+    """The items of one page, in order (dates not yet resolved)."""
+    items: list[_Item] = []
+    paras = cp.paragraphs
+    cur: _Item | None = None
+    free_zone = True  # before any title/dateline, or after navigation: one brief per paragraph
+    for i, p in enumerate(paras):
+        if p.status == "removed":
+            if p.reason == "navigation" and cur is not None:
+                cur = None
+                free_zone = True
+            continue
+        nxt = next((q for q in paras[i + 1 :] if q.status == "kept"), None)
+        if p.kind == "dateline":
+            if cur is not None and cur.kind == "article" and not cur.body and cur.dateline is None:
+                cur.dateline = p
+            else:
+                cur = _Item("brief", cp.page.path, len(items), dateline=p)
+                items.append(cur)
+            free_zone = False
+            continue
+        if _is_titleish(p) and nxt is not None and nxt.kind in ("dateline", "text"):
+            dated_next = nxt.kind == "dateline" or nxt.dateline is not None
+            opens = dated_next or p.dateline is not None
+            if not opens and (cur is None or cur.kind == "brief" or free_zone):
+                # an undated title after briefs / at the top: followed by a longer body
+                opens = nxt.kind == "text" and len(nxt.text) > len(p.text) and not (
+                    _is_titleish(nxt)
+                )
+            if opens:
+                cur = _Item("article", cp.page.path, len(items), title=p)
+                items.append(cur)
+                free_zone = False
+                continue
+        if p.dateline is not None and (cur is None or cur.kind != "article" or cur.body):
+            # a date glued to the text opens a dated brief (or dates the article above)
+            cur = _Item("brief", cp.page.path, len(items))
+            items.append(cur)
+            cur.body.append(p)
+            free_zone = False
+            continue
+        if cur is None or free_zone:
+            items.append(_Item("brief", cp.page.path, len(items), body=[p]))
+            cur = None if free_zone else items[-1]
+            continue
+        cur.body.append(p)
+    # A page with no title and no dateline at all is one untitled article.
+    if items and all(it.kind == "brief" and it.dateline is None for it in items) and not any(
+        p.dateline for it in items for p in it.body
+    ) and len(items) > 1 and not _looks_like_sidebar(items):
+        merged = _Item("article", cp.page.path, 0)
+        for it in items:
+            merged.body.extend(it.body)
+        items = [merged]
+    return [it for it in items if it.body or it.title]
+
+
+def _looks_like_sidebar(items: list[_Item]) -> bool:
+    """Undated one-paragraph leads ("On 7 February, the Secretary General met ...") read as
+    a list of briefs, not as one article."""
+    from corpus_cli.dates import find_dates
+
+    leads = 0
+    for it in items:
+        first = it.body[0].text[:80] if it.body else ""
+        if any(m.start < 20 for m in find_dates(first)):
+            leads += 1
+    return leads >= max(2, len(items) // 2)
+
+
+def _date_of(text: str) -> tuple[str | None, str | None, bool]:
+    from corpus_cli.dates import parse_date
+
+    got = parse_date(text)
+    if got is None:
+        return None, None, False
+    return got[0], got[1], False
+
+
+def _first_sentence_date(text: str, reference: str | None) -> DateMention | None:
+    from corpus_cli.dates import find_dates
+
+    head = text[:300]
+    for m in find_dates(head, reference):
+        if m.kind in ("date", "range", "datetime"):
+            return m
+    return None
+
+
+def _resolve_dates(items: list[_Item]) -> None:
+    """Publication date of each item of one page, then year-less ones from neighbours."""
+    pending: list[_Item] = []
+    for it in items:
+        for raw in (it.title.dateline if it.title else None,
+                    it.dateline.text if it.dateline else None,
+                    it.body[0].dateline if it.body else None):
+            if raw:
+                value, precision, _ = _date_of(raw)
+                if value:
+                    it.date, it.precision, it.inferred = value, precision, False
+                    break
+        if it.date is None:
+            pending.append(it)
+    yearless: list[_Item] = []
+    for it in pending:
+        head = it.body[0].text if it.body else (it.title.text if it.title else "")
+        m = _first_sentence_date(head, None)
+        if m is None and it.title is not None:
+            m = _first_sentence_date(it.title.text, None)
+        if m is not None and m.value:
+            it.date, it.precision, it.inferred = m.value, m.precision, True
+        elif m is not None:
+            yearless.append(it)
+    # Year-less dates: bottom-up, so that each item leans on the (resolved) item below it.
+    for it in reversed(yearless):
+        value = _year_from_neighbours(items, it)
+        if value:
+            it.date, it.precision, it.inferred = value, "day", True
+
+
+def _year_from_neighbours(items: list[_Item], it: _Item) -> str | None:
+    """Resolve a year-less opening date with the nearest dated items of a newest-first
+    listing: no older than the item below it (same day allowed; a range counts by its
+    end), no newer than the item above it."""
+    from corpus_cli.dates import find_dates
+
+    head = it.body[0].text if it.body else (it.title.text if it.title else "")
+    idx = items.index(it)
+    below = next((x for x in items[idx + 1 :] if x.date and x.precision == "day"), None)
+    above = next((x for x in reversed(items[:idx]) if x.date and x.precision == "day"), None)
+    ref = below or above
+    if ref is None or ref.date is None:
+        return None
+    found = find_dates(head[:300], ref.date)
+    m = next((x for x in found if x.value and x.inferred and len(x.value) == 10), None)
+    if m is None or m.value is None:
+        return None
+    start_md = m.value[4:]
+    end_md = (m.end_value or m.value)[4:] if len(m.end_value or m.value) == 10 else start_md
+    year = int(ref.date[:4])
+    if below is not None and below.date is not None:
+        if f"{year}{end_md}" < below.date:
+            year += 1
+        return f"{year}{start_md}"
+    if above is not None and above.date is not None and f"{year}{start_md}" > above.date:
+        year -= 1
+    return f"{year}{start_md}"
+
+
+def item_id(first_paragraph_id: str) -> str:
+    return "a" + hashlib.blake2b(first_paragraph_id.encode(), digest_size=6).hexdigest()
+
+
+def segment_page(cp: CleanPage) -> list[_Item]:
+    items = _split_page(cp)
+    _resolve_dates(items)
+    return items
+
+
+def _merge_key_sets(items: Sequence[_Item], cluster_of: Mapping[str, str]) -> list[set[str]]:
+    return [{cluster_of.get(p.id, p.id) for p in it.paragraphs if p.kind == "text"}
+            for it in items]
+
+
+def build_articles(
+    pages: Sequence[CleanPage],
+    cluster_of: Mapping[str, str] | None = None,
+    with_dates: bool = True,
+) -> list[Article]:
+    """Segment every page and merge the copies of each item across pages."""
+    from corpus_cli.dates import find_dates
+
+    cluster_of = cluster_of or {}
+    items: list[_Item] = []
+    for cp in pages:
+        items.extend(segment_page(cp))
+    keys = _merge_key_sets(items, cluster_of)
+    # union-find over items sharing a cluster; candidates found through an inverted index
+    parent = list(range(len(items)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    index: dict[str, list[int]] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            index.setdefault(k, []).append(i)
+    for i, ks in enumerate(keys):
+        if not ks:
+            continue
+        counts: dict[int, int] = {}
+        for k in ks:
+            for j in index[k]:
+                if j < i:
+                    counts[j] = counts.get(j, 0) + 1
+        for j, shared in counts.items():
+            if shared * 2 >= min(len(ks), len(keys[j])) and items[i].path != items[j].path:
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        groups.setdefault(find(i), []).append(i)
+
+    articles: list[Article] = []
+    for members in groups.values():
+        copies = [items[i] for i in members]
+        best = min(copies, key=lambda it: (it.kind != "article", -it.size, _pos_key(it)))
+        dated = [c for c in copies if c.date]
+        dated.sort(key=lambda c: (c.inferred, -_PRECISION_RANK[c.precision], _pos_key(c)))
+        date = dated[0] if dated else None
+        title_copy = best if best.title else next((c for c in copies if c.title), None)
+        title = title_copy.title.text if title_copy and title_copy.title else None
+        sources = tuple(
+            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end)
+            for c in sorted(copies, key=_pos_key)
+        )
+        text = best.text
+        mentions: tuple[DateMention, ...] = ()
+        if with_dates:
+            mentions = tuple(find_dates(text, date.date if date else None))
+        first_id = best.paragraphs[0].id
+        articles.append(
+            Article(
+                id=item_id(first_id),
+                kind=best.kind,
+                title=title,
+                date=date.date if date else None,
+                date_precision=date.precision if date else None,
+                date_inferred=date.inferred if date else False,
+                text=text,
+                sources=sources,
+                paragraph_ids=tuple(p.id for p in best.paragraphs),
+                dates=mentions,
+            )
+        )
+    articles.sort(key=lambda a: (a.sources[0].path, a.sources[0].line_start))
+    return articles
+
+
+def _pos_key(it: _Item) -> tuple[str, int]:
+    return (it.path, it.paragraphs[0].line_start if it.paragraphs else 0)
+

@@ -1,0 +1,431 @@
+"""The corpus store: one SQLite file. The only module that knows the on-disk format.
+
+* Identified by ``PRAGMA application_id`` and versioned by ``PRAGMA user_version``; a file
+  that is not SQLite, not a corpus store, or from a newer version gives a :class:`StoreError`.
+* Written in one transaction per run (WAL journal): a run killed at any moment leaves the
+  previous corpus intact, and readers keep working while a run writes.
+* Pages, paragraphs with provenance and drop reasons, clusters, items (articles and briefs)
+  with their dates and entities, entities with aliases, and a full-text index (FTS5).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from corpus_cli.errors import StoreError
+from corpus_cli.models import (
+    Article,
+    CleanPage,
+    Cluster,
+    DateMention,
+    Drop,
+    Entity,
+    Paragraph,
+    Problem,
+    Removal,
+    Source,
+)
+
+APPLICATION_ID = 0x436F7270  # "Corp"
+SCHEMA_VERSION = 1
+DEFAULT_DB = "corpus.db"
+ENV_DB = "CORPUS_DB"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS pages (
+    path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, encoding TEXT NOT NULL,
+    size INTEGER NOT NULL, urls TEXT NOT NULL, paragraphs INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, idx INTEGER NOT NULL,
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, raw TEXT NOT NULL,
+    text TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+    dateline TEXT, script TEXT NOT NULL, removals TEXT NOT NULL,
+    cluster_id TEXT, kept_id TEXT, similarity REAL, rule TEXT
+);
+CREATE INDEX IF NOT EXISTS paragraphs_path ON paragraphs(path, idx);
+CREATE TABLE IF NOT EXISTS clusters (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, kept_id TEXT NOT NULL,
+    size INTEGER NOT NULL, pages INTEGER NOT NULL, members TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL, title TEXT,
+    date TEXT, date_precision TEXT, date_inferred INTEGER NOT NULL, year INTEGER,
+    text TEXT NOT NULL, sources TEXT NOT NULL, paragraph_ids TEXT NOT NULL,
+    dates TEXT NOT NULL, entities TEXT NOT NULL, copies INTEGER NOT NULL,
+    first_path TEXT NOT NULL, first_line INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id);
+CREATE INDEX IF NOT EXISTS articles_year ON articles(year, date DESC);
+CREATE TABLE IF NOT EXISTS article_sources (
+    article_id TEXT NOT NULL, path TEXT NOT NULL, line_start INTEGER, line_end INTEGER
+);
+CREATE INDEX IF NOT EXISTS article_sources_path ON article_sources(path);
+CREATE TABLE IF NOT EXISTS entities (
+    name TEXT PRIMARY KEY, type TEXT NOT NULL, aliases TEXT NOT NULL,
+    mentions INTEGER NOT NULL, articles INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_aliases (
+    alias TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_aliases_alias ON entity_aliases(alias);
+CREATE TABLE IF NOT EXISTS article_entities (
+    article_id TEXT NOT NULL, name TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS article_entities_name ON article_entities(name);
+CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, text, content='articles', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2'
+);
+"""
+
+_TABLES = ("paragraphs", "pages", "clusters", "articles", "article_sources", "entities",
+           "entity_aliases", "article_entities", "problems")
+
+
+def default_path() -> str:
+    return os.environ.get(ENV_DB) or DEFAULT_DB
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Filters shared by list, search and export."""
+
+    year: int | None = None
+    date_from: str | None = None  # ISO, possibly partial: 2024, 2024-06, 2024-06-01
+    date_to: str | None = None
+    kind: str | None = None
+    source: str | None = None  # a substring of a source path
+    entity: str | None = None  # a canonical entity name or any alias
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a run wrote (or would write, with --dry-run)."""
+
+    pages: int
+    paragraphs: int
+    kept: int
+    dropped: int
+    removed_by_reason: dict[str, int]
+    duplicates_by_rule: dict[str, int]
+    clusters_by_kind: dict[str, int]
+    articles_by_kind: dict[str, int]
+    problems: int
+
+
+class Store:
+    """A corpus store. Use :func:`open_store` to open one."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- writing --------------------------------------------------------------------
+    def write(
+        self,
+        pages: Sequence[CleanPage],
+        drops: dict[str, Drop],
+        clusters: Sequence[Cluster],
+        articles: Sequence[Article],
+        entities: Sequence[Entity],
+        problems: Sequence[Problem] = (),
+        info: dict | None = None,
+    ) -> None:
+        """Replace the stored corpus with this one, in a single transaction."""
+        c = self.conn
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            for t in _TABLES:
+                c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
+            c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+            c.executemany(
+                "INSERT INTO pages VALUES (?,?,?,?,?,?)",
+                ((cp.page.path, cp.page.content_hash, cp.page.encoding, cp.page.size,
+                  json.dumps(list(cp.urls)), len(cp.paragraphs)) for cp in pages),
+            )
+            c.executemany(
+                "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                _paragraph_rows(pages, drops, clusters),
+            )
+            c.executemany(
+                "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
+                ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
+                  json.dumps(list(cl.member_ids))) for cl in clusters),
+            )
+            for a in articles:
+                cur = c.execute(
+                    "INSERT INTO articles (id, kind, title, date, date_precision, date_inferred,"
+                    " year, text, sources, paragraph_ids, dates, entities, copies, first_path,"
+                    " first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
+                     int(a.date[:4]) if a.date else None, a.text,
+                     json.dumps([asdict(s) for s in a.sources]), json.dumps(a.paragraph_ids),
+                     json.dumps([asdict(d) for d in a.dates], ensure_ascii=False),
+                     json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
+                     a.sources[0].path, a.sources[0].line_start),
+                )
+                rowid = cur.lastrowid
+                c.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
+                          (rowid, a.title or "", a.text))
+                c.executemany("INSERT INTO article_sources VALUES (?,?,?,?)",
+                              ((a.id, s.path, s.line_start, s.line_end) for s in a.sources))
+                c.executemany("INSERT INTO article_entities VALUES (?,?)",
+                              ((a.id, n) for n in sorted({e["name"] for e in a.entities})))
+            c.executemany(
+                "INSERT INTO entities VALUES (?,?,?,?,?)",
+                ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
+                  e.articles) for e in entities),
+            )
+            c.executemany(
+                "INSERT INTO entity_aliases VALUES (?,?)",
+                ((alias, e.name) for e in entities for alias in {e.name, *e.aliases}),
+            )
+            c.executemany("INSERT INTO problems VALUES (?,?)",
+                          ((p.path, p.message) for p in problems))
+            meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            meta.update(info or {})
+            c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
+                          ((k, json.dumps(v)) for k, v in meta.items()))
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+
+    # ---- reading --------------------------------------------------------------------
+    def meta(self) -> dict:
+        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM meta")}
+
+    def articles(self, f: ArticleFilter | None = None) -> Iterator[Article]:
+        """Items matching the filter, newest first (undated last), streamed."""
+        where, args = _where(f or ArticleFilter())
+        sql = f"SELECT * FROM articles a {where} ORDER BY a.date IS NULL, a.date DESC, a.id"
+        if f and f.limit is not None:
+            sql += " LIMIT ?"
+            args.append(f.limit)
+        cur = self.conn.execute(sql, args)
+        for row in cur:
+            yield _article(row)
+
+    def article(self, ident: str) -> Article | None:
+        """An item by id (or by a unique id prefix of at least 4 characters)."""
+        row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (ident,)).fetchone()
+        if row is None and len(ident) >= 4:
+            rows = self.conn.execute(
+                "SELECT * FROM articles WHERE id LIKE ? || '%' LIMIT 2", (ident,)
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        return _article(row) if row else None
+
+    def paragraphs(self, path: str | None = None, ids: Iterable[str] | None = None
+                   ) -> Iterator[tuple[Paragraph, Drop | None]]:
+        """Stored paragraphs (all, those of a page, or by id) with their drop, in page order."""
+        if ids is not None:
+            ids = list(ids)
+            rows = []
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                q = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    f"SELECT * FROM paragraphs WHERE id IN ({q})", chunk  # noqa: S608
+                ).fetchall()
+            order = {pid: n for n, pid in enumerate(ids)}
+            rows.sort(key=lambda r: order[r["id"]])
+        elif path is not None:
+            rows = self.conn.execute(
+                "SELECT * FROM paragraphs WHERE path = ? ORDER BY idx", (path,))
+        else:
+            rows = self.conn.execute("SELECT * FROM paragraphs ORDER BY path, idx")
+        for r in rows:
+            yield _paragraph(r)
+
+    def clusters(self) -> Iterator[Cluster]:
+        for r in self.conn.execute("SELECT * FROM clusters ORDER BY size DESC, id"):
+            yield Cluster(r["id"], r["kind"], r["kept_id"], tuple(json.loads(r["members"])),
+                          r["pages"])
+
+    def entities(self, type_: str | None = None, limit: int | None = None) -> Iterator[Entity]:
+        sql = "SELECT * FROM entities"
+        args: list = []
+        if type_:
+            sql += " WHERE type = ?"
+            args.append(type_.upper())
+        sql += " ORDER BY mentions DESC, name"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        for r in self.conn.execute(sql, args):
+            yield Entity(r["name"], r["type"], tuple(json.loads(r["aliases"])), r["mentions"],
+                         r["articles"])
+
+    def resolve_entity(self, name: str) -> list[str]:
+        """Canonical names whose name or alias is ``name`` (case-insensitive)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT name FROM entity_aliases WHERE alias = ? ORDER BY name", (name,)
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def page_paths(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
+
+    def summary(self) -> Summary:
+        c = self.conn
+        reasons = dict(c.execute(
+            "SELECT reason, COUNT(*) FROM paragraphs WHERE status='removed' GROUP BY reason"))
+        rules = dict(c.execute(
+            "SELECT rule, COUNT(*) FROM paragraphs WHERE kept_id IS NOT NULL GROUP BY rule"))
+        kinds = dict(c.execute("SELECT kind, COUNT(*) FROM clusters GROUP BY kind"))
+        akinds = dict(c.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind"))
+        n_par = c.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+        dropped = sum(reasons.values()) + sum(rules.values())
+        return Summary(
+            pages=c.execute("SELECT COUNT(*) FROM pages").fetchone()[0],
+            paragraphs=n_par, kept=n_par - dropped, dropped=dropped,
+            removed_by_reason=reasons, duplicates_by_rule=rules, clusters_by_kind=kinds,
+            articles_by_kind=akinds,
+            problems=c.execute("SELECT COUNT(*) FROM problems").fetchone()[0],
+        )
+
+    def date_histogram(self, by: str = "month", f: ArticleFilter | None = None
+                       ) -> list[tuple[str, int]]:
+        width = 7 if by == "month" else 4
+        where, args = _where(f or ArticleFilter())
+        extra = "a.date IS NOT NULL AND length(a.date) >= ?"
+        where = f"{where} AND {extra}" if where else f"WHERE {extra}"
+        sql = (f"SELECT substr(a.date, 1, {width}) AS k, COUNT(*) FROM articles a {where} "
+               "GROUP BY k ORDER BY k")
+        return [(r[0], r[1]) for r in self.conn.execute(sql, [*args, width])]
+
+
+def _where(f: ArticleFilter) -> tuple[str, list]:
+    clauses: list[str] = []
+    args: list = []
+    if f.year is not None:
+        clauses.append("a.year = ?")
+        args.append(f.year)
+    if f.date_from:
+        clauses.append("a.date >= ?")
+        args.append(f.date_from)
+    if f.date_to:
+        clauses.append("a.date <= ?")
+        args.append(f.date_to + "\uffff")
+    if f.kind:
+        clauses.append("a.kind = ?")
+        args.append(f.kind)
+    if f.source:
+        clauses.append(
+            "a.id IN (SELECT article_id FROM article_sources WHERE instr(path, ?) > 0)")
+        args.append(f.source)
+    if f.entity:
+        clauses.append(
+            "a.id IN (SELECT ae.article_id FROM article_entities ae JOIN entity_aliases al"
+            " ON al.name = ae.name WHERE al.alias = ?)")
+        args.append(f.entity)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _paragraph_rows(pages, drops, clusters):
+    cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
+    for cp in pages:
+        for p in cp.paragraphs:
+            d = drops.get(p.id)
+            yield (p.id, p.path, p.index, p.line_start, p.line_end, p.raw, p.text, p.kind,
+                   p.status, p.reason, p.dateline, p.script,
+                   json.dumps([asdict(r) for r in p.removals], ensure_ascii=False),
+                   cluster_of.get(p.id), d.kept_id if d else None,
+                   d.score if d else None, d.reason if d else None)
+
+
+def _paragraph(r: sqlite3.Row) -> tuple[Paragraph, Drop | None]:
+    p = Paragraph(
+        r["id"], r["path"], r["idx"], r["line_start"], r["line_end"], r["raw"], r["text"],
+        r["kind"], r["status"], r["reason"], r["dateline"], r["script"],
+        tuple(Removal(**x) for x in json.loads(r["removals"])),
+    )
+    d = None
+    if r["kept_id"]:
+        d = Drop(r["id"], r["kept_id"], r["rule"], r["similarity"], r["cluster_id"])
+    return p, d
+
+
+def _article(r: sqlite3.Row) -> Article:
+    return Article(
+        id=r["id"], kind=r["kind"], title=r["title"], date=r["date"],
+        date_precision=r["date_precision"], date_inferred=bool(r["date_inferred"]),
+        text=r["text"],
+        sources=tuple(Source(**s) for s in json.loads(r["sources"])),
+        paragraph_ids=tuple(json.loads(r["paragraph_ids"])),
+        dates=tuple(DateMention(**d) for d in json.loads(r["dates"])),
+        entities=tuple(json.loads(r["entities"])),
+    )
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def open_store(path: str | None = None, create: bool = False) -> Store:
+    """Open (or with ``create``, create) the store at ``path`` (default: $CORPUS_DB or
+    ./corpus.db). Raises :class:`StoreError` with a one-line reason when it cannot."""
+    path = path or default_path()
+    exists = os.path.exists(path)
+    if not exists and not create:
+        raise StoreError(
+            f"no corpus store at {path}: build one with 'corpus dedupe PATH...' "
+            f"(or point --db / ${ENV_DB} at one)")
+    if exists and os.path.isdir(path):
+        raise StoreError(f"{path} is a folder, not a corpus store")
+    if exists and os.path.getsize(path) > 0:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise StoreError(f"{path} is not a corpus store (not an SQLite database)")
+    try:
+        conn = _connect(path)
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable corpus store ({exc})") from None
+    if app_id != APPLICATION_ID:
+        if tables or app_id:
+            conn.close()
+            raise StoreError(f"{path} is an SQLite database but not a corpus store")
+        if not create:
+            conn.close()
+            raise StoreError(f"{path} is empty: build the corpus with 'corpus dedupe PATH...'")
+    elif version > SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{path} was written by a newer corpus (schema {version} > {SCHEMA_VERSION}): "
+            "upgrade corpus-cli to read it")
+    try:
+        if app_id != APPLICATION_ID or version < SCHEMA_VERSION:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: cannot open the store ({exc})") from None
+    return Store(conn, path)
