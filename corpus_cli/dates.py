@@ -58,11 +58,40 @@ _COMMA_SP = rf"(?:,{_SP0}|{_SP})"
 _DAY_LB = r"(?<![\w.,/:\-\u2013])"
 
 
-def _mon(g: str) -> str:
-    full = "|".join(_FULL_MONTHS)
-    abbr = "|".join(_ABBR_MONTHS)
-    return (rf"{_LETTER_BEFORE}(?P<{g}>(?:{full}){_LETTER_AFTER}"
-            rf"|(?:{abbr}){_LETTER_AFTER}\.?)")
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` as a prefix tree: one branch per first letter, so a
+    non-matching position costs a handful of comparisons, not one per word."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return f"(?:{body})?"
+        return body
+
+    return emit(tree)
+
+
+_FIRST = "".join(sorted({w[0] for w in _MONTH_NAMES}))
+_MON_ANY = (rf"(?=[{_FIRST}])(?:{_trie(_FULL_MONTHS)}{_LETTER_AFTER}"
+            rf"|{_trie(_ABBR_MONTHS)}{_LETTER_AFTER}\.?)")
+# Month-first forms: lower-case "may"/"march"/"mar" before a number are verbs, not months.
+_MON_CAP = (rf"(?=[{_FIRST}])(?:(?-i:May|MAY|March|MARCH|Mar|MAR){_LETTER_AFTER}\.?"
+            rf"|{_trie([w for w in _FULL_MONTHS if w not in _LOWER_VERBS])}{_LETTER_AFTER}"
+            rf"|{_trie([w for w in _ABBR_MONTHS if w not in _LOWER_VERBS])}{_LETTER_AFTER}\.?)")
+
+
+def _mon(g: str, cap: bool = False) -> str:
+    return rf"{_LETTER_BEFORE}(?P<{g}>{_MON_CAP if cap else _MON_ANY})"
 
 
 def _day(g: str) -> str:
@@ -83,9 +112,10 @@ def _year_part(y: str, rel: str) -> str:
             rf"|{_SP}(?:of{_SP})?(?P<{rel}>{_REL_WORDS}){_SP}year\b)?")
 
 
-_WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-             "|tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun")
-_WD_PREFIX = rf"(?:{_LETTER_BEFORE}(?P<wd>{_WEEKDAYS}){_LETTER_AFTER}\.?{_COMMA_SP})?"
+_WEEKDAYS = _trie(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                   "sunday", "tues", "thurs", "thur", "mon", "tue", "wed", "thu", "fri", "sat",
+                   "sun"])
+_WD_PREFIX = rf"(?:(?=[mtwfs]){_LETTER_BEFORE}(?P<wd>{_WEEKDAYS}){_LETTER_AFTER}\.?{_COMMA_SP})?"
 _AMPM = rf"[ap]\.?m\.?{_LETTER_AFTER}"
 _TZ = rf"(?:{_SP0}\(?(?:GMT|UTC|MSK|CET|CEST|EET|EEST|BST|EST|EDT|PST|PDT)" \
       rf"(?:{_SP0}[+\-\u2212]{_SP0}\d{{1,2}}(?::?\d\d)?)?\)?)?"
@@ -96,8 +126,18 @@ _RANGE_SEP = rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|{_SP}(?:to|till|until|through|thr
 _FROM = rf"(?:{_LETTER_BEFORE}(?P<fr>from|between){_SP})?"
 
 
-def _c(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _c(pattern: str, first: str, before: str) -> re.Pattern[str]:
+    """Compile a date pattern. Every match starts with one character of class ``before``
+    (the character before the date: the text is scanned with a space prepended) and the
+    date itself is group ``m``, which starts with a character of class ``first``. Starting
+    with a plain character class lets the regex engine skip, at C speed, the (many)
+    positions where no date can start."""
+    return re.compile(f"{before}(?P<m>(?=[{first}]){pattern})", re.IGNORECASE)
+
+
+_B_NUM = r"[^\w./\-\u2013]"  # before a numeric date
+_B_DAY = r"[^\w.,/:\-\u2013]"  # before a day number (or a weekday)
+_B_WORD = r"\W"  # before a month name or a word
 
 
 # -- numeric dates
@@ -106,11 +146,13 @@ _P_ISO = _c(
     rf"{_WD_PREFIX}(?<![\w./\-])(?P<y>19\d\d|20\d\d|2100)(?P<sep>[-/.])(?P<mo>1[0-2]|0?[1-9])"
     rf"(?P=sep)(?P<d>3[01]|[12]\d|0?[1-9])"
     rf"(?:T(?P<isotime>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{{1,9}})?)?"
-    rf"(?:Z|[+-]\d\d:?\d\d)?)(?![\w:])|{_NUM_TAIL}{_TIME_PART})"
+    rf"(?:Z|[+-]\d\d:?\d\d)?)(?![\w:])|{_NUM_TAIL}{_TIME_PART})",
+    r"\dmtwfs", _B_NUM,
 )
 _P_DMY_NUM = _c(
     rf"{_WD_PREFIX}(?<![\w./\-])(?P<a>\d{{1,2}})(?P<sep>[./\-])(?P<b>\d{{1,2}})(?P=sep)"
-    rf"(?P<y>19\d\d|20\d\d|2100){_NUM_TAIL}{_TIME_PART}"
+    rf"(?P<y>19\d\d|20\d\d|2100){_NUM_TAIL}{_TIME_PART}",
+    r"\dmtwfs", _B_NUM,
 )
 # A numeric dateline glued to the next number at the start of a line ("15.05.202415 May").
 _P_GLUED = re.compile(
@@ -121,56 +163,66 @@ _P_GLUED = re.compile(
 _P_YEAR_RANGE = _c(
     rf"{_FROM}(?<![\w./\-\u2013])(?P<y1>19\d\d|20\d\d)"
     rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|/|{_SP}(?:to|till|until|through|and){_SP})"
-    r"(?P<y2>19\d\d|20\d\d|2100|\d\d)(?![\w/]|[.,:\-\u2013]\d)"
+    r"(?P<y2>19\d\d|20\d\d|2100|\d\d)(?![\w/]|[.,:\-\u2013]\d)",
+    r"\dfb", _B_NUM,
 )
 # -- month-name dates
 _P_DMY = _c(
     rf"{_WD_PREFIX}{_DAY_LB}{_day('d')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}"
-    rf"{_TIME_PART}"
+    rf"{_TIME_PART}",
+    r"\dmtwfs", _B_DAY,
 )
 _P_MDY = _c(
-    rf"{_WD_PREFIX}{_mon('mo')}{_SP}(?:the{_SP})?{_day('d')}{_year_part('y', 'rel')}{_TIME_PART}"
+    rf"{_WD_PREFIX}{_mon('mo', True)}{_SP}(?:the{_SP})?{_day('d')}{_year_part('y', 'rel')}"
+    rf"{_TIME_PART}",
+    _FIRST + "mtwfs", _B_WORD,
 )
 _P_MY = _c(
-    rf"{_mon('mo')}(?:{_COMMA_SP}(?:of{_SP})?{_year('y')}"
-    rf"|{_SP}(?:of{_SP})?(?P<rel>{_REL_WORDS}){_SP}year\b)"
+    rf"{_mon('mo', True)}(?:{_COMMA_SP}(?:of{_SP})?{_year('y')}"
+    rf"|{_SP}(?:of{_SP})?(?P<rel>{_REL_WORDS}){_SP}year\b)",
+    _FIRST, _B_WORD,
 )
 # -- ranges
 _P_DD_M = _c(
     rf"{_FROM}{_DAY_LB}{_day('d1')}(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,6}}"
-    rf"{_RANGE_SEP}{_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}"
+    rf"{_RANGE_SEP}{_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}",
+    r"\dfb", _B_DAY,
 )
 _P_DM_DM = _c(
     rf"{_FROM}{_DAY_LB}{_day('d1')}(?:{_SP}of)?{_SP}{_mon('mo1')}{_year_part('y1', 'rel1')}"
-    rf"(?P<sep>{_RANGE_SEP}){_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo2')}{_year_part('y2', 'rel')}"
+    rf"(?P<sep>{_RANGE_SEP}){_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo2')}{_year_part('y2', 'rel')}",
+    r"\dfb", _B_DAY,
 )
 _P_M_DD = _c(
-    rf"{_FROM}{_mon('mo')}{_SP}{_day('d1')}{_RANGE_SEP}{_day('d2')}{_year_part('y', 'rel')}"
+    rf"{_FROM}{_mon('mo', True)}{_SP}{_day('d1')}{_RANGE_SEP}{_day('d2')}{_year_part('y', 'rel')}",
+    _FIRST + "fb", _B_WORD,
 )
 _P_MD_MD = _c(
-    rf"{_FROM}{_mon('mo1')}{_SP}{_day('d1')}(?:{_COMMA_SP}{_year('y1')})?(?P<sep>{_RANGE_SEP})"
-    rf"{_mon('mo2')}{_SP}{_day('d2')}{_year_part('y2', 'rel')}"
+    rf"{_FROM}{_mon('mo1', True)}{_SP}{_day('d1')}(?:{_COMMA_SP}{_year('y1')})?"
+    rf"(?P<sep>{_RANGE_SEP}){_mon('mo2')}{_SP}{_day('d2')}{_year_part('y2', 'rel')}",
+    _FIRST + "fb", _B_WORD,
 )
 _P_M_M = _c(
-    rf"{_FROM}{_mon('mo1')}(?:{_COMMA_SP}{_year('y1')})?"
-    rf"(?P<sep>{_RANGE_SEP}|{_SP0}/{_SP0}){_mon('mo2')}{_year_part('y2', 'rel')}"
+    rf"{_FROM}{_mon('mo1', True)}(?:{_COMMA_SP}{_year('y1')})?"
+    rf"(?P<sep>{_RANGE_SEP}|{_SP0}/{_SP0}){_mon('mo2')}{_year_part('y2', 'rel')}",
+    _FIRST + "fb", _B_WORD,
 )
 # -- relative expressions
 _P_REL = _c(
     rf"{_LETTER_BEFORE}(?:(?P<w>today|yesterday|tomorrow"
     rf"|the{_SP}day{_SP}before{_SP}yesterday|the{_SP}day{_SP}after{_SP}tomorrow)"
-    rf"|(?P<q>{_REL_WORDS}){_SP}(?P<u>year|month))(?!['\u2019]?[^\W_])"
+    rf"|(?P<q>{_REL_WORDS}){_SP}(?P<u>year|month))(?!['\u2019]?[^\W_])",
+    "tylncp", _B_WORD,
 )
 # -- bare years (filtered by context, see _year_ok)
-_P_YEAR = re.compile(r"(?<!\d)(?P<y>19\d\d|20\d\d)(?!\d)")
+_P_YEAR = re.compile(r"\D(?P<m>(?P<y>19\d\d|20\d\d))(?!\d)")
 
 # --------------------------------------------------------------------------- non-dates
 
-_BLOCK_TRIGGER = re.compile(
-    r"@|://|(?<!\S)www\.|/"
-    r"|(?P<ext>\.(?i:jpe?g|png|gif|webp|bmp|tiff?|svg|heic|pdf|docx?|xlsx?|pptx?|rtf|odt|ods|zip"
-    r"|rar|7z|mp[34]|mov|avi|wav|txt|csv))(?![a-z0-9])"
-)
+_EXTS = (r"(?i:jpe?g|png|gif|webp|bmp|tiff?|svg|heic|pdf|docx?|xlsx?|pptx?|rtf|odt|ods|zip|rar"
+         r"|7z|mp[34]|mov|avi|wav|txt|csv)")
+_BLOCK_TRIGGER = re.compile(rf"[@/]|(?<!\S)www\.|\.{_EXTS}(?![a-z0-9])")
+_FILE_EXT = re.compile(rf"\.{_EXTS}(?![a-z0-9])")
 _TOKEN_REST = re.compile(r"\S{0,2048}")
 # Tokens in front of a file name that belong to it ("WhatsApp Image 2022-02-16 at 14.07.35.jpeg").
 _FILE_PREFIX = re.compile(r"(?:(?<!\S)(?:\d[\d.:_\-]{0,20}|at|\(\d{1,3}\))[^\S\n]{1,2}){1,4}\Z")
@@ -276,12 +328,6 @@ def _month(token: str) -> int:
     return _MONTH_NAMES[token.rstrip(".").lower()]
 
 
-def _month_first_ok(m: re.Match[str], group: str) -> bool:
-    """Lower-case "may"/"march" before a number is a verb, not a month."""
-    tok = m.group(group)
-    return tok not in _LOWER_VERBS
-
-
 def _infer_year(month: int, ref: _Ref | None) -> int | None:
     """The year of a year-less month: the reference's, or the one before it if the month
     would be more than 6 months after the reference's month (news speaks of the past)."""
@@ -351,8 +397,6 @@ def _int(m: re.Match[str], g: str) -> int | None:
 
 
 def _c_single(m: re.Match[str], ref: _Ref | None, prio: int, month_first: bool) -> _Cand | None:
-    if month_first and not _month_first_ok(m, "mo"):
-        return None
     mo = _month(m.group("mo"))
     d = _int(m, "d") if "d" in m.re.groupindex else None
     y = _int(m, "y")
@@ -362,7 +406,7 @@ def _c_single(m: re.Match[str], ref: _Ref | None, prio: int, month_first: bool) 
         return None
     value, inferred = res
     precision = "day" if d is not None else "month"
-    return _Cand(m.start(), m.end(), prio, value, None, precision, inferred, _kind(m, rel))
+    return _Cand(m.start("m"), m.end("m"), prio, value, None, precision, inferred, _kind(m, rel))
 
 
 def _range_cand(m: re.Match[str], ref: _Ref | None, prio: int,
@@ -390,18 +434,18 @@ def _range_cand(m: re.Match[str], ref: _Ref | None, prio: int,
     if y1 is None or y2 is None:
         if d1 is not None and not (_valid(2000, mo1, d1) and _valid(2000, mo2, d2 or 1)):
             return None
-        return _Cand(m.start(), m.end(), prio, None, None, precision, False, "range")
+        return _Cand(m.start("m"), m.end("m"), prio, None, None, precision, False, "range")
     if d1 is not None:
         if not (_valid(y1, mo1, d1) and _valid(y2, mo2, d2 or 1)):
             return None
         start, end = date(y1, mo1, d1), date(y2, mo2, d2 or 1)
         if end <= start:
             return None
-        return _Cand(m.start(), m.end(), prio, start.isoformat(), end.isoformat(), "day",
+        return _Cand(m.start("m"), m.end("m"), prio, start.isoformat(), end.isoformat(), "day",
                      inferred, "range")
     if (y2, mo2) <= (y1, mo1):
         return None
-    return _Cand(m.start(), m.end(), prio, _iso(y1, mo1), _iso(y2, mo2), "month", inferred,
+    return _Cand(m.start("m"), m.end("m"), prio, _iso(y1, mo1), _iso(y2, mo2), "month", inferred,
                  "range")
 
 
@@ -497,12 +541,12 @@ def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
     for m in _P_ISO.finditer(text):
         y, mo, d = int(m.group("y")), int(m.group("mo")), int(m.group("d"))
         if _valid(y, mo, d):
-            add(_Cand(m.start(), m.end(), 0, _iso(y, mo, d), None, "day", False, _kind(m)))
+            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, mo, d), None, "day", False, _kind(m)))
     for m in _P_DMY_NUM.finditer(text):
         y = int(m.group("y"))
         dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
         if dm:
-            add(_Cand(m.start(), m.end(), 0, _iso(y, *dm), None, "day", False, _kind(m)))
+            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, *dm), None, "day", False, _kind(m)))
     for m in _P_YEAR_RANGE.finditer(text):
         y1, raw2 = int(m.group("y1")), m.group("y2")
         y2 = int(raw2) if len(raw2) == 4 else (y1 // 100) * 100 + int(raw2)
@@ -514,13 +558,13 @@ def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
         if sep == "/" and y2 != y1 + 1:  # "2022/2023" is a season; "1989/2253" is a list
             continue
         s = m.start("y1")
-        if not (_left_ok(text, s) and _right_ok(text, m.end())):
+        if not (_left_ok(text, s) and _right_ok(text, m.end("m"))):
             continue
-        if not m.group("fr") and not _context_ok(text, s, m.end()):
+        if not m.group("fr") and not _context_ok(text, s, m.end("m")):
             continue
-        if _COUNT_AFTER.match(text, m.end()):
+        if _COUNT_AFTER.match(text, m.end("m")):
             continue
-        add(_Cand(m.start(), m.end(), 1, _iso(y1), _iso(y2), "year", False, "range"))
+        add(_Cand(m.start("m"), m.end("m"), 1, _iso(y1), _iso(y2), "year", False, "range"))
 
     for m in _P_DMY.finditer(text):
         c = _c_single(m, ref, 2, False)
@@ -551,15 +595,13 @@ def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
         if c:
             add(c)
     for m in _P_M_DD.finditer(text):
-        if not _month_first_ok(m, "mo"):
-            continue
         mo = _month(m.group("mo"))
         c = _range_cand(m, ref, 1, None, mo, int(m.group("d1")), None,
                         _int(m, "y"), mo, int(m.group("d2")), m.group("rel"))
         if c:
             add(c)
     for m in _P_MD_MD.finditer(text):
-        if _and_needs_between(m) or not _month_first_ok(m, "mo1"):
+        if _and_needs_between(m):
             continue
         c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), int(m.group("d1")),
                         None, _int(m, "y2"), _month(m.group("mo2")), int(m.group("d2")),
@@ -567,7 +609,7 @@ def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
         if c:
             add(c)
     for m in _P_M_M.finditer(text):
-        if _and_needs_between(m) or not _month_first_ok(m, "mo1"):
+        if _and_needs_between(m):
             continue
         c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), None, None,
                         _int(m, "y2"), _month(m.group("mo2")), None, m.group("rel"))
@@ -577,14 +619,14 @@ def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
     for m in _P_REL.finditer(text):
         add(_relative(m, ref))
     for m in _P_YEAR.finditer(text):
-        if _year_ok(text, m.start(), m.end()):
-            add(_Cand(m.start(), m.end(), 5, m.group("y"), None, "year", False, "date"))
+        if _year_ok(text, m.start("m"), m.end("m")):
+            add(_Cand(m.start("m"), m.end("m"), 5, m.group("y"), None, "year", False, "date"))
     return out
 
 
 def _relative(m: re.Match[str], ref: _Ref | None) -> _Cand:
     w = m.group("w")
-    s, e = m.start(), m.end()
+    s, e = m.start("m"), m.end("m")
     if w:
         w = " ".join(w.lower().split())
         if ref is None or ref.day is None or ref.month is None:
@@ -618,26 +660,30 @@ def _token_start(text: str, p: int) -> int:
 def _blocked(text: str) -> tuple[list[int], list[int]]:
     """Spans that hold no dates: URLs, e-mail addresses, file names (merged, sorted)."""
     spans: list[tuple[int, int]] = []
-    last_end = -1
+    done = -1  # tokens are examined whole, once
     for t in _BLOCK_TRIGGER.finditer(text):
         p = t.start()
-        if p < last_end:
+        if p < done:
             continue
         ts = _token_start(text, p)
         te = _TOKEN_REST.match(text, p).end()
-        if t.group("ext"):
-            # A file name ends at its extension, even when glued to the next word.
+        done = te
+        tok = text[ts:te]
+        if ("@" in tok or "://" in tok or tok[:4].lower() == "www."
+                or _DOMAIN_PATH.match(tok)):
+            spans.append((ts, te))
+            continue
+        last = None
+        for fm in _FILE_EXT.finditer(tok):
+            last = fm
+        if last is not None:
+            # A file name ends at its extension, even when glued to the next word; the
+            # numbers before it on the line may belong to it ("Image 2022-02-16 at 14.07.35").
             start = ts
             pm = _FILE_PREFIX.search(text, max(0, ts - 100), ts)
             if pm:
                 start = pm.start()
-            spans.append((start, t.end()))
-            last_end = t.end()
-            continue
-        if t.group(0) == "/" and not _DOMAIN_PATH.match(text, ts, te):
-            continue
-        spans.append((ts, te))
-        last_end = te
+            spans.append((start, ts + last.end()))
     spans.sort()
     starts: list[int] = []
     ends: list[int] = []
@@ -701,7 +747,9 @@ def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
         if glued:
             parts.append(text[pos:])
             work = "".join(parts)
-    cands = _candidates(work, ref) + glued
+    # Scan with a space in front: every pattern consumes the character before its date.
+    cands = [c._replace(start=c.start - 1, end=c.end - 1)
+             for c in _candidates(" " + work, ref)] + glued
     starts, ends = _blocked(text)
     return [
         DateMention(text=text[c.start:c.end], start=c.start, end=c.end, value=c.value,

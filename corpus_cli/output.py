@@ -84,7 +84,7 @@ def stdout_console():
     return Console(
         file=sys.stdout,
         color_system=None if no_color() else "auto",
-        soft_wrap=False,
+        soft_wrap=True,
         markup=False,
         emoji=False,
         highlight=False,

@@ -314,6 +314,75 @@ class Store:
                "GROUP BY k ORDER BY k")
         return [(r[0], r[1]) for r in self.conn.execute(sql, [*args, width])]
 
+    # ---- search and stats (used by corpus_cli.search) -------------------------------
+    def match(self, fts_query: str, f: ArticleFilter | None = None, limit: int | None = None
+              ) -> list[tuple[Article, float]]:
+        """Items whose title/text match an FTS5 query (already safe FTS5 syntax), best first,
+        with their ``bm25`` (title weighted 2:1; lower is better). Raises
+        ``sqlite3.OperationalError`` on a query FTS5 rejects."""
+        where, args = _where(f or ArticleFilter())
+        cond = "articles_fts MATCH ?" + (f" AND {where[6:]}" if where else "")
+        sql = ("SELECT a.*, bm25(articles_fts, 2.0, 1.0) AS _bm25 FROM articles_fts"
+               f" JOIN articles a ON a.rowid = articles_fts.rowid WHERE {cond}"
+               " ORDER BY _bm25, a.date IS NULL, a.date DESC, a.id")
+        args = [fts_query, *args]
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [(_article(r), r["_bm25"]) for r in self.conn.execute(sql, args)]
+
+    def _vocab_table(self) -> str:
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab"
+                          " USING fts5vocab(main, 'articles_fts', 'row')")
+        return "temp.fts_vocab"
+
+    def term_docs(self, term: str) -> int:
+        """In how many items an indexed (lower-cased, accent-free) term occurs."""
+        row = self.conn.execute(
+            f"SELECT doc FROM {self._vocab_table()} WHERE term = ?", (term,)).fetchone()
+        return row[0] if row else 0
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every indexed term with its number of items (read once per Store)."""
+        vocab = getattr(self, "_vocabulary", None)
+        if vocab is None:
+            vocab = dict(self.conn.execute(f"SELECT term, doc FROM {self._vocab_table()}"))
+            self._vocabulary = vocab
+        return vocab
+
+    def item_stats(self, f: ArticleFilter | None = None) -> dict:
+        """Items matching the filter: count by kind, first and last date, undated count."""
+        where, args = _where(f or ArticleFilter())
+        kinds = dict(self.conn.execute(
+            f"SELECT a.kind, COUNT(*) FROM articles a {where} GROUP BY a.kind ORDER BY a.kind",
+            args))
+        lo, hi, undated = self.conn.execute(
+            f"SELECT MIN(a.date), MAX(a.date), SUM(a.date IS NULL) FROM articles a {where}",
+            args).fetchone()
+        return {"by_kind": kinds, "date_min": lo, "date_max": hi, "undated": undated or 0}
+
+    def top_entities(self, f: ArticleFilter | None = None, n: int = 10
+                     ) -> list[tuple[str, str, int]]:
+        """The ``n`` entities in most matching items: (name, type, items)."""
+        where, args = _where(f or ArticleFilter())
+        sql = ("SELECT ae.name, COALESCE(e.type, ''), COUNT(DISTINCT a.id) AS n"
+               " FROM articles a JOIN article_entities ae ON ae.article_id = a.id"
+               f" LEFT JOIN entities e ON e.name = ae.name {where}"
+               " GROUP BY ae.name ORDER BY n DESC, ae.name LIMIT ?")
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, [*args, n])]
+
+    def copies(self, ids: Iterable[str]) -> list[tuple[Paragraph, Drop]]:
+        """Dropped copies of the given (kept) paragraphs, merged into them by dedupe."""
+        ids = list(ids)
+        out = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = ",".join("?" * len(chunk))
+            out += [_paragraph(r) for r in self.conn.execute(
+                f"SELECT * FROM paragraphs WHERE kept_id IN ({q})"  # noqa: S608
+                " ORDER BY path, idx", chunk)]
+        return [(p, d) for p, d in out if d is not None]
+
 
 def _where(f: ArticleFilter) -> tuple[str, list]:
     clauses: list[str] = []

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+# Hostile text that must stay inert in every human format and exact in JSON.
+HOSTILE = (
+    "[bold]Bold[/bold] [/link] :warning: \x1b[31mred\x1b[0m \x1b]0;title\x07 "
+    "a\rb \u202eevil\u202c x\u2028y"
+)
+
+
+@pytest.fixture
+def seeds() -> Path:
+    return SEEDS
+
+
+@pytest.fixture
+def pages(tmp_path: Path):
+    """Write small pages: pages({"a.txt": "text"}) -> folder."""
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        folder = tmp_path / "pages"
+        folder.mkdir(exist_ok=True)
+        for name, content in files.items():
+            p = folder / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(content, encoding="utf-8")
+        return folder
+
+    return write
+
+
+SIDEBAR = [
+    "On 14 March, the Council of Regional Ministers met in Tallinn to discuss water supply.",
+    "On March 12, 2023, the Secretary General Ivan Petrenko received the delegation of the "
+    "Northern Trade Union.",
+    "On 2 and 3 March, experts of the member states held consultations on customs cooperation "
+    "in the city of Riga.",
+]
+
+ARTICLE_TITLE = "Secretary General Yuri Volkonsky visited the regional office in Tartu"
+ARTICLE_BODY = [
+    "On February 20, 2023, in Tartu (Republic of Estonia), the Secretary General of the "
+    "Regional Cooperation Organization (RCO) Yuri Volkonsky met the staff of the regional "
+    "office and discussed the plan of joint activities for the coming year.",
+    "The parties noted the growing importance of cross-border cooperation in the field of "
+    "emergency response and agreed to hold a joint training session in the autumn.",
+    "Special attention was paid to the training of young specialists and to the exchange of "
+    "experience between the rescue services of the member states of the Organization.",
+]
+
+
+def page_with_sidebar(title: str = ARTICLE_TITLE, body=None, glue: str = "20.02.2023",
+                      variant: bool = False) -> str:
+    body = list(body or ARTICLE_BODY)
+    if variant:
+        body = [b.replace("Yuri", "Yury") for b in body]
+        body[0] = "   " + body[0]
+    lines = [*SIDEBAR, title, glue + body[0], *body[1:], "Go back", "All news"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from conftest import HOSTILE
+
+from corpus_cli import __version__
+from corpus_cli.cli import cli
+
+TTY = {"TTY_COMPATIBLE": "1", "COLUMNS": "120"}
+
+
+@pytest.fixture
+def run():
+    def invoke(*args, env=None, input=None):
+        runner = CliRunner()
+        return runner.invoke(cli, [str(a) for a in args], env=env, input=input,
+                             catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def db(tmp_path, seeds, run):
+    path = tmp_path / "c.db"
+    r = run("dedupe", seeds, "--db", path)
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def test_version_and_help(run):
+    assert __version__ in run("--version").stdout
+    r = run("--help")
+    for cmd in ("clean", "dedupe", "list", "show", "entities"):
+        assert cmd in r.stdout
+
+
+def test_clean_seeds_human(run, seeds):
+    r = run("clean", seeds, env=TTY)
+    assert r.exit_code == 0
+    assert "Go back" not in r.stdout and ".jpeg" not in r.stdout
+    assert "source: https://www.mid.ru" in r.stdout
+    assert "09.06.2018" in r.stdout
+    assert "5 page(s)" in r.stderr
+
+
+def test_clean_explain_accounts_for_every_removal(run, seeds):
+    r = run("clean", seeds, "--explain", "--jsonl")
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    removed = [x for x in recs if x["status"] == "removed"]
+    assert {x["reason"] for x in removed} == {"navigation", "url", "image"}
+    summary = r.stderr
+    n_in = len(recs)
+    assert f"{n_in} paragraph(s): {n_in - len(removed)} kept, {len(removed)} removed" in summary
+    glued = [x for x in recs if x["removals"] and x["status"] == "kept"]
+    assert glued[0]["removals"][0]["kind"] == "image"
+    r2 = run("clean", seeds, "--explain", env=TTY)
+    assert r2.stdout.count("- navigation:") == 6
+
+
+def test_clean_jsonl_record_fields(run, seeds):
+    r = run("clean", seeds / "000_be7e70796b2dfccb.txt", "--jsonl")
+    rec = json.loads(r.stdout.splitlines()[5])
+    assert rec["dateline"] == "09.06.2018"
+    assert rec["line_start"] == rec["line_end"] == 6
+    assert set(rec) >= {"id", "path", "index", "line_start", "line_end", "kind", "status",
+                        "reason", "text", "raw", "script", "removals"}
+
+
+def test_clean_stdin(run):
+    r = run("clean", "-", "--jsonl", input="Go back\nReal text of the page.\n")
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["path"] for x in recs] == ["<stdin>", "<stdin>"]
+    assert recs[0]["reason"] == "navigation"
+
+
+def test_clean_output_dir(run, pages, tmp_path):
+    folder = pages({"a.txt": "09.06.2018On June 9 the text.\nGo back\n"})
+    out = tmp_path / "out"
+    r = run("clean", folder, "-o", out)
+    assert r.exit_code == 0
+    assert (out / "a.txt").read_text() == "09.06.2018\n\nOn June 9 the text.\n"
+    r = run("clean", folder, "-o", out)
+    assert r.exit_code == 1 and "not empty" in r.stderr
+    assert run("clean", folder, "-o", out, "--force").exit_code == 0
+    # never onto an input file
+    r = run("clean", folder, "-o", folder, "--force")
+    assert r.exit_code == 1 and "input file" in r.stderr
+    assert (folder / "a.txt").read_text().startswith("09.06.2018On")
+
+
+def test_bad_inputs(run, pages, tmp_path):
+    folder = pages({"good.txt": "A fine page of text.\n", "empty.txt": "",
+                    "bin.txt": b"\x00\x01\x02binary\x00"})
+    r = run("clean", folder, tmp_path / "nope.txt", "--jsonl")
+    assert r.exit_code == 1
+    assert "A fine page" in r.stdout
+    lines = r.stderr.splitlines()
+    assert any("empty.txt: empty file" in x for x in lines)
+    assert any("bin.txt: binary" in x for x in lines)
+    assert any("nope.txt: no such file" in x for x in lines)
+    assert "Traceback" not in r.output
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    r = run("clean", empty)
+    assert r.exit_code == 1 and "no files matching" in r.stderr
+
+
+def test_cp1251_and_utf16_pages(run, pages):
+    ru = "Заседание Совета министров иностранных дел прошло в Минске."
+    folder = pages({"a.txt": ru.encode("cp1251"), "b.txt": ru.encode("utf-16")})
+    r = run("clean", folder, "--jsonl")
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["text"] for x in recs] == [ru, ru]
+    assert recs[0]["script"] == "cyrillic"
+
+
+def test_usage_error_exit_2(run):
+    assert run("clean").exit_code == 2
+    assert run("list", "--year", "abc").exit_code == 2
+    assert run("list", "--from", "June").exit_code == 2
+
+
+def test_dedupe_report_and_json(run, seeds, tmp_path):
+    db = tmp_path / "c.db"
+    r = run("dedupe", seeds, "--db", db, "--json")
+    doc = json.loads(r.stdout)
+    assert doc["pages"] == 5
+    assert doc["paragraphs"] == doc["kept"] + doc["dropped"]
+    kinds = sorted(c["kind"] for c in doc["clusters"])
+    assert kinds.count("boilerplate") == 4 and kinds.count("duplicate") == 9
+    c = doc["clusters"][0]
+    assert set(c) == {"id", "kind", "size", "pages", "kept", "members"}
+    assert set(c["members"][0]) >= {"path", "line_start", "line_end", "similarity", "rule"}
+    r = run("dedupe", seeds, "--db", db, env=TTY)
+    assert "boilerplate" in r.stdout and "largest clusters" in r.stdout
+
+
+def test_dedupe_explain_and_env_db(run, seeds, tmp_path):
+    db = tmp_path / "env.db"
+    r = run("dedupe", seeds, "--explain", env={**TTY, "CORPUS_DB": str(db)})
+    assert db.exists()
+    assert r.stdout.count("exact copy (1.00) of") == 17
+    assert "navigation: Go back" in r.stdout
+
+
+def test_dedupe_dry_run(run, seeds, tmp_path):
+    db = tmp_path / "c.db"
+    r = run("dedupe", seeds, "--db", db, "--dry-run")
+    assert r.exit_code == 0 and not db.exists() and "dry run" in r.stdout
+
+
+def test_dedupe_not_a_store(run, seeds, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("my precious notes")
+    r = run("dedupe", seeds, "--db", bad)
+    assert r.exit_code == 1 and "not a corpus store" in r.stderr
+    assert bad.read_text() == "my precious notes"
+
+
+def test_read_commands_without_store(run, tmp_path):
+    r = run("list", "--db", tmp_path / "none.db")
+    assert r.exit_code == 1 and "corpus dedupe" in r.stderr and "Traceback" not in r.output
+
+
+def test_list_formats(run, db):
+    r = run("list", "--db", db, "--year", "2024", "--json")
+    items = json.loads(r.stdout)
+    assert items and all(i["date"].startswith("2024") for i in items)
+    for key in ("id", "kind", "title", "date", "date_precision", "date_inferred", "text",
+                "sources", "dates", "copies", "entities"):
+        assert key in items[0]
+    jl = run("list", "--db", db, "--jsonl").stdout.splitlines()
+    assert len(jl) == len(json.loads(run("list", "--db", db, "--json").stdout))
+    rows = list(csv.reader(io.StringIO(run("list", "--db", db, "--csv").stdout)))
+    assert rows[0][:3] == ["id", "kind", "title"] and len(rows) == len(jl) + 1
+    tsv = run("list", "--db", db).stdout.splitlines()  # piped: tab-separated, no colour
+    assert len(tsv) == len(jl) and "\t" in tsv[0] and "\x1b" not in "".join(tsv)
+    table = run("list", "--db", db, env=TTY).stdout
+    assert "date" in table and "title" in table
+
+
+def test_list_qingdao_once_with_both_sources(run, db):
+    items = json.loads(run("list", "--db", db, "--json").stdout)
+    q = [i for i in items if i["title"] and "Qingdao" in i["title"]]
+    assert len(q) == 1
+    assert q[0]["date"] == "2018-06-09" and len(q[0]["sources"]) == 2
+
+
+def test_show(run, db):
+    items = json.loads(run("list", "--db", db, "--json").stdout)
+    art = next(i for i in items if i["kind"] == "article")
+    r = run("show", art["id"], "--db", db, env=TTY)
+    assert art["title"] in r.stdout and "sources" in r.stdout
+    doc = json.loads(run("show", art["id"], "--db", db, "--json").stdout)
+    assert doc["id"] == art["id"]
+    r = run("show", "nope", "--db", db)
+    assert r.exit_code == 1 and "no item" in r.stderr
+
+
+def test_no_match_exits_0(run, db):
+    r = run("list", "--db", db, "--year", "1999")
+    assert r.exit_code == 0 and r.stdout == "" and "no items" in r.stderr
+
+
+# \r and U+2028 are line breaks to the loader; the rest must survive to the store intact.
+INLINE_HOSTILE = HOSTILE.replace("\r", "").replace("\u2028", "")
+
+
+def _hostile_store(run, pages, tmp_path):
+    folder = pages({"h.txt": f"Title {INLINE_HOSTILE}\n\n12.03.2023\n\n"
+                             f"Body {INLINE_HOSTILE} end.\n"})
+    db = tmp_path / "h.db"
+    assert run("dedupe", folder, "--db", db).exit_code == 0
+    return folder, db
+
+
+def test_hostile_text_inert_in_human_formats(run, pages, tmp_path):
+    folder, db = _hostile_store(run, pages, tmp_path)
+    for args in (["list", "--db", db], ["clean", folder]):
+        for env in (TTY, {}):
+            out = run(*args, env=env).stdout
+            assert "\x1b[31m" not in out and "\x1b]0;" not in out and "\x07" not in out
+            assert "\u202e" not in out and "\r" not in out and "\u2028" not in out
+            assert "[bold]" in out or "[/link]" in out or "Title" in out
+            if not env:
+                assert "\x1b" not in out
+    out = run("clean", folder, env=TTY).stdout
+    assert "[bold]Bold[/bold]" in out and "[/link]" in out and ":warning:" in out
+    assert "\\x1b[31m" in out
+
+
+def test_hostile_text_exact_in_json(run, pages, tmp_path):
+    folder, db = _hostile_store(run, pages, tmp_path)
+    out = run("clean", folder, "--jsonl").stdout
+    assert len(out.splitlines()) == 3
+    texts = [json.loads(line)["text"] for line in out.splitlines()]
+    assert any(INLINE_HOSTILE in t for t in texts)
+    items = json.loads(run("list", "--db", db, "--json").stdout)
+    assert all(INLINE_HOSTILE in i["text"] or INLINE_HOSTILE in (i["title"] or "")
+               for i in items)
+
+
+def test_no_color(run, db):
+    out = run("list", "--db", db, env={**TTY, "NO_COLOR": "1"}).stdout
+    assert "\x1b" not in out
+
+
+def test_help_does_not_import_heavy_modules():
+    code = ("import sys; from corpus_cli.cli import cli\n"
+            "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+            "bad = [m for m in ('rich.progress', 'rich', 'rapidfuzz', 'numpy', 'sqlite3',"
+            " 'corpus_cli.store', 'dateutil') if m in sys.modules]\n"
+            "print('LOADED:' + ','.join(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+def test_real_pipe(tmp_path, seeds):
+    env = {**os.environ, "CORPUS_DB": str(tmp_path / "c.db")}
+    exe = [sys.executable, "-m", "corpus_cli"]
+    subprocess.run([*exe, "dedupe", str(seeds)], env=env, check=True, capture_output=True)
+    lst = subprocess.Popen([*exe, "list", "--jsonl"], env=env, stdout=subprocess.PIPE)
+    reader = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, json; print(sum(1 for l in sys.stdin if json.loads(l)['id']))"],
+        stdin=lst.stdout, capture_output=True, text=True)
+    lst.wait()
+    assert int(reader.stdout) > 10 and lst.returncode == 0
+
+
+def test_broken_pipe_is_quiet(tmp_path, seeds):
+    env = {**os.environ, "CORPUS_DB": str(tmp_path / "c.db")}
+    exe = [sys.executable, "-m", "corpus_cli"]
+    subprocess.run([*exe, "dedupe", str(seeds)], env=env, check=True, capture_output=True)
+    p = subprocess.run(f"{' '.join(exe)} clean {seeds} --jsonl | head -1", shell=True,
+                       env=env, capture_output=True, text=True)
+    assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_cli.clean import clean_page
+from corpus_cli.dedupe import DedupeConfig, cluster_texts, dedupe, normalize
+from corpus_cli.models import Page
+
+BASE = (
+    "The delegations discussed the preparation of the joint exercise planned for the autumn "
+    "and agreed to exchange information on the readiness of the rescue units of the states."
+)
+OTHER = (
+    "A new shipping route between the two ports will open in spring, the ministry of transport "
+    "said on Friday, adding that the first ferry would carry both passengers and freight."
+)
+
+
+def paras(*pages_text: str):
+    out = []
+    for i, text in enumerate(pages_text):
+        cp = clean_page(Page(f"p{i}.txt", text, "utf-8", str(i), len(text)))
+        out.extend(cp.paragraphs)
+    return out
+
+
+def test_normalize_ignores_case_punctuation_space():
+    assert normalize("  The “Rock-2024” exercise,\u00a0ended!") == "the rock 2024 exercise ended"
+
+
+def test_exact_copies_cluster_and_kept_is_first_in_corpus_order():
+    ps = paras(BASE + "\n" + OTHER, OTHER + "\n" + BASE, BASE)
+    r = dedupe(ps)
+    sizes = sorted(len(c.member_ids) for c in r.clusters)
+    assert sizes == [2, 3]
+    big = next(c for c in r.clusters if len(c.member_ids) == 3)
+    assert big.kept_id == ps[0].id and big.kind == "boilerplate"
+    assert all(r.drops[m].reason == "exact" and r.drops[m].kept_id == ps[0].id
+               for m in big.member_ids[1:])
+
+
+def test_fuzzy_copy_spelling_and_truncation():
+    variant = BASE.replace("information", "informaton").replace("autumn", "fall")
+    cut = BASE[: int(len(BASE) * 0.85)]
+    ps = paras(BASE, variant, cut, OTHER)
+    r = dedupe(ps)
+    (c,) = r.clusters
+    assert c.kept_id == ps[0].id  # the most complete copy
+    assert {r.drops[m].reason for m in c.member_ids[1:]} == {"fuzzy"}
+    assert all(0.8 <= r.drops[m].score < 1 for m in c.member_ids[1:])
+    assert ps[3].id not in r.drops
+
+
+def test_most_complete_copy_is_kept_even_when_later():
+    cut = BASE[: int(len(BASE) * 0.85)]
+    ps = paras(cut, BASE)
+    (c,) = dedupe(ps).clusters
+    assert c.kept_id == ps[1].id
+
+
+def test_short_texts_need_identity():
+    ps = paras("04.09.2024 meeting", "05.09.2024 meeting", "Go further", "Go farther")
+    assert dedupe(ps).clusters == []
+    texts = ["the meeting of 4 september 2024 in minsk was held",
+             "the meeting of 5 september 2024 in minsk was held"]
+    assert cluster_texts(texts).rep == [0, 1]
+
+
+def test_datelines_are_structural_not_duplicates():
+    page = "05.09.2024\nFirst brief of the day about the exercise.\n05.09.2024\nSecond brief.\n"
+    assert dedupe(paras(page)).clusters == []
+
+
+def test_threshold_configurable():
+    variant = " ".join(BASE.split()[:-6]) + " and nothing else was said that day"
+    ps = paras(BASE, variant)
+    assert dedupe(ps, DedupeConfig(threshold=0.95)).clusters == []
+    assert len(dedupe(ps, DedupeConfig(threshold=0.6)).clusters) == 1
+
+
+def test_no_chaining():
+    # a ~ b and b ~ c, but a and c are too far apart: never one cluster through b
+    words = BASE.split()
+    a = " ".join(words)
+    b = " ".join(words[:22] + ["one", "two", "three", "four", "five", "six"])
+    c = " ".join(words[:12] + ["one", "two", "three", "four", "five", "six",
+                               "seven", "eight", "nine", "ten", "eleven", "twelve",
+                               "thirteen", "fourteen", "fifteen", "sixteen"])
+    tc = cluster_texts([normalize(a), normalize(b), normalize(c)],
+                       config=DedupeConfig(threshold=0.8))
+    from rapidfuzz.fuzz import ratio
+
+    for i, r in enumerate(tc.rep):
+        if r != i:
+            texts = [normalize(x) for x in (a, b, c)]
+            assert ratio(texts[i], texts[r]) >= 80
+
+
+def test_seeds_clusters(seeds):
+    from corpus_cli.pipeline import build
+
+    corpus = build([str(seeds)], workers=1)
+    r = corpus.dedupe
+    boiler = [c for c in r.clusters if c.kind == "boilerplate"]
+    dup = [c for c in r.clusters if c.kind == "duplicate"]
+    assert len(boiler) == 4 and all(c.pages == 3 for c in boiler)
+    idx = {p.id: p for p in corpus.paragraphs}
+    # the Qingdao article of seeds 000 and 003 is one set of duplicate clusters
+    for c in dup:
+        paths = sorted(idx[m].path[-24:-21] for m in c.member_ids)
+        assert paths == ["000", "003"]
+    assert len(dup) == 9
+    # nothing else merged
+    assert sum(len(c.member_ids) - 1 for c in r.clusters) == len(r.drops) == 17
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_order_independent(rnd: random.Random):
+    texts = [BASE, BASE.replace("autumn", "fall"), OTHER, OTHER[:140], "Short one.",
+             BASE[:150], OTHER.upper()]
+    pages_ = [(f"p{i}.txt", t) for i, t in enumerate(texts)]
+    ps = []
+    for path, t in pages_:
+        ps.extend(clean_page(Page(path, t, "utf-8", path, len(t))).paragraphs)
+    ref = dedupe(ps)
+    shuffled = list(ps)
+    rnd.shuffle(shuffled)
+    got = dedupe(shuffled)
+    assert sorted((c.kept_id, c.member_ids[1:] and tuple(sorted(c.member_ids[1:])))
+                  for c in got.clusters) == sorted(
+        (c.kept_id, c.member_ids[1:] and tuple(sorted(c.member_ids[1:])))
+        for c in ref.clusters)
+    assert got.drops == ref.drops
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([BASE, OTHER, BASE[:120], OTHER.lower(), "Go back", "x" * 30,
+                                 BASE.replace("the", "a")]), min_size=1, max_size=12))
+def test_every_paragraph_kept_or_dropped_with_reason(chosen):
+    ps = paras(*chosen)
+    r = dedupe(ps)
+    kept_ids = {c.kept_id for c in r.clusters}
+    for p in ps:
+        if p.id in r.drops:
+            d = r.drops[p.id]
+            assert d.kept_id in kept_ids and d.kept_id not in r.drops and d.reason
+        for c in r.clusters:
+            assert c.kept_id not in r.drops

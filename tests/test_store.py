@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from corpus_cli.errors import StoreError
+from corpus_cli.pipeline import run_dedupe
+from corpus_cli.store import SCHEMA_VERSION, ArticleFilter, open_store
+
+
+def test_missing_store_says_how_to_build(tmp_path):
+    with pytest.raises(StoreError, match="corpus dedupe"):
+        open_store(str(tmp_path / "none.db"))
+
+
+def test_not_sqlite(tmp_path):
+    p = tmp_path / "x.db"
+    p.write_text("hello, I am a text file")
+    with pytest.raises(StoreError, match="not a corpus store"):
+        open_store(str(p))
+
+
+def test_other_sqlite_database(tmp_path):
+    p = tmp_path / "x.db"
+    c = sqlite3.connect(p)
+    c.execute("create table t (a)")
+    c.commit()
+    c.close()
+    with pytest.raises(StoreError, match="not a corpus store"):
+        open_store(str(p), create=True)
+
+
+def test_newer_schema(tmp_path, seeds):
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(seeds)], db=db, workers=1)
+    c = sqlite3.connect(db)
+    c.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    c.commit()
+    c.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(db)
+
+
+def test_corrupt_file(tmp_path):
+    p = tmp_path / "x.db"
+    p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    with pytest.raises(StoreError):
+        open_store(str(p))
+
+
+def test_write_read_and_idempotent(tmp_path, seeds):
+    db = str(tmp_path / "c.db")
+    r1 = run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        first = [a.id for a in s.articles()]
+        summary = s.summary()
+        n_par = sum(1 for _ in s.paragraphs())
+    r2 = run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        assert [a.id for a in s.articles()] == first
+        assert s.summary() == summary
+    assert n_par == r1.paragraphs == r2.paragraphs
+    assert summary.paragraphs == summary.kept + summary.dropped
+
+
+def test_dry_run_writes_nothing(tmp_path, seeds):
+    db = tmp_path / "c.db"
+    report = run_dedupe([str(seeds)], db=str(db), dry_run=True, workers=1)
+    assert not db.exists() and report.db is None and report.pages == 5
+
+
+def test_filters(tmp_path, seeds):
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        y = list(s.articles(ArticleFilter(year=2024)))
+        assert y and all(a.date.startswith("2024") for a in y)
+        dates = [a.date for a in y]
+        assert dates == sorted(dates, reverse=True)
+        june = list(s.articles(ArticleFilter(date_from="2018-06", date_to="2018-06")))
+        assert [a.date for a in june] == ["2018-06-09"]
+        assert all(a.kind == "article" for a in s.articles(ArticleFilter(kind="article")))
+        src = list(s.articles(ArticleFilter(source="004_")))
+        assert src and all(any("004_" in x.path for x in a.sources) for a in src)
+        assert len(list(s.articles(ArticleFilter(limit=2)))) == 2
+
+
+def test_failed_write_keeps_previous_corpus(tmp_path, seeds, monkeypatch):
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        before = s.summary()
+    import corpus_cli.store as store_mod
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store_mod, "_paragraph_rows", boom)
+    with pytest.raises(RuntimeError):
+        run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        assert s.summary() == before
