@@ -65,7 +65,6 @@ _DATELINE = re.compile(
     r"^(?:\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)"
     r"(?:,?\s{1,3}\d{1,2}:\d\d(?::\d\d)?)?$"
 )
-_SPACES = re.compile(r"\s{2,}")
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u00bb)\]]$")
 _LETTER_CYR = re.compile(r"[\u0400-\u04ff]")
 _LETTER_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -101,8 +100,8 @@ def script_of(text: str) -> str:
 
 
 def squeeze(text: str) -> str:
-    """Collapse runs of white space and strip."""
-    return _SPACES.sub(" ", text).strip()
+    """Collapse runs of white space (any, including line breaks) to one space, and strip."""
+    return " ".join(text.split())
 
 
 def is_navigation(text: str) -> bool:

@@ -245,7 +245,8 @@ def show(db, ident, fmt) -> None:
         if article is None:
             raise click.ClickException(f"no item with id {ident!r} (see 'corpus list')")
         paragraphs = list(store.paragraphs(ids=article.paragraph_ids))
-        output.show_article(article, paragraphs, fmt or "human")
+        copies = store.copies(article.paragraph_ids)
+        output.show_article(article, paragraphs, fmt or "human", copies)
 
 
 @cli.command()

@@ -122,8 +122,13 @@ _TZ = rf"(?:{_SP0}\(?(?:GMT|UTC|MSK|CET|CEST|EET|EEST|BST|EST|EDT|PST|PDT)" \
 _TIME = (rf"(?:(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?(?![.,]?\d|%)(?:{_SP0}{_AMPM})?"
          rf"|(?:1[0-2]|0?[1-9]){_SP0}{_AMPM}){_TZ}")
 _TIME_PART = rf"(?:{_COMMA_SP}(?:at{_SP})?(?P<time>{_TIME}))?"
-_RANGE_SEP = rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|{_SP}(?:to|till|until|through|thru|and|&){_SP})"
-_FROM = rf"(?:{_LETTER_BEFORE}(?P<fr>from|between){_SP})?"
+# "from"/"between" opening a range; "and" joins the two ends of a range only after "between"
+# ("between 5 May and 6 June"; "5 May and 6 June" are two dates).
+_FROM = rf"(?:{_LETTER_BEFORE}(?:(?P<btw>between)|(?P<fr>from)){_SP})?"
+_DASH_OR_TO = rf"{_SP0}[-\u2013\u2014]{_SP0}|{_SP}(?:to|till|until|through|thru){_SP}"
+_RSEP = rf"(?:{_DASH_OR_TO}|(?(btw){_SP}(?:and|&){_SP}|(?!)))"
+_RSEP_AND = rf"(?:{_DASH_OR_TO}|{_SP}(?:and|&){_SP})"  # "On 10 and 11 December"
+_OF = rf"(?:{_SP}of)?"
 
 
 def _c(pattern: str, first: str, before: str) -> re.Pattern[str]:
@@ -136,80 +141,60 @@ def _c(pattern: str, first: str, before: str) -> re.Pattern[str]:
 
 
 _B_NUM = r"[^\w./\-\u2013]"  # before a numeric date
-_B_DAY = r"[^\w.,/:\-\u2013]"  # before a day number (or a weekday)
+_B_DAY = r"[^\w.,/:\-\u2013]"  # before a day number (or a weekday, "from", "between")
 _B_WORD = r"\W"  # before a month name or a word
-
 
 # -- numeric dates
 _NUM_TAIL = r"(?!\d|[./\-]\d)"
 _P_ISO = _c(
-    rf"{_WD_PREFIX}(?<![\w./\-])(?P<y>19\d\d|20\d\d|2100)(?P<sep>[-/.])(?P<mo>1[0-2]|0?[1-9])"
+    rf"{_WD_PREFIX}(?P<y>19\d\d|20\d\d|2100)(?P<sep>[-/.])(?P<mo>1[0-2]|0?[1-9])"
     rf"(?P=sep)(?P<d>3[01]|[12]\d|0?[1-9])"
     rf"(?:T(?P<isotime>(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{{1,9}})?)?"
     rf"(?:Z|[+-]\d\d:?\d\d)?)(?![\w:])|{_NUM_TAIL}{_TIME_PART})",
     r"\dmtwfs", _B_NUM,
 )
 _P_DMY_NUM = _c(
-    rf"{_WD_PREFIX}(?<![\w./\-])(?P<a>\d{{1,2}})(?P<sep>[./\-])(?P<b>\d{{1,2}})(?P=sep)"
+    rf"{_WD_PREFIX}(?P<a>\d{{1,2}})(?P<sep>[./\-])(?P<b>\d{{1,2}})(?P=sep)"
     rf"(?P<y>19\d\d|20\d\d|2100){_NUM_TAIL}{_TIME_PART}",
     r"\dmtwfs", _B_NUM,
 )
-# A numeric dateline glued to the next number at the start of a line ("15.05.202415 May").
+# A numeric dateline glued to what follows at the start of a line ("15.05.202415 May").
 _P_GLUED = re.compile(
     r"(?m)^[^\S\n]{0,20}(?P<g>(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)"
     r"(?P<y>19\d\d|20\d\d|2100)|(?P<iy>19\d\d|20\d\d|2100)-(?P<imo>\d\d)-(?P<id>\d\d))"
     r"(?=[^\W_])"
 )
 _P_YEAR_RANGE = _c(
-    rf"{_FROM}(?<![\w./\-\u2013])(?P<y1>19\d\d|20\d\d)"
-    rf"(?:{_SP0}[-\u2013\u2014]{_SP0}|/|{_SP}(?:to|till|until|through|and){_SP})"
+    rf"{_FROM}(?P<y1>19\d\d|20\d\d)(?P<sep>{_RSEP}|/)"
     r"(?P<y2>19\d\d|20\d\d|2100|\d\d)(?![\w/]|[.,:\-\u2013]\d)",
     r"\dfb", _B_NUM,
 )
-# -- month-name dates
-_P_DMY = _c(
-    rf"{_WD_PREFIX}{_DAY_LB}{_day('d')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}"
-    rf"{_TIME_PART}",
-    r"\dmtwfs", _B_DAY,
+# -- dates with a month name, day first: "5 May 2024", "17-18 April", "3 May to 6 June"
+_P_DAY_FIRST = _c(
+    rf"{_FROM}{_WD_PREFIX}{_day('d1')}"
+    rf"(?:{_OF}{_SP}{_mon('mo1')}{_year_part('y1', 'rel1')}"
+    rf"(?:{_RSEP}{_day('d2')}{_OF}{_SP}{_mon('mo2')}{_year_part('y2', 'rel2')}|{_TIME_PART})"
+    rf"|(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,6}}{_RSEP_AND}{_day('d3')}{_OF}{_SP}"
+    rf"{_mon('mo3')}{_year_part('y3', 'rel3')})",
+    r"\dmtwfsb", _B_DAY,
 )
-_P_MDY = _c(
-    rf"{_WD_PREFIX}{_mon('mo', True)}{_SP}(?:the{_SP})?{_day('d')}{_year_part('y', 'rel')}"
-    rf"{_TIME_PART}",
-    _FIRST + "mtwfs", _B_WORD,
-)
-_P_MY = _c(
-    rf"{_mon('mo', True)}(?:{_COMMA_SP}(?:of{_SP})?{_year('y')}"
-    rf"|{_SP}(?:of{_SP})?(?P<rel>{_REL_WORDS}){_SP}year\b)",
-    _FIRST, _B_WORD,
-)
-# -- ranges
-_P_DD_M = _c(
-    rf"{_FROM}{_DAY_LB}{_day('d1')}(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,6}}"
-    rf"{_RANGE_SEP}{_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo')}{_year_part('y', 'rel')}",
-    r"\dfb", _B_DAY,
-)
-_P_DM_DM = _c(
-    rf"{_FROM}{_DAY_LB}{_day('d1')}(?:{_SP}of)?{_SP}{_mon('mo1')}{_year_part('y1', 'rel1')}"
-    rf"(?P<sep>{_RANGE_SEP}){_day('d2')}(?:{_SP}of)?{_SP}{_mon('mo2')}{_year_part('y2', 'rel')}",
-    r"\dfb", _B_DAY,
-)
-_P_M_DD = _c(
-    rf"{_FROM}{_mon('mo', True)}{_SP}{_day('d1')}{_RANGE_SEP}{_day('d2')}{_year_part('y', 'rel')}",
-    _FIRST + "fb", _B_WORD,
-)
-_P_MD_MD = _c(
-    rf"{_FROM}{_mon('mo1', True)}{_SP}{_day('d1')}(?:{_COMMA_SP}{_year('y1')})?"
-    rf"(?P<sep>{_RANGE_SEP}){_mon('mo2')}{_SP}{_day('d2')}{_year_part('y2', 'rel')}",
-    _FIRST + "fb", _B_WORD,
-)
-_P_M_M = _c(
-    rf"{_FROM}{_mon('mo1', True)}(?:{_COMMA_SP}{_year('y1')})?"
-    rf"(?P<sep>{_RANGE_SEP}|{_SP0}/{_SP0}){_mon('mo2')}{_year_part('y2', 'rel')}",
-    _FIRST + "fb", _B_WORD,
+# -- month first: "May 5, 2024", "June 3-5", "June 30 to July 2", "May-June 2024", "May 2018"
+_P_MONTH_FIRST = _c(
+    rf"{_FROM}{_WD_PREFIX}{_mon('mo1', True)}"
+    rf"(?:{_SP}(?:the{_SP})?{_day('d1')}"
+    rf"(?:(?:{_COMMA_SP}{_year('y1')})?{_RSEP}{_mon('mo2')}{_SP}{_day('d2')}"
+    rf"{_year_part('y2', 'rel2')}"
+    rf"|{_RSEP}{_day('d3')}{_year_part('y3', 'rel3')}"
+    rf"|{_year_part('y', 'rel')}{_TIME_PART})"
+    rf"|(?:{_COMMA_SP}{_year('y4')})?(?:{_RSEP}|{_SP0}/{_SP0}){_mon('mo5')}"
+    rf"{_year_part('y5', 'rel5')}"
+    rf"|{_COMMA_SP}(?:of{_SP})?{_year('y6')}"
+    rf"|{_SP}(?:of{_SP})?(?P<rel6>{_REL_WORDS}){_SP}year\b)",
+    _FIRST + "mtwfsb", _B_WORD,
 )
 # -- relative expressions
 _P_REL = _c(
-    rf"{_LETTER_BEFORE}(?:(?P<w>today|yesterday|tomorrow"
+    rf"(?:(?P<w>today|yesterday|tomorrow"
     rf"|the{_SP}day{_SP}before{_SP}yesterday|the{_SP}day{_SP}after{_SP}tomorrow)"
     rf"|(?P<q>{_REL_WORDS}){_SP}(?P<u>year|month))(?!['\u2019]?[^\W_])",
     "tylncp", _B_WORD,
@@ -349,16 +334,6 @@ def _rel_year(word: str | None, ref: _Ref | None) -> int | None:
     return ref.year
 
 
-def _kind(m: re.Match[str], rel: str | None = None) -> str:
-    if rel:
-        return "relative"
-    gi = m.re.groupindex
-    if ("wd" in gi and m.group("wd")) or ("time" in gi and m.group("time")) or (
-            "isotime" in gi and m.group("isotime")):
-        return "datetime"
-    return "date"
-
-
 def _num_dm(a: int, b: int, y: int) -> tuple[int, int] | None:
     """Day-first reading of two numbers; month-first only when day-first is impossible."""
     if 1 <= b <= 12 and _valid(y, b, a):
@@ -396,20 +371,23 @@ def _int(m: re.Match[str], g: str) -> int | None:
     return int(v) if v else None
 
 
-def _c_single(m: re.Match[str], ref: _Ref | None, prio: int, month_first: bool) -> _Cand | None:
-    mo = _month(m.group("mo"))
-    d = _int(m, "d") if "d" in m.re.groupindex else None
-    y = _int(m, "y")
-    rel = m.group("rel")
+def _single(m: re.Match[str], ref: _Ref | None, mo: int, d: int | None, y: int | None,
+            rel: str | None) -> _Cand | None:
     res = _resolve_md(y, rel, mo, d, ref)
     if res is None:
         return None
     value, inferred = res
-    precision = "day" if d is not None else "month"
-    return _Cand(m.start("m"), m.end("m"), prio, value, None, precision, inferred, _kind(m, rel))
+    if rel:
+        kind = "relative"
+    elif m.group("wd") or m.group("time"):
+        kind = "datetime"
+    else:
+        kind = "date"
+    return _Cand(m.start("m"), m.end("m"), 2, value, None, "month" if d is None else "day",
+                 inferred, kind)
 
 
-def _range_cand(m: re.Match[str], ref: _Ref | None, prio: int,
+def _range_cand(m: re.Match[str], ref: _Ref | None,
                 y1: int | None, mo1: int, d1: int | None, rel1: str | None,
                 y2: int | None, mo2: int, d2: int | None, rel2: str | None) -> _Cand | None:
     """Build a range from its two ends; a missing year comes from the other end, the
@@ -421,38 +399,63 @@ def _range_cand(m: re.Match[str], ref: _Ref | None, prio: int,
     if y1 is None and rel1:
         y1 = _rel_year(rel1, ref)
         inferred = inferred or y1 is not None
+    later = (mo1, d1 or 0) > (mo2, d2 or 0)  # "28 December to 3 January" crosses a year
     if y1 is None and y2 is not None:
-        y1 = y2 - 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y2
+        y1 = y2 - 1 if later else y2
     elif y2 is None and y1 is not None:
-        y2 = y1 + 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y1
+        y2 = y1 + 1 if later else y1
     elif y1 is None and y2 is None:
         y1 = _infer_year(mo1, ref)
         if y1 is not None:
             inferred = True
-            y2 = y1 + 1 if (mo1, d1 or 0) > (mo2, d2 or 0) else y1
+            y2 = y1 + 1 if later else y1
+    s, e = m.start("m"), m.end("m")
     precision = "day" if d1 is not None else "month"
     if y1 is None or y2 is None:
         if d1 is not None and not (_valid(2000, mo1, d1) and _valid(2000, mo2, d2 or 1)):
             return None
-        return _Cand(m.start("m"), m.end("m"), prio, None, None, precision, False, "range")
+        return _Cand(s, e, 1, None, None, precision, False, "range")
     if d1 is not None:
         if not (_valid(y1, mo1, d1) and _valid(y2, mo2, d2 or 1)):
             return None
         start, end = date(y1, mo1, d1), date(y2, mo2, d2 or 1)
         if end <= start:
             return None
-        return _Cand(m.start("m"), m.end("m"), prio, start.isoformat(), end.isoformat(), "day",
-                     inferred, "range")
+        return _Cand(s, e, 1, start.isoformat(), end.isoformat(), "day", inferred, "range")
     if (y2, mo2) <= (y1, mo1):
         return None
-    return _Cand(m.start("m"), m.end("m"), prio, _iso(y1, mo1), _iso(y2, mo2), "month", inferred,
-                 "range")
+    return _Cand(s, e, 1, _iso(y1, mo1), _iso(y2, mo2), "month", inferred, "range")
 
 
-def _and_needs_between(m: re.Match[str]) -> bool:
-    """'5 May and 6 June' is two dates; 'between 5 May and 6 June' is a range."""
-    sep = m.group("sep").strip().lower()
-    return sep in ("and", "&") and not m.group("fr")
+def _day_first(m: re.Match[str], ref: _Ref | None) -> _Cand | None:
+    d1 = int(m.group("d1"))
+    if m.group("mo3"):  # "17-18 April 2024", "On 10 and 11 December"
+        mo = _month(m.group("mo3"))
+        return _range_cand(m, ref, None, mo, d1, None, _int(m, "y3"), mo, int(m.group("d3")),
+                           m.group("rel3"))
+    mo1 = _month(m.group("mo1"))
+    if m.group("mo2"):  # "from 30 November to 2 December 2024"
+        return _range_cand(m, ref, _int(m, "y1"), mo1, d1, m.group("rel1"), _int(m, "y2"),
+                           _month(m.group("mo2")), int(m.group("d2")), m.group("rel2"))
+    return _single(m, ref, mo1, d1, _int(m, "y1"), m.group("rel1"))
+
+
+def _month_first(m: re.Match[str], ref: _Ref | None) -> _Cand | None:
+    mo1 = _month(m.group("mo1"))
+    if m.group("mo2"):  # "From June 30 to July 2, 2024"
+        return _range_cand(m, ref, _int(m, "y1"), mo1, int(m.group("d1")), None,
+                           _int(m, "y2"), _month(m.group("mo2")), int(m.group("d2")),
+                           m.group("rel2"))
+    if m.group("d3"):  # "From June 3 to 5, 2024"
+        return _range_cand(m, ref, None, mo1, int(m.group("d1")), None, _int(m, "y3"), mo1,
+                           int(m.group("d3")), m.group("rel3"))
+    if m.group("d1"):  # "September 5, 2024", "Tuesday, October 8, 2013 11:57 AM"
+        return _single(m, ref, mo1, int(m.group("d1")), _int(m, "y"), m.group("rel"))
+    if m.group("mo5"):  # "May-June 2024", "from April 2005 to October 2007"
+        return _range_cand(m, ref, _int(m, "y4"), mo1, None, None, _int(m, "y5"),
+                           _month(m.group("mo5")), None, m.group("rel5"))
+    # "May 2018", "September this year"
+    return _single(m, ref, mo1, None, _int(m, "y6"), m.group("rel6"))
 
 
 def _left_ok(text: str, s: int) -> bool:
@@ -535,93 +538,56 @@ def _year_ok(text: str, s: int, e: int) -> bool:
 
 
 def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
+    """Every possible date of ``text`` (which starts with a space, see :func:`_c`)."""
     out: list[_Cand] = []
     add = out.append
-
     for m in _P_ISO.finditer(text):
         y, mo, d = int(m.group("y")), int(m.group("mo")), int(m.group("d"))
         if _valid(y, mo, d):
-            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, mo, d), None, "day", False, _kind(m)))
+            kind = "datetime" if m.group("wd") or m.group("time") or m.group("isotime") \
+                else "date"
+            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, mo, d), None, "day", False, kind))
     for m in _P_DMY_NUM.finditer(text):
         y = int(m.group("y"))
         dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
         if dm:
-            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, *dm), None, "day", False, _kind(m)))
+            kind = "datetime" if m.group("wd") or m.group("time") else "date"
+            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, *dm), None, "day", False, kind))
     for m in _P_YEAR_RANGE.finditer(text):
-        y1, raw2 = int(m.group("y1")), m.group("y2")
-        y2 = int(raw2) if len(raw2) == 4 else (y1 // 100) * 100 + int(raw2)
-        sep = text[m.end("y1"):m.start("y2")].strip().lower()
-        if not (y1 < y2 <= 2100):
-            continue
-        if sep == "and" and not m.group("fr"):
-            continue
-        if sep == "/" and y2 != y1 + 1:  # "2022/2023" is a season; "1989/2253" is a list
-            continue
-        s = m.start("y1")
-        if not (_left_ok(text, s) and _right_ok(text, m.end("m"))):
-            continue
-        if not m.group("fr") and not _context_ok(text, s, m.end("m")):
-            continue
-        if _COUNT_AFTER.match(text, m.end("m")):
-            continue
-        add(_Cand(m.start("m"), m.end("m"), 1, _iso(y1), _iso(y2), "year", False, "range"))
-
-    for m in _P_DMY.finditer(text):
-        c = _c_single(m, ref, 2, False)
+        c = _year_range(text, m)
         if c:
             add(c)
-    for m in _P_MDY.finditer(text):
-        c = _c_single(m, ref, 2, True)
+    for m in _P_DAY_FIRST.finditer(text):
+        c = _day_first(m, ref)
         if c:
             add(c)
-    for m in _P_MY.finditer(text):
-        c = _c_single(m, ref, 3, True)
+    for m in _P_MONTH_FIRST.finditer(text):
+        c = _month_first(m, ref)
         if c:
             add(c)
-
-    for m in _P_DD_M.finditer(text):
-        mo = _month(m.group("mo"))
-        y, rel = _int(m, "y"), m.group("rel")
-        c = _range_cand(m, ref, 1, None, mo, int(m.group("d1")), None,
-                        y, mo, int(m.group("d2")), rel)
-        if c:
-            add(c)
-    for m in _P_DM_DM.finditer(text):
-        if _and_needs_between(m):
-            continue
-        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), int(m.group("d1")),
-                        m.group("rel1"), _int(m, "y2"), _month(m.group("mo2")),
-                        int(m.group("d2")), m.group("rel"))
-        if c:
-            add(c)
-    for m in _P_M_DD.finditer(text):
-        mo = _month(m.group("mo"))
-        c = _range_cand(m, ref, 1, None, mo, int(m.group("d1")), None,
-                        _int(m, "y"), mo, int(m.group("d2")), m.group("rel"))
-        if c:
-            add(c)
-    for m in _P_MD_MD.finditer(text):
-        if _and_needs_between(m):
-            continue
-        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), int(m.group("d1")),
-                        None, _int(m, "y2"), _month(m.group("mo2")), int(m.group("d2")),
-                        m.group("rel"))
-        if c:
-            add(c)
-    for m in _P_M_M.finditer(text):
-        if _and_needs_between(m):
-            continue
-        c = _range_cand(m, ref, 1, _int(m, "y1"), _month(m.group("mo1")), None, None,
-                        _int(m, "y2"), _month(m.group("mo2")), None, m.group("rel"))
-        if c:
-            add(c)
-
     for m in _P_REL.finditer(text):
         add(_relative(m, ref))
     for m in _P_YEAR.finditer(text):
-        if _year_ok(text, m.start("m"), m.end("m")):
-            add(_Cand(m.start("m"), m.end("m"), 5, m.group("y"), None, "year", False, "date"))
+        s, e = m.span("m")
+        if _year_ok(text, s, e):
+            add(_Cand(s, e, 5, m.group("y"), None, "year", False, "date"))
     return out
+
+
+def _year_range(text: str, m: re.Match[str]) -> _Cand | None:
+    """"2022-2024", "2019-20", "2022/2023", "from 2005 to 2007", "between 2010 and 2015"."""
+    y1, raw2 = int(m.group("y1")), m.group("y2")
+    y2 = int(raw2) if len(raw2) == 4 else (y1 // 100) * 100 + int(raw2)
+    if not (y1 < y2 <= 2100):
+        return None
+    if m.group("sep") == "/" and y2 != y1 + 1:  # "2022/2023" is a season, not a list
+        return None
+    s, e = m.start("y1"), m.end("m")
+    if not (_left_ok(text, s) and _right_ok(text, e)) or _COUNT_AFTER.match(text, e):
+        return None
+    if not (m.group("fr") or m.group("btw")) and not _context_ok(text, s, e):
+        return None
+    return _Cand(m.start("m"), e, 1, _iso(y1), _iso(y2), "year", False, "range")
 
 
 def _relative(m: re.Match[str], ref: _Ref | None) -> _Cand:
@@ -740,21 +706,21 @@ def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
             if res is None:
                 continue
             s, e = m.span("g")
-            glued.append(_Cand(s, e, 0, res, None, "day", False, "date"))
+            glued.append(_Cand(s + 1, e + 1, 0, res, None, "day", False, "date"))
             parts.append(text[pos:s])
             parts.append(" " * (e - s))
             pos = e
         if glued:
             parts.append(text[pos:])
             work = "".join(parts)
-    # Scan with a space in front: every pattern consumes the character before its date.
-    cands = [c._replace(start=c.start - 1, end=c.end - 1)
-             for c in _candidates(" " + work, ref)] + glued
-    starts, ends = _blocked(text)
+    # Scan with a space in front (every pattern consumes the character before its date):
+    # candidates' offsets are one more than in ``text``.
+    cands = _candidates(" " + work, ref)
+    cands.extend(glued)
+    starts, ends = _blocked(" " + text)
     return [
-        DateMention(text=text[c.start:c.end], start=c.start, end=c.end, value=c.value,
-                    end_value=c.end_value, precision=c.precision, inferred=c.inferred,
-                    kind=c.kind)
+        DateMention(text[c.start - 1:c.end - 1], c.start - 1, c.end - 1, c.value, c.end_value,
+                    c.precision, c.inferred, c.kind)
         for c in _select(cands, starts, ends)
     ]
 

@@ -30,14 +30,12 @@ _ODD_SPACES = (
 )
 # Characters removed: zero-width space/joiners, word joiner, BOM inside text, soft hyphen.
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_TRANSLATE = {ord(c): " " for c in _ODD_SPACES} | {ord(c): None for c in _ZERO_WIDTH}
-_TRANSLATE[ord("\t")] = " "
-_TRANSLATE[ord("\v")] = " "
-_TRANSLATE[ord("\f")] = " "
-_TRANSLATE[0x85] = "\n"  # NEL
-_TRANSLATE[0x2028] = "\n"  # line separator
-_TRANSLATE[0x2029] = "\n"  # paragraph separator
+_SPACE_LIKE = re.compile("[\t\v\f" + _ODD_SPACES + "]")
+_INVISIBLE = re.compile("[" + _ZERO_WIDTH + "]")
+_LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")  # NEL, line and paragraph separators
 _RUN_OF_SPACES = re.compile(r" {2,}")
+# Bytes that do not occur in text: C0 controls other than tab, newlines, form feed, ESC.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 _TRAILING = re.compile(r" +$", re.MULTILINE)
 
 _LEGACY_CYRILLIC = ("cp1251", "koi8_r")
@@ -57,8 +55,11 @@ def normalize_text(text: str) -> str:
     spaces. Leading indentation is collapsed to at most one space per run but kept, so line
     numbers and paragraph layout stay those of the file. Idempotent."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_TRANSLATE)
-    text = unicodedata.normalize("NFC", text)
+    text = _SPACE_LIKE.sub(" ", text)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+        text = _LINE_BREAKS.sub("\n", text)
+        text = unicodedata.normalize("NFC", text)
     text = _RUN_OF_SPACES.sub(" ", text)
     return _TRAILING.sub("", text)
 
@@ -110,7 +111,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

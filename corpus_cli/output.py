@@ -205,10 +205,9 @@ def _tsv_cell(v: str) -> str:
 
 
 def _table(records: Iterable[dict], columns: Sequence[Column], title, stream) -> int:
+    from rich import box
     from rich.table import Table
     from rich.text import Text
-
-    from rich import box
 
     console = stdout_console()
     console.file = stream
@@ -570,11 +569,16 @@ def show_articles(articles, fmt: str, extra: Sequence[Column] = ()) -> int:
     return write_records((article_record(a) for a in articles), fmt, cols)
 
 
-def show_article(article, paragraphs, fmt: str) -> None:
+def show_article(article, paragraphs, fmt: str, copies=()) -> None:
     rec = article_record(article)
     rec["copies_merged"] = [
         {"id": p.id, "path": p.path, "line_start": p.line_start, "line_end": p.line_end}
         for p, _d in paragraphs
+    ]
+    rec["duplicates"] = [
+        {"id": p.id, "path": p.path, "line_start": p.line_start, "line_end": p.line_end,
+         "duplicate_of": d.kept_id, "similarity": d.score, "rule": d.reason}
+        for p, d in copies
     ]
     if fmt == "json":
         write_json_document(rec)
@@ -605,6 +609,15 @@ def show_article(article, paragraphs, fmt: str) -> None:
         con.print(Text("entities:", style="bold"))
         for e in article.entities:
             con.print(Text(inert(f"  {e['type']:<6} {e['name']}  x{e['mentions']}")))
+    if paragraphs:
+        con.print(Text(f"paragraphs ({len(paragraphs)}):", style="bold"))
+        for p, _d in paragraphs:
+            con.print(Text(inert(f"  {p.path}:{p.line_start}-{p.line_end}  {p.id}")))
+    if copies:
+        con.print(Text(f"merged copies ({len(copies)}):", style="bold"))
+        for p, d in copies:
+            con.print(Text(inert(f"  {p.path}:{p.line_start}-{p.line_end}  {d.reason} "
+                                 f"copy ({d.score:.2f}) of {d.kept_id}")))
 
 
 def show_entities(entities, fmt: str) -> int:
@@ -615,3 +628,332 @@ def show_entities(entities, fmt: str) -> int:
     if fmt == "tsv":
         cols = [Column(c.header, c.key) for c in cols]
     return write_records((entity_record(e) for e in entities), fmt, cols)
+
+
+# ---- search -------------------------------------------------------------------------------
+HIGHLIGHT = "bold yellow"
+
+
+def hit_record(h) -> dict:
+    """A search hit: the item's record plus ``score``, ``snippet`` and ``matched``."""
+    rec = article_record(h.article)
+    rec["score"] = round(h.score, 6)
+    rec["snippet"] = h.snippet
+    rec["matched"] = list(h.matched)
+    return rec
+
+
+def highlighted(text: str, spans, style: str = HIGHLIGHT):
+    """A rich Text of scraped ``text`` (made inert, never read as markup) with ``spans``
+    styled. Each piece is made inert on its own so the spans stay in place."""
+    from rich.text import Text
+
+    out = Text()
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(inert(text[pos:start]))
+        out.append(inert(text[start:end]), style=style)
+        pos = end
+    out.append(inert(text[pos:]))
+    return out
+
+
+HIT_COLUMNS = [
+    Column("date", lambda r: r["date"], width=10),
+    Column("title", lambda r: r["title"] or "", flex=True),
+    Column("score", "score", justify="right"),
+    Column("snippet", "snippet"),
+    Column("id", "id", width=13),
+]
+
+
+def show_hits(hits, fmt: str) -> int:
+    """Search hits: a table with the matched words highlighted in the snippets, or records
+    (``hit_record``) in the machine formats; returns how many were shown."""
+    if fmt != "table":
+        cols = [Column(c.header, c.key) for c in HIT_COLUMNS]
+        return write_records((hit_record(h) for h in hits), fmt, cols)
+    from rich.table import Table
+    from rich.text import Text
+
+    from rich import box
+
+    con = stdout_console()
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  show_lines=True, expand=False)
+    wide = con.width >= 120
+    table.add_column("date", no_wrap=True, min_width=10)
+    table.add_column("title", ratio=1, min_width=12, overflow="fold")
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("snippet", ratio=2, min_width=20, overflow="fold")
+    if wide:
+        table.add_column("id", no_wrap=True, min_width=13)
+    n = 0
+    for h in hits:
+        a = h.article
+        title = Text(inert(a.title), style="bold") if a.title else Text(f"({a.kind})",
+                                                                        style="dim")
+        row = [Text(a.date or ""), title, Text(f"{h.score:.2f}"),
+               highlighted(h.snippet, h.spans)]
+        if wide:
+            row.append(Text(a.id, style="dim"))
+        table.add_row(*row)
+        n += 1
+    if n:
+        con.print(table)
+    return n
+
+
+# ---- stats --------------------------------------------------------------------------------
+def stats_document(st) -> dict:
+    """The JSON of ``corpus stats --json`` (docs/search.md)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "pages": st.pages,
+        "paragraphs": st.paragraphs,
+        "kept": st.kept,
+        "dropped": st.dropped,
+        "removed_by_reason": st.removed_by_reason,
+        "duplicates_removed": st.duplicates_removed,
+        "duplicates_by_rule": st.duplicates_by_rule,
+        "clusters_by_kind": st.clusters_by_kind,
+        "items": st.items,
+        "items_by_kind": st.items_by_kind,
+        "undated": st.undated,
+        "date_min": st.date_min,
+        "date_max": st.date_max,
+        "by": st.by,
+        "histogram": [{"period": p, "items": c} for p, c in st.histogram],
+        "top_entities": [{"name": n, "type": t, "items": c} for n, t, c in st.top_entities],
+    }
+
+
+_EIGHTHS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"
+
+
+def bar(value: int, top: int, width: int) -> str:
+    """A horizontal bar of unicode blocks, ``width`` cells for ``top``."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / top))
+    full, part = divmod(eighths, 8)
+    return "\u2588" * full + (_EIGHTHS[part] if part else "")
+
+
+def show_stats(st, fmt: str | None) -> None:
+    if fmt == "json":
+        write_json_document(stats_document(st))
+        return
+    from rich.text import Text
+
+    con = stdout_console() if is_terminal(sys.stdout) else _plain_console()
+    kinds = ", ".join(f"{k} {v}" for k, v in st.items_by_kind.items())
+    span = f"{st.date_min} .. {st.date_max}" if st.date_min else "no dates"
+    lines = [
+        f"pages       {st.pages}",
+        f"paragraphs  {st.paragraphs} ({st.kept} kept, {st.dropped} dropped)",
+        f"noise       {sum(st.removed_by_reason.values())}"
+        + by_reason(_expand(st.removed_by_reason)),
+        f"duplicates  {st.duplicates_removed}" + by_reason(_expand(st.duplicates_by_rule)),
+        f"clusters    {sum(st.clusters_by_kind.values())}"
+        + by_reason(_expand(st.clusters_by_kind)),
+        f"items       {st.items}" + (f" ({kinds})" if kinds else ""),
+        f"dates       {span}" + (f", {st.undated} undated" if st.undated else ""),
+    ]
+    for line in lines:
+        con.print(Text(inert(line)))
+    if st.histogram:
+        con.print()
+        con.print(Text(f"items per {st.by}", style="bold"))
+        top = max(c for _, c in st.histogram)
+        label = max(len(p) for p, _ in st.histogram)
+        digits = len(str(top))
+        width = max(10, min(60, con.width - label - digits - 4))
+        for period, count in st.histogram:
+            line = Text(f"{period:<{label}} {count:>{digits}} ")
+            line.append(bar(count, top, width), style="cyan")
+            con.print(line)
+    if st.top_entities:
+        con.print()
+        con.print(Text("top entities (items)", style="bold"))
+        for name, type_, count in st.top_entities:
+            con.print(Text(inert(f"  {count:>5}  {type_:<6} {name}")))
+
+
+def _plain_console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, color_system=None, soft_wrap=True, markup=False,
+                   emoji=False, highlight=False, width=100)
+
+
+# ---- export -------------------------------------------------------------------------------
+EXPORT_FORMATS = ("jsonl", "json", "csv", "md", "txt")
+CSV_COLUMNS = ("id", "kind", "date", "date_precision", "date_inferred", "title", "text",
+               "copies", "sources", "entities")
+
+
+def csv_record(a) -> list:
+    """The flat CSV row of an item (columns ``CSV_COLUMNS``)."""
+    return [a.id, a.kind, a.date or "", a.date_precision or "",
+            "true" if a.date_inferred else "false", a.title or "", a.text, len(a.sources),
+            to_json([{"path": s.path, "line_start": s.line_start, "line_end": s.line_end}
+                     for s in a.sources]),
+            "; ".join(e["name"] for e in a.entities)]
+
+
+def markdown_item(a) -> str:
+    title = " ".join((a.title or f"Untitled {a.kind}").split())
+    date = (a.date or "undated") + (" (inferred)" if a.date and a.date_inferred else "")
+    meta = [f"- id: {a.id}", f"- kind: {a.kind}", f"- date: {date}",
+            "- sources: " + "; ".join(f"{s.path}:{s.line_start}-{s.line_end}"
+                                      for s in a.sources)]
+    if a.entities:
+        meta.append("- entities: " + "; ".join(e["name"] for e in a.entities))
+    return f"# {title}\n\n" + "\n".join(meta) + f"\n\n{a.text}\n"
+
+
+def text_item(a) -> str:
+    date = (a.date or "undated") + (" (inferred)" if a.date and a.date_inferred else "")
+    head = f"{' '.join(a.title.split())}\n" if a.title else ""
+    return f"{head}{date} \u00b7 {a.kind} \u00b7 {a.id}\n\n{a.text}\n"
+
+
+_TXT_SEPARATOR = "\n" + "=" * 72 + "\n\n"
+
+
+def _write_items(articles, fmt: str, fh: IO[str], clean: Callable[[str], str]) -> int:
+    n = 0
+    if fmt in ("jsonl", "json"):
+        return write_records((article_record(a) for a in articles), fmt, stream=fh)
+    if fmt == "csv":
+        buf = io.StringIO()
+        cw = csv.writer(buf, lineterminator="\n")
+        cw.writerow(CSV_COLUMNS)
+        for a in articles:
+            cw.writerow(csv_record(a))
+            fh.write(clean(buf.getvalue()))
+            buf.seek(0)
+            buf.truncate()
+            n += 1
+        fh.write(clean(buf.getvalue()))
+        return n
+    render = markdown_item if fmt == "md" else text_item
+    sep = "\n" if fmt == "md" else _TXT_SEPARATOR
+    for a in articles:
+        fh.write(clean((sep if n else "") + render(a)))
+        n += 1
+    return n
+
+
+@contextmanager
+def atomic_file(path: str, force: bool = False) -> Iterator[IO[str]]:
+    """A text stream whose content replaces ``path`` only when the block ends without an
+    exception (temp file in the same folder, fsync, rename); an existing file is refused
+    unless ``force``. Raises ``FileExistsError``."""
+    import stat
+    import tempfile
+
+    if os.path.exists(path) and not force:
+        raise FileExistsError(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".corpus-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def export_articles(articles, fmt: str, target: str = "-", force: bool = False,
+                    protect=()) -> int:
+    """Write items to stdout (``-``), a file (atomically; an existing one only with
+    ``force``) or, for md/txt, a folder with one ``<date>_<id>.<fmt>`` file per item
+    (refusing a non-empty folder without ``force``). Returns how many were written.
+    Nothing partial is left behind if ``articles`` raises midway; ``protect`` lists files
+    never to be overwritten (the store)."""
+    from corpus_cli.errors import CorpusError
+
+    if fmt not in EXPORT_FORMATS:
+        raise CorpusError(f"unknown export format {fmt!r} (use {', '.join(EXPORT_FORMATS)})")
+    if target == "-":
+        to_tty = is_terminal(sys.stdout)
+        clean = (lambda t: inert(t, keep_newlines=True)) if to_tty else (lambda t: t)
+        n = _write_items(articles, fmt, sys.stdout, clean)
+        sys.stdout.flush()
+        return n
+    real = os.path.realpath(target)
+    for p in protect:
+        if p and real in {os.path.realpath(p), os.path.realpath(p) + "-wal"}:
+            raise CorpusError(f"refusing to overwrite {target}: it is the corpus store")
+    if target.endswith(("/", os.sep)) or os.path.isdir(target):
+        if fmt not in ("md", "txt"):
+            raise CorpusError(f"{target} is a folder: one file per item needs --format md or "
+                              f"txt; give a file name for {fmt}")
+        return _export_folder(articles, fmt, target.rstrip("/" + os.sep) or target, force)
+    try:
+        with atomic_file(target, force) as fh:
+            return _write_items(articles, fmt, fh, lambda t: t)
+    except FileExistsError:
+        raise CorpusError(f"{target} exists (use --force to replace it)") from None
+    except (IsADirectoryError, NotADirectoryError, PermissionError, FileNotFoundError) as exc:
+        raise CorpusError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def item_filename(a, fmt: str) -> str:
+    return f"{a.date or 'undated'}_{a.id}.{fmt}"
+
+
+def _export_folder(articles, fmt: str, folder: str, force: bool) -> int:
+    import shutil
+    import tempfile
+
+    from corpus_cli.errors import CorpusError
+
+    render = markdown_item if fmt == "md" else text_item
+    if os.path.isdir(folder) and any(os.scandir(folder)):
+        if not force:
+            raise CorpusError(f"{folder} is not empty (use --force to write into it)")
+        n = 0  # into a non-empty folder: each file is replaced atomically
+        for a in articles:
+            atomic_write(os.path.join(folder, item_filename(a, fmt)), render(a), force=True)
+            n += 1
+        return n
+    parent = os.path.dirname(os.path.abspath(folder))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".corpus-export-", dir=parent)
+    try:
+        n = 0
+        for a in articles:
+            with open(os.path.join(tmp, item_filename(a, fmt)), "w", encoding="utf-8",
+                      newline="") as fh:
+                fh.write(render(a))
+            n += 1
+        os.chmod(tmp, 0o777 & ~_umask())
+        os.replace(tmp, folder)  # a new folder, or an empty one, appears complete
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return n
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

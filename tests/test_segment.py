@@ -118,6 +118,6 @@ def test_seeds_items(seeds):
     y2024 = [a for a in arts if a.date and a.date.startswith("2024")]
     texts = [a.title or a.text[:40] for a in y2024]
     assert len(texts) == len(set(texts))
-    listing = [a for a in arts if a.sources[0].path.endswith(("004_4945fe10fa45cb44.txt"))]
+    listing = [a for a in arts if a.sources[0].path.endswith("004_4945fe10fa45cb44.txt")]
     assert [a.date for a in listing] == ["2024-09-05", "2024-09-04", "2024-09-04",
                                          "2024-09-04", "2024-08-29", "2022-02-16"]
