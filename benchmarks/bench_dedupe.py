@@ -111,8 +111,11 @@ def evaluate(corpus_dir: Path, pages, labels_of_text) -> dict:
 def run_size(label: str, work: Path, peer: bool, workers: int | None) -> list[dict]:
     corpus_dir = ensure_corpus(work, label)
     t0 = time.perf_counter()
-    pages, _problems, norms = pipeline.ingest([str(corpus_dir / "pages")], workers=workers)
+    results, _problems = pipeline.ingest([str(corpus_dir / "pages")], workers=workers)
     t_ingest = time.perf_counter() - t0
+    pages = [r.page for r in results]
+    norms = {p.id: n for r in results for p, n in zip(r.page.paragraphs, r.norms, strict=True)
+             if n}
     paragraphs = [p for cp in pages for p in cp.paragraphs]
     n_par = len(paragraphs)
     groups: dict[str, list] = {}

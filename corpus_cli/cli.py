@@ -165,10 +165,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
     """Show the cleaned paragraphs of pages (files, folders, globs, - for stdin)."""
     from corpus_cli import output
-    from corpus_cli.pipeline import ingest
+    from corpus_cli.pipeline import clean_paths
 
     with output.progress_bar() as progress:
-        pages, problems, _ = ingest(paths, pattern, encoding, progress=progress)
+        pages, problems = clean_paths(paths, pattern, encoding, progress=progress)
     _report_problems(problems)
     if out_dir:
         written = output.write_clean_pages(pages, out_dir, paths, force=force)
@@ -264,6 +264,82 @@ def entities(db, type_, top, fmt) -> None:
         n = output.show_entities(store.entities(type_, top), output.default_format(fmt))
     if n == 0:
         output.message("corpus: no entities")
+
+
+# ---------------------------------------------------------------------------------------
+@cli.command(context_settings={"default_map": {"limit": 20}})
+@db_option
+@click.argument("query", nargs=-1, required=True)
+@filter_options
+@click.option("--fuzzy/--no-fuzzy", default=True, show_default=True,
+              help="Also match similar spellings of rare words (Yuri/Yury).")
+@format_options()
+def search(db, query, fuzzy, fmt, **kw) -> None:
+    """Full-text search of titles and texts, best matches first (20 unless --limit; 0: all).
+
+    \b
+    Words must all occur; "a phrase" in quotes; AND, OR, NOT (upper case)
+    and parentheses; a prefix with a star: terror*. Case and accents are
+    ignored. See docs/search.md.
+    """
+    from corpus_cli import output
+    from corpus_cli.search import run_search
+    from corpus_cli.store import open_store
+
+    if kw.get("limit") == 0:
+        kw["limit"] = None
+    with open_store(db) as store:
+        result = run_search(store, " ".join(query), _filter(kw), fuzzy=fuzzy)
+    for term, variants in result.variants.items():
+        output.message(f"corpus: {_quoted(term)} also matched "
+                       + ", ".join(_quoted(v) for v in variants))
+    n = output.show_hits(result.hits, output.default_format(fmt))
+    if n == 0:
+        output.message("corpus: no items match")
+
+
+def _quoted(text: str) -> str:
+    return text if text.startswith('"') else f'"{text}"'
+
+
+@cli.command()
+@db_option
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "txt"]),
+              default="jsonl", show_default=True, help="The export format.")
+@click.option("-o", "--output", "target", default="-", show_default=True, metavar="FILE|DIR|-",
+              help="A file, a folder (md/txt: one file per item) or - for stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing file / write into a "
+              "non-empty folder.")
+def export(db, fmt, target, force, **kw) -> None:
+    """Export the items (newest first) as JSON Lines, JSON, CSV, Markdown or text."""
+    from corpus_cli import output
+    from corpus_cli.store import open_store
+
+    with open_store(db) as store:
+        n = output.export_articles(store.articles(_filter(kw)), fmt, target, force,
+                                   protect=(store.path,))
+    if target != "-":
+        output.message(f"corpus: exported {n} item(s) to {target}")
+    if n == 0:
+        output.message("corpus: no items match")
+
+
+@cli.command()
+@db_option
+@filter_options
+@click.option("--by", type=click.Choice(["month", "year"]),
+              help="Histogram periods (default: month, or year when the dates span > 3 years).")
+@click.option("--json", "fmt", flag_value="json", help="The statistics as one JSON object.")
+def stats(db, by, fmt, **kw) -> None:
+    """Counts, date range, items per month or year and top entities (filters: items only)."""
+    from corpus_cli import output
+    from corpus_cli.search import corpus_stats
+    from corpus_cli.store import open_store
+
+    with open_store(db) as store:
+        st = corpus_stats(store, _filter(kw), by)
+    output.show_stats(st, fmt)
 
 
 def main() -> None:  # pragma: no cover

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -54,8 +55,6 @@ _LETTER_AFTER = r"(?![^\W\d_])"  # not followed by a letter
 _SP = r"[^\S\n]{1,3}"  # 1-3 blanks, never a newline
 _SP0 = r"[^\S\n]{0,3}"
 _COMMA_SP = rf"(?:,{_SP0}|{_SP})"
-# A day: not part of a longer number/word ("40th", "1.5", "2/3" are not days).
-_DAY_LB = r"(?<![\w.,/:\-\u2013])"
 
 
 def _trie(words: list[str]) -> str:
@@ -85,9 +84,12 @@ _FIRST = "".join(sorted({w[0] for w in _MONTH_NAMES}))
 _MON_ANY = (rf"(?=[{_FIRST}])(?:{_trie(_FULL_MONTHS)}{_LETTER_AFTER}"
             rf"|{_trie(_ABBR_MONTHS)}{_LETTER_AFTER}\.?)")
 # Month-first forms: lower-case "may"/"march"/"mar" before a number are verbs, not months.
-_MON_CAP = (rf"(?=[{_FIRST}])(?:(?-i:May|MAY|March|MARCH|Mar|MAR){_LETTER_AFTER}\.?"
+_MON_CAP = (rf"(?=[{_FIRST}])(?:(?-i:May|MAY|March|MARCH){_LETTER_AFTER}"
+            rf"|(?-i:Mar|MAR){_LETTER_AFTER}\.?"
             rf"|{_trie([w for w in _FULL_MONTHS if w not in _LOWER_VERBS])}{_LETTER_AFTER}"
-            rf"|{_trie([w for w in _ABBR_MONTHS if w not in _LOWER_VERBS])}{_LETTER_AFTER}\.?)")
+            rf"|{_trie([w for w in _ABBR_MONTHS if w not in _LOWER_VERBS])}{_LETTER_AFTER}\.?"
+            # ... unless a year follows: "in march 2024"
+            rf"|(?:march|may|mar){_LETTER_AFTER}(?=,?[^\S\n]{{1,3}}(?:1[89]|20)\d\d(?!\d)))")
 
 
 def _mon(g: str, cap: bool = False) -> str:
@@ -162,7 +164,7 @@ _P_DMY_NUM = _c(
 _P_GLUED = re.compile(
     r"(?m)^[^\S\n]{0,20}(?P<g>(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)"
     r"(?P<y>19\d\d|20\d\d|2100)|(?P<iy>19\d\d|20\d\d|2100)-(?P<imo>\d\d)-(?P<id>\d\d))"
-    r"(?=[^\W_])"
+    r"(?=[^\W_])(?!T\d\d:)"
 )
 _P_YEAR_RANGE = _c(
     rf"{_FROM}(?P<y1>19\d\d|20\d\d)(?P<sep>{_RSEP}|/)"
@@ -174,7 +176,7 @@ _P_DAY_FIRST = _c(
     rf"{_FROM}{_WD_PREFIX}{_day('d1')}"
     rf"(?:{_OF}{_SP}{_mon('mo1')}{_year_part('y1', 'rel1')}"
     rf"(?:{_RSEP}{_day('d2')}{_OF}{_SP}{_mon('mo2')}{_year_part('y2', 'rel2')}|{_TIME_PART})"
-    rf"|(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,6}}{_RSEP_AND}{_day('d3')}{_OF}{_SP}"
+    rf"|(?:,{_SP0}(?:3[01]|[12]\d|0?[1-9])(?![^\W_])){{0,5}}{_RSEP_AND}{_day('d3')}{_OF}{_SP}"
     rf"{_mon('mo3')}{_year_part('y3', 'rel3')})",
     r"\dmtwfsb", _B_DAY,
 )
@@ -200,7 +202,11 @@ _P_REL = _c(
     "tylncp", _B_WORD,
 )
 # -- bare years (filtered by context, see _year_ok)
-_P_YEAR = re.compile(r"\D(?P<m>(?P<y>19\d\d|20\d\d))(?!\d)")
+# The cheap part of _left_ok/_right_ok is done here, so that a run of numbers costs little.
+_P_YEAR = re.compile(
+    r"[^\w/\\.:,;$€£₽¥#№@+=&%*^~|](?<!\d[^\S\n])(?<!\d[-\u2013\u2014])"
+    r"(?P<m>(?P<y>19\d\d|20\d\d))(?![\w/@%\u00b0]|[.,:]\d|[-\u2013][^\W_])"
+)
 
 # --------------------------------------------------------------------------- non-dates
 
@@ -283,7 +289,8 @@ def _parse_reference(reference: str | None) -> _Ref | None:
         y = int(m.group(1))
         mo = int(m.group(2)) if m.group(2) else None
         d = int(m.group(3)) if m.group(3) else None
-        if (mo is None or 1 <= mo <= 12) and (d is None or _valid(y, mo or 1, d)):
+        if 1000 <= y <= 9000 and (mo is None or 1 <= mo <= 12) and (
+                d is None or _valid(y, mo or 1, d)):
             return _Ref(y, mo, d)
     parsed = parse_date(ref)
     if parsed is not None:
@@ -383,7 +390,12 @@ def _single(m: re.Match[str], ref: _Ref | None, mo: int, d: int | None, y: int |
         kind = "datetime"
     else:
         kind = "date"
-    return _Cand(m.start("m"), m.end("m"), 2, value, None, "month" if d is None else "day",
+    start = m.start("m")
+    if m.group("fr") or m.group("btw"):  # "from April 2005": "from" belongs to ranges only
+        start = m.end("btw") if m.group("btw") else m.end("fr")
+        while m.string[start].isspace():
+            start += 1
+    return _Cand(start, m.end("m"), 2, value, None, "month" if d is None else "day",
                  inferred, kind)
 
 
@@ -537,41 +549,48 @@ def _year_ok(text: str, s: int, e: int) -> bool:
     return _left_ok(text, s) and _right_ok(text, e) and _context_ok(text, s, e)
 
 
-def _candidates(text: str, ref: _Ref | None) -> list[_Cand]:
-    """Every possible date of ``text`` (which starts with a space, see :func:`_c`)."""
-    out: list[_Cand] = []
+# A candidate before its value is worked out: (start, -end, priority, pattern number), plain
+# ints so that the garbage collector soon stops looking at them. Values are only computed
+# (re-matching at the same place) for candidates that survive the overlap selection.
+_Lazy = tuple[int, int, int, int]
+
+
+def _candidates(text: str, digits: bool) -> list[_Lazy]:
+    """Every possible date of ``text`` (which starts with a space, see :func:`_c`).
+    Without ``digits`` only the patterns that can match without a digit are run."""
+    out: list[_Lazy] = []
     add = out.append
-    for m in _P_ISO.finditer(text):
-        y, mo, d = int(m.group("y")), int(m.group("mo")), int(m.group("d"))
-        if _valid(y, mo, d):
-            kind = "datetime" if m.group("wd") or m.group("time") or m.group("isotime") \
-                else "date"
-            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, mo, d), None, "day", False, kind))
-    for m in _P_DMY_NUM.finditer(text):
-        y = int(m.group("y"))
-        dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
-        if dm:
-            kind = "datetime" if m.group("wd") or m.group("time") else "date"
-            add(_Cand(m.start("m"), m.end("m"), 0, _iso(y, *dm), None, "day", False, kind))
-    for m in _P_YEAR_RANGE.finditer(text):
-        c = _year_range(text, m)
-        if c:
-            add(c)
-    for m in _P_DAY_FIRST.finditer(text):
-        c = _day_first(m, ref)
-        if c:
-            add(c)
-    for m in _P_MONTH_FIRST.finditer(text):
-        c = _month_first(m, ref)
-        if c:
-            add(c)
-    for m in _P_REL.finditer(text):
-        add(_relative(m, ref))
-    for m in _P_YEAR.finditer(text):
-        s, e = m.span("m")
-        if _year_ok(text, s, e):
-            add(_Cand(s, e, 5, m.group("y"), None, "year", False, "date"))
+    for i, (pattern, prio, _maker) in enumerate(_MAKERS):
+        if not digits and i not in _NO_DIGIT:
+            continue
+        for m in pattern.finditer(text):
+            s, e = m.span("m")
+            add((s, -e, prio, i))
     return out
+
+
+def _make_iso(text: str, m: re.Match[str], ref: _Ref | None) -> _Cand | None:
+    y, mo, d = int(m.group("y")), int(m.group("mo")), int(m.group("d"))
+    if not _valid(y, mo, d):
+        return None
+    kind = "datetime" if m.group("wd") or m.group("time") or m.group("isotime") else "date"
+    return _Cand(m.start("m"), m.end("m"), 0, _iso(y, mo, d), None, "day", False, kind)
+
+
+def _make_dmy_num(text: str, m: re.Match[str], ref: _Ref | None) -> _Cand | None:
+    y = int(m.group("y"))
+    dm = _num_dm(int(m.group("a")), int(m.group("b")), y)
+    if not dm:
+        return None
+    kind = "datetime" if m.group("wd") or m.group("time") else "date"
+    return _Cand(m.start("m"), m.end("m"), 0, _iso(y, *dm), None, "day", False, kind)
+
+
+def _make_year(text: str, m: re.Match[str], ref: _Ref | None) -> _Cand | None:
+    s, e = m.span("m")
+    if not _year_ok(text, s, e):
+        return None
+    return _Cand(s, e, 5, m.group("y"), None, "year", False, "date")
 
 
 def _year_range(text: str, m: re.Match[str]) -> _Cand | None:
@@ -646,9 +665,11 @@ def _blocked(text: str) -> tuple[list[int], list[int]]:
             # A file name ends at its extension, even when glued to the next word; the
             # numbers before it on the line may belong to it ("Image 2022-02-16 at 14.07.35").
             start = ts
-            pm = _FILE_PREFIX.search(text, max(0, ts - 100), ts)
-            if pm:
-                start = pm.start()
+            if ts >= 3 and (text[ts - 2].isdigit() or text[ts - 3:ts - 1].lower() == "at"
+                            or text[ts - 2] == ")"):
+                pm = _FILE_PREFIX.search(text, max(0, ts - 100), ts)
+                if pm:
+                    start = pm.start()
             spans.append((start, ts + last.end()))
     spans.sort()
     starts: list[int] = []
@@ -662,18 +683,63 @@ def _blocked(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _select(cands: list[_Cand], starts: list[int], ends: list[int]) -> list[_Cand]:
-    cands.sort(key=lambda c: (c.start, -(c.end - c.start), c.prio))
-    chosen: list[_Cand] = []
+_MakerFn = Callable[[str, "re.Match[str]", "_Ref | None"], "_Cand | None"]
+_MAKERS: tuple[tuple[re.Pattern[str], int, _MakerFn], ...] = (
+    (_P_ISO, 0, _make_iso),
+    (_P_DMY_NUM, 0, _make_dmy_num),
+    (_P_YEAR_RANGE, 1, lambda text, m, ref: _year_range(text, m)),
+    (_P_DAY_FIRST, 1, lambda text, m, ref: _day_first(m, ref)),
+    (_P_MONTH_FIRST, 1, lambda text, m, ref: _month_first(m, ref)),
+    (_P_REL, 4, lambda text, m, ref: _relative(m, ref)),
+    (_P_YEAR, 5, _make_year),
+)
+
+
+_DIGIT = re.compile(r"\d")
+_NO_DIGIT = frozenset({4, 5})  # month-first and relative patterns can match without digits
+# Patterns whose value depends on the matched text only (not on what surrounds it), so a
+# repeated date string is worked out once per call.
+_CONTEXT_FREE = frozenset({0, 1, 3, 4, 5})
+
+
+def _select(text: str, scan: str, cands: list[_Lazy], ref: _Ref | None, starts: list[int],
+            ends: list[int], extra: dict[int, _Cand]) -> list[DateMention]:
+    """Leftmost-longest choice of non-overlapping candidates outside the blocked spans.
+
+    ``scan`` is the text searched (a space, then ``text`` with glued datelines blanked out);
+    candidates' offsets are those of ``scan``, one more than in ``text``."""
+    cands.sort()  # (start, -end, priority, pattern): leftmost, then longest, then priority
+    chosen: list[DateMention] = []
+    memo: dict[tuple[int, str], tuple | None] = {}
     last_end = -1
-    for c in cands:
-        if c.start < last_end:
+    for s, neg_e, _prio, k in cands:
+        if s < last_end:
             continue
-        i = bisect_right(starts, c.end - 1) - 1
-        if i >= 0 and ends[i] > c.start:
+        e = -neg_e
+        b = bisect_right(starts, e - 1) - 1
+        if b >= 0 and ends[b] > s:
             continue
-        chosen.append(c)
-        last_end = c.end
+        if k < 0:
+            c = extra[k]
+            got: tuple | None = (c.start - s, c.value, c.end_value, c.precision, c.inferred,
+                                 c.kind)
+        else:
+            key = (k, scan[s - 1:e]) if k in _CONTEXT_FREE else None
+            if key is not None and key in memo:
+                got = memo[key]
+            else:
+                pattern, _p, maker = _MAKERS[k]
+                m = pattern.match(scan, s - 1)
+                c = maker(scan, m, ref) if m is not None else None
+                got = None if c is None else (c.start - s, c.value, c.end_value, c.precision,
+                                              c.inferred, c.kind)
+                if key is not None:
+                    memo[key] = got
+        if got is None:
+            continue
+        start = s + got[0] - 1
+        chosen.append(DateMention(text[start:e - 1], start, e - 1, *got[1:]))
+        last_end = e
     return chosen
 
 
@@ -694,11 +760,12 @@ def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
     ref = _parse_reference(reference)
     if not text:
         return []
+    digits = _DIGIT.search(text) is not None
     # A dateline glued to the next number at a line start ("15.05.202415 May"): report it,
     # then blank it out (same length) so that what follows is read as if it were separate.
-    glued: list[_Cand] = []
+    glued: dict[int, _Cand] = {}
     work = text
-    if any(ch.isdigit() for ch in text[:32]) or "\n" in text:
+    if digits:
         parts: list[str] = []
         pos = 0
         for m in _P_GLUED.finditer(text):
@@ -706,7 +773,7 @@ def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
             if res is None:
                 continue
             s, e = m.span("g")
-            glued.append(_Cand(s + 1, e + 1, 0, res, None, "day", False, "date"))
+            glued[-1 - len(glued)] = _Cand(s + 1, e + 1, 0, res, None, "day", False, "date")
             parts.append(text[pos:s])
             parts.append(" " * (e - s))
             pos = e
@@ -715,14 +782,13 @@ def find_dates(text: str, reference: str | None = None) -> list[DateMention]:
             work = "".join(parts)
     # Scan with a space in front (every pattern consumes the character before its date):
     # candidates' offsets are one more than in ``text``.
-    cands = _candidates(" " + work, ref)
-    cands.extend(glued)
+    scan = " " + work
+    cands = _candidates(scan, digits)
+    if not cands and not glued:
+        return []
+    cands.extend((c.start, -c.end, 0, k) for k, c in glued.items())
     starts, ends = _blocked(" " + text)
-    return [
-        DateMention(text[c.start - 1:c.end - 1], c.start - 1, c.end - 1, c.value, c.end_value,
-                    c.precision, c.inferred, c.kind)
-        for c in _select(cands, starts, ends)
-    ]
+    return _select(text, scan, cands, ref, starts, ends, glued)
 
 
 def _glued_value(m: re.Match[str]) -> str | None:

@@ -675,10 +675,9 @@ def show_hits(hits, fmt: str) -> int:
     if fmt != "table":
         cols = [Column(c.header, c.key) for c in HIT_COLUMNS]
         return write_records((hit_record(h) for h in hits), fmt, cols)
+    from rich import box
     from rich.table import Table
     from rich.text import Text
-
-    from rich import box
 
     con = stdout_console()
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,

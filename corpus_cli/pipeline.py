@@ -1,14 +1,19 @@
-"""Compose the stages: load -> clean -> dedupe -> segment (articles, dates, entities).
+"""Compose the stages: load -> clean -> segment -> dates/entities -> dedupe -> merge -> store.
 
-The pipeline only calls the pure functions of the other modules and reports progress
-through an optional callback ``progress(stage, done, total)``; it never prints.
+The work that needs one page only (decode, clean, normalise, split into items, find dates
+and entity mentions) runs in a process pool over files; what needs the whole corpus
+(near-duplicate clusters, merging items and entity aliases across pages) runs after it.
+The result does not depend on the number of processes. The pipeline never prints: it
+reports progress through an optional callback ``progress(stage, done, total)``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from corpus_cli.clean import clean_page
 from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
@@ -19,7 +24,6 @@ from corpus_cli.models import (
     Cluster,
     Drop,
     Entity,
-    Page,
     Paragraph,
     Problem,
 )
@@ -28,6 +32,16 @@ Progress = Callable[[str, int, int], None]
 
 # Below this many files a process pool costs more than it saves.
 POOL_MIN_FILES = 64
+NER_BACKENDS = ("builtin", "spacy", "none")
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One page after the per-page stages."""
+
+    page: CleanPage
+    norms: list[str]  # normalised text of each paragraph ("" when not a kept text)
+    items: list  # segment.PageItem, when segmentation was asked for
 
 
 @dataclass(slots=True)
@@ -36,26 +50,72 @@ class Corpus:
 
     pages: list[CleanPage]
     problems: list[Problem]
-    dedupe: DedupeResult | None = None
-    norms: dict[str, str] = field(default_factory=dict)
+    dedupe: DedupeResult
+    items: list  # segment.PageItem of every page
 
     @property
-    def paragraphs(self):
+    def paragraphs(self) -> list[Paragraph]:
         return [p for cp in self.pages for p in cp.paragraphs]
 
 
-def _ingest_one(args: tuple[Source, str | None]) -> tuple[CleanPage | Problem, list[str]]:
-    """Read, decode and clean one file; also the normalised text of each paragraph."""
-    source, encoding = args
+def captions(cp: CleanPage) -> dict[str, list[str]]:
+    """Image names made of words ("Meeting of the ministers 9.06.2018.jpg") are not prose but
+    they name entities: each is given to the kept paragraph before it, by paragraph id."""
+    out: dict[str, list[str]] = {}
+    last: str | None = None
+    for p in cp.paragraphs:
+        if p.status == "kept":
+            last = p.id
+        for r in p.removals:
+            if r.kind == "image" and last and len(r.text.split()) >= 3:
+                out.setdefault(last, []).append(r.text.rsplit(".", 1)[0])
+    return out
+
+
+def process_page(cp: CleanPage, segment: bool = True) -> PageResult:
+    """The per-page stages after cleaning: normalise, split into items."""
+    norms = [normalize(p.text) if p.kind == "text" and p.status == "kept" else ""
+             for p in cp.paragraphs]
+    items: list = []
+    if segment:
+        from corpus_cli.segment import segment_page
+
+        items = segment_page(cp)
+    return PageResult(cp, norms, items)
+
+
+def _work(args: tuple[Source, str | None, bool]) -> PageResult | Problem:
+    source, encoding, segment = args
     page = read_source(source, encoding)
     if isinstance(page, Problem):
-        return page, []
-    cp = clean_page(page)
-    return cp, [normalize(p.text) if p.kind == "text" else "" for p in cp.paragraphs]
+        return page
+    return process_page(clean_page(page), segment)
 
 
 def _default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def _map(fn: Callable, jobs: list, workers: int | None, progress: Progress | None,
+         stage: str, min_jobs: int = POOL_MIN_FILES) -> list:
+    workers = _default_workers() if workers is None else max(1, workers)
+    total = len(jobs)
+    out = []
+    if workers > 1 and total >= min_jobs:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            chunk = max(1, min(64, total // (workers * 8)))
+            for done, r in enumerate(pool.map(fn, jobs, chunksize=chunk), 1):
+                out.append(r)
+                if progress and (done % 100 == 0 or done == total):
+                    progress(stage, done, total)
+    else:
+        for done, job in enumerate(jobs, 1):
+            out.append(fn(job))
+            if progress and (done % 100 == 0 or done == total):
+                progress(stage, done, total)
+    return out
 
 
 def ingest(
@@ -64,50 +124,35 @@ def ingest(
     encoding: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> tuple[list[CleanPage], list[Problem], dict[str, str]]:
-    """Load and clean every page named by ``args`` (in a process pool when worth it).
+    segment: bool = False,
+) -> tuple[list[PageResult], list[Problem]]:
+    """Load and process every page named by ``args`` (in a process pool when worth it).
 
-    Returns the cleaned pages in path order, the problems, and the normalised text of every
-    kept text paragraph by paragraph id. The result is the same whatever ``workers`` is.
+    Returns the page results in path order and the problems. The result is the same
+    whatever ``workers`` is. Stdin is read in this process.
     """
     sources: list[Source] = []
     problems: list[Problem] = []
     for s in iter_sources(list(args), pattern):
         (problems if isinstance(s, Problem) else sources).append(s)
-    workers = _default_workers() if workers is None else max(1, workers)
-    has_stdin = any(s.location is None for s in sources)
-    jobs = [(s, encoding) for s in sources]
-    if workers > 1 and len(jobs) >= POOL_MIN_FILES and not has_stdin:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
-            results = pool.map(_ingest_one, jobs, chunksize=max(1, len(jobs) // (workers * 16)))
-            out = _collect(results, len(jobs), progress)
-    else:
-        out = _collect(map(_ingest_one, jobs), len(jobs), progress)
-    pages, more_problems, norms = out
-    return pages, problems + more_problems, norms
+    if any(s.location is None for s in sources):
+        workers = 1
+    results = _map(_work, [(s, encoding, segment) for s in sources], workers, progress, "load")
+    pages = [r for r in results if isinstance(r, PageResult)]
+    problems += [r for r in results if isinstance(r, Problem)]
+    return pages, problems
 
 
-def _collect(results, total: int, progress: Progress | None):
-    pages: list[CleanPage] = []
-    problems: list[Problem] = []
-    norms: dict[str, str] = {}
-    for done, (item, page_norms) in enumerate(results, 1):
-        if isinstance(item, Problem):
-            problems.append(item)
-        else:
-            pages.append(item)
-            for p, n in zip(item.paragraphs, page_norms, strict=True):
-                if n:
-                    norms[p.id] = n
-        if progress and (done % 200 == 0 or done == total):
-            progress("load", done, total)
-    return pages, problems, norms
-
-
-def clean_only(pages: Sequence[Page]) -> list[CleanPage]:
-    return [clean_page(p) for p in pages]
+def clean_paths(
+    args: Iterable[str],
+    pattern: str = DEFAULT_GLOB,
+    encoding: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[CleanPage], list[Problem]]:
+    """Load and clean: what ``corpus clean`` shows."""
+    results, problems = ingest(args, pattern, encoding, workers, progress)
+    return [r.page for r in results], problems
 
 
 def build(
@@ -117,14 +162,79 @@ def build(
     config: DedupeConfig | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    segment: bool = True,
 ) -> Corpus:
-    """Load, clean and deduplicate: the corpus of ``corpus dedupe``."""
-    pages, problems, norms = ingest(args, pattern, encoding, workers, progress)
-    paragraphs = [p for cp in pages for p in cp.paragraphs]
-    result = dedupe(
-        paragraphs, config, progress, norms=[norms.get(p.id, "") for p in paragraphs]
-    )
-    return Corpus(pages, problems, result, norms)
+    """Load, clean, segment and deduplicate: the corpus of ``corpus dedupe``."""
+    results, problems = ingest(args, pattern, encoding, workers, progress, segment)
+    paragraphs = [p for r in results for p in r.page.paragraphs]
+    norms = [n for r in results for n in r.norms]
+    for r in results:
+        r.norms = []  # free them as soon as dedupe has grouped the texts
+    result = dedupe(paragraphs, config, progress, norms=norms)
+    del norms
+    items = [it for r in results for it in r.items]
+    return Corpus([r.page for r in results], problems, result, items)
+
+
+ANNOTATE_CHUNK = 256
+
+
+def _annotate(job: tuple[list[tuple[str, str | None, str]], bool]) -> list[tuple]:
+    """Date mentions of each text (relative to its date) and, if asked, entity mentions of
+    its entity text. Runs in the pool."""
+    from corpus_cli.dates import find_dates
+
+    texts, with_entities = job
+    find_mentions = None
+    if with_entities:
+        from corpus_cli.entities import find_mentions
+    return [(tuple(find_dates(text, ref)), find_mentions(etext) if find_mentions else None)
+            for text, ref, etext in texts]
+
+
+def analyse(
+    corpus: Corpus,
+    ner: str = "builtin",
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Article], list[Entity]]:
+    """Merge the items of every page into articles; find their dates and entities (in the
+    pool), and merge entity aliases across articles."""
+    from corpus_cli.entities import extract, merge_entities
+    from corpus_cli.segment import entity_text, merge_items
+
+    merged = merge_items(corpus.items, corpus.dedupe.cluster_of)
+    if not merged:
+        return [], []
+    caps: dict[str, list[str]] = {}
+    for cp in corpus.pages:
+        caps.update(captions(cp))
+    jobs = [(a.text, a.date, entity_text(best, caps)) for a, best in merged]
+    chunks = [(jobs[i : i + ANNOTATE_CHUNK], ner == "builtin")
+              for i in range(0, len(jobs), ANNOTATE_CHUNK)]
+    found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4)
+             for x in part]
+    articles = [replace(a, dates=d) for (a, _), (d, _m) in zip(merged, found, strict=True)]
+    if ner == "none":
+        return articles, []
+    if ner == "builtin":
+        ents, docs = merge_entities([m or [] for _d, m in found])
+    else:
+        ents, docs = extract([j[2] for j in jobs], backend=ner)
+    out = []
+    for a, mentions in zip(articles, docs, strict=True):
+        per: dict[tuple[str, str], dict] = {}
+        for m in mentions:
+            e = per.setdefault((m.canonical, m.type), {"name": m.canonical, "type": m.type,
+                                                       "aliases": set(), "mentions": 0})
+            e["aliases"].add(m.text)
+            e["mentions"] += 1
+        ents_of_a = tuple(
+            {**e, "aliases": sorted(e["aliases"])}
+            for e in sorted(per.values(), key=lambda e: (-e["mentions"], e["name"]))
+        )
+        out.append(replace(a, entities=ents_of_a))
+    return out, ents
 
 
 @dataclass(slots=True)
@@ -148,60 +258,6 @@ class DedupeReport:
     seconds: float
 
 
-def analyse(
-    pages: Sequence[CleanPage],
-    result: DedupeResult,
-    ner: str = "builtin",
-) -> tuple[list[Article], list[Entity]]:
-    """Segment pages into merged items, find dates (in segment) and entities."""
-    from corpus_cli.segment import build_articles
-
-    try:  # TEMP until entities.py lands
-        from corpus_cli.entities import extract
-    except ImportError:
-        def extract(texts, backend):
-            return [], [[] for _ in texts]
-
-    articles = build_articles(pages, result.cluster_of)
-    captions = _captions(pages)
-    texts = [
-        "\n\n".join(
-            x for x in (a.title, a.text, *(c for pid in a.paragraph_ids
-                                             for c in captions.get(pid, ()))) if x)
-        for a in articles
-    ]
-    ents, docs = extract(texts, backend=ner)
-    out = []
-    for a, mentions in zip(articles, docs, strict=True):
-        per: dict[str, dict] = {}
-        for m in mentions:
-            e = per.setdefault(m.canonical, {"name": m.canonical, "type": m.type,
-                                             "aliases": set(), "mentions": 0})
-            e["aliases"].add(m.text)
-            e["mentions"] += 1
-        ents_of_a = tuple(
-            {**e, "aliases": sorted(e["aliases"])}
-            for e in sorted(per.values(), key=lambda e: (-e["mentions"], e["name"]))
-        )
-        out.append(replace(a, entities=ents_of_a))
-    return out, ents
-
-
-def _captions(pages: Sequence[CleanPage]) -> dict[str, list[str]]:
-    """Image names made of words ("Meeting of the ministers 9.06.2018.jpg") are not prose but
-    they name entities: each is given to the kept paragraph before it, by paragraph id."""
-    out: dict[str, list[str]] = {}
-    for cp in pages:
-        last: str | None = None
-        for p in cp.paragraphs:
-            if p.status == "kept":
-                last = p.id
-            for r in p.removals:
-                if r.kind == "image" and last and len(r.text.split()) >= 3:
-                    out.setdefault(last, []).append(r.text.rsplit(".", 1)[0])
-    return out
-
-
 def run_dedupe(
     args: Iterable[str],
     pattern: str = DEFAULT_GLOB,
@@ -215,9 +271,6 @@ def run_dedupe(
 ) -> DedupeReport:
     """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
     to the store in one transaction."""
-    import time
-    from collections import Counter
-
     t0 = time.perf_counter()
     store = None
     if not dry_run:  # fail early on a bad store, before the long work
@@ -225,17 +278,16 @@ def run_dedupe(
 
         store = open_store(db, create=True)
     try:
-        corpus = build(args, pattern, encoding, config, workers, progress)
+        corpus = build(args, pattern, encoding, config, workers, progress, True)
         result = corpus.dedupe
-        assert result is not None
-        articles, ents = analyse(corpus.pages, result, ner) if corpus.pages else ([], [])
-        index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
+        articles, ents = analyse(corpus, ner, workers, progress)
         if store is not None and corpus.pages:
             store.write(corpus.pages, result.drops, result.clusters, articles, ents,
-                        corpus.problems)
+                        corpus.problems, progress=progress)
     finally:
         if store is not None:
             store.close()
+    index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
     removed = Counter(p.reason for p in index.values() if p.status == "removed")
     rules = Counter(d.reason for d in result.drops.values())
     n = len(index)
@@ -249,3 +301,4 @@ def run_dedupe(
         db=None if dry_run else (store.path if store else db),
         seconds=time.perf_counter() - t0,
     )
+

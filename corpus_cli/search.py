@@ -17,6 +17,7 @@ Snippets are plain text (never markup) with the character spans of the matched w
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import sqlite3
@@ -43,6 +44,13 @@ _OPERATORS = ("AND", "OR", "NOT")
 
 def fold(text: str) -> str:
     """Lower case without diacritics: the form of a term in the index."""
+    if text.isascii():
+        return text.lower()
+    return _fold(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -359,11 +367,12 @@ def _spans_of(tokens: list[tuple[str, int, int, str]], terms: Sequence[Term]
         for k, seq in enumerate((term.tokens, *term.variants)):
             m = len(seq)
             first = None
+            head, middle, tail = seq[0], seq[1:-1], seq[-1]
             for i in range(len(folded) - m + 1):
-                if folded[i : i + m - 1] != list(seq[:-1]):
+                if m > 1 and (folded[i] != head or tuple(folded[i + 1 : i + m - 1]) != middle):
                     continue
                 last = folded[i + m - 1]
-                if last == seq[-1] or (term.prefix and last.startswith(seq[-1])):
+                if last == tail or (term.prefix and last.startswith(tail)):
                     for j in range(i, i + m):
                         marks.setdefault(j, n)
                     if first is None:
@@ -377,7 +386,11 @@ def _spans_of(tokens: list[tuple[str, int, int, str]], terms: Sequence[Term]
 
 
 def _tokens(text: str) -> list[tuple[str, int, int, str]]:
-    return [(fold(m.group()), m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group()
+        out.append((t.lower() if t.isascii() else _fold(t), m.start(), m.end(), t))
+    return out
 
 
 def _hit(a: Article, score: float, terms: Sequence[Term]

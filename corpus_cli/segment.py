@@ -24,9 +24,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from corpus_cli.models import Article, CleanPage, DateMention, Paragraph, Source
+from corpus_cli.models import (
+    Article,
+    CleanPage,
+    DateMention,
+    Paragraph,
+    Source,
+)
 
 MAX_TITLE_CHARS = 250
 MAX_TITLE_WORDS = 40
@@ -35,7 +41,9 @@ _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
 
 
 @dataclass(slots=True)
-class _Item:
+class PageItem:
+    """An item of one page (before copies on other pages are merged)."""
+
     kind: str
     path: str
     order: int  # position on the page
@@ -70,11 +78,11 @@ def _is_titleish(p: Paragraph) -> bool:
     return first.isupper() or first.isdigit() or first in "\"'\u201c\u00ab"
 
 
-def _split_page(cp: CleanPage) -> list[_Item]:
+def _split_page(cp: CleanPage) -> list[PageItem]:
     """The items of one page, in order (dates not yet resolved)."""
-    items: list[_Item] = []
+    items: list[PageItem] = []
     paras = cp.paragraphs
-    cur: _Item | None = None
+    cur: PageItem | None = None
     free_zone = True  # before any title/dateline, or after navigation: one brief per paragraph
     for i, p in enumerate(paras):
         if p.status == "removed":
@@ -87,7 +95,7 @@ def _split_page(cp: CleanPage) -> list[_Item]:
             if cur is not None and cur.kind == "article" and not cur.body and cur.dateline is None:
                 cur.dateline = p
             else:
-                cur = _Item("brief", cp.page.path, len(items), dateline=p)
+                cur = PageItem("brief", cp.page.path, len(items), dateline=p)
                 items.append(cur)
             free_zone = False
             continue
@@ -100,19 +108,19 @@ def _split_page(cp: CleanPage) -> list[_Item]:
                     _is_titleish(nxt)
                 )
             if opens:
-                cur = _Item("article", cp.page.path, len(items), title=p)
+                cur = PageItem("article", cp.page.path, len(items), title=p)
                 items.append(cur)
                 free_zone = False
                 continue
         if p.dateline is not None and (cur is None or cur.kind != "article" or cur.body):
             # a date glued to the text opens a dated brief (or dates the article above)
-            cur = _Item("brief", cp.page.path, len(items))
+            cur = PageItem("brief", cp.page.path, len(items))
             items.append(cur)
             cur.body.append(p)
             free_zone = False
             continue
         if cur is None or free_zone:
-            items.append(_Item("brief", cp.page.path, len(items), body=[p]))
+            items.append(PageItem("brief", cp.page.path, len(items), body=[p]))
             cur = None if free_zone else items[-1]
             continue
         cur.body.append(p)
@@ -120,14 +128,14 @@ def _split_page(cp: CleanPage) -> list[_Item]:
     if items and all(it.kind == "brief" and it.dateline is None for it in items) and not any(
         p.dateline for it in items for p in it.body
     ) and len(items) > 1 and not _looks_like_sidebar(items):
-        merged = _Item("article", cp.page.path, 0)
+        merged = PageItem("article", cp.page.path, 0)
         for it in items:
             merged.body.extend(it.body)
         items = [merged]
     return [it for it in items if it.body or it.title]
 
 
-def _looks_like_sidebar(items: list[_Item]) -> bool:
+def _looks_like_sidebar(items: list[PageItem]) -> bool:
     """Undated one-paragraph leads ("On 7 February, the Secretary General met ...") read as
     a list of briefs, not as one article."""
     from corpus_cli.dates import find_dates
@@ -159,9 +167,9 @@ def _first_sentence_date(text: str, reference: str | None) -> DateMention | None
     return None
 
 
-def _resolve_dates(items: list[_Item]) -> None:
+def _resolve_dates(items: list[PageItem]) -> None:
     """Publication date of each item of one page, then year-less ones from neighbours."""
-    pending: list[_Item] = []
+    pending: list[PageItem] = []
     for it in items:
         for raw in (it.title.dateline if it.title else None,
                     it.dateline.text if it.dateline else None,
@@ -173,7 +181,7 @@ def _resolve_dates(items: list[_Item]) -> None:
                     break
         if it.date is None:
             pending.append(it)
-    yearless: list[_Item] = []
+    yearless: list[PageItem] = []
     for it in pending:
         head = it.body[0].text if it.body else (it.title.text if it.title else "")
         m = _first_sentence_date(head, None)
@@ -190,7 +198,7 @@ def _resolve_dates(items: list[_Item]) -> None:
             it.date, it.precision, it.inferred = value, "day", True
 
 
-def _year_from_neighbours(items: list[_Item], it: _Item) -> str | None:
+def _year_from_neighbours(items: list[PageItem], it: PageItem) -> str | None:
     """Resolve a year-less opening date with the nearest dated items of a newest-first
     listing: no older than the item below it (same day allowed; a range counts by its
     end), no newer than the item above it."""
@@ -223,64 +231,66 @@ def item_id(first_paragraph_id: str) -> str:
     return "a" + hashlib.blake2b(first_paragraph_id.encode(), digest_size=6).hexdigest()
 
 
-def segment_page(cp: CleanPage) -> list[_Item]:
+def segment_page(cp: CleanPage) -> list[PageItem]:
+    """The items of one page, in order, with their publication dates resolved."""
     items = _split_page(cp)
     _resolve_dates(items)
     return items
 
 
-def _merge_key_sets(items: Sequence[_Item], cluster_of: Mapping[str, str]) -> list[set[str]]:
-    return [{cluster_of.get(p.id, p.id) for p in it.paragraphs if p.kind == "text"}
-            for it in items]
+def entity_text(it: PageItem, captions: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The text searched for entities: title, body and the captions of the item's images."""
+    parts = [it.title.text] if it.title else []
+    parts.append(it.text)
+    if captions:
+        parts.extend(c for p in it.paragraphs for c in captions.get(p.id, ()))
+    return "\n\n".join(x for x in parts if x)
 
 
-def build_articles(
-    pages: Sequence[CleanPage],
-    cluster_of: Mapping[str, str] | None = None,
-    with_dates: bool = True,
-) -> list[Article]:
-    """Segment every page and merge the copies of each item across pages."""
-    from corpus_cli.dates import find_dates
+def _keys(it: PageItem, cluster_of: Mapping[str, str]) -> set[str]:
+    return {cluster_of.get(p.id, p.id) for p in it.paragraphs if p.kind == "text"}
 
+
+def merge_items(
+    items: Sequence[PageItem], cluster_of: Mapping[str, str] | None = None
+) -> list[tuple[Article, PageItem]]:
+    """Merge the copies of each item across pages, through the dedupe clusters.
+
+    Items are taken most complete first (articles, then longest, then corpus order); each one
+    joins the group of the first *leader* it overlaps (at least half of the paragraphs of the
+    smaller of the two are copies of each other), else leads a group of its own. Comparing
+    with leaders only means a short item (a sidebar snippet that is also an article's lead)
+    never chains two different articles together. Returns each merged item with the copy
+    whose text it keeps. Date mentions are not searched here (see :func:`annotate`).
+    """
     cluster_of = cluster_of or {}
-    items: list[_Item] = []
-    for cp in pages:
-        items.extend(segment_page(cp))
-    keys = _merge_key_sets(items, cluster_of)
-    # union-find over items sharing a cluster; candidates found through an inverted index
-    parent = list(range(len(items)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    index: dict[str, list[int]] = {}
-    for i, ks in enumerate(keys):
-        for k in ks:
-            index.setdefault(k, []).append(i)
-    for i, ks in enumerate(keys):
-        if not ks:
-            continue
-        counts: dict[int, int] = {}
-        for k in ks:
-            for j in index[k]:
-                if j < i:
-                    counts[j] = counts.get(j, 0) + 1
-        for j, shared in counts.items():
-            if shared * 2 >= min(len(ks), len(keys[j])) and items[i].path != items[j].path:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+    order = sorted(range(len(items)), key=lambda i: (
+        items[i].kind != "article", -items[i].size, _pos_key(items[i])))
+    keys = [_keys(it, cluster_of) for it in items]
+    leader_index: dict[str, list[int]] = {}
     groups: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        groups.setdefault(find(i), []).append(i)
+    rank = {i: r for r, i in enumerate(order)}
+    for i in order:
+        ks = keys[i]
+        found = None
+        if ks:
+            cands = sorted({j for k in ks for j in leader_index.get(k, ())}, key=rank.__getitem__)
+            for j in cands:
+                shared = len(ks & keys[j])
+                if shared * 2 >= min(len(ks), len(keys[j])) and items[i].path != items[j].path:
+                    found = j
+                    break
+        if found is None:
+            groups[i] = [i]
+            for k in ks:
+                leader_index.setdefault(k, []).append(i)
+        else:
+            groups[found].append(i)
 
-    articles: list[Article] = []
-    for members in groups.values():
+    out: list[tuple[Article, PageItem]] = []
+    for leader, members in groups.items():
         copies = [items[i] for i in members]
-        best = min(copies, key=lambda it: (it.kind != "article", -it.size, _pos_key(it)))
+        best = items[leader]
         dated = [c for c in copies if c.date]
         dated.sort(key=lambda c: (c.inferred, -_PRECISION_RANK[c.precision], _pos_key(c)))
         date = dated[0] if dated else None
@@ -290,29 +300,33 @@ def build_articles(
             Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end)
             for c in sorted(copies, key=_pos_key)
         )
-        text = best.text
-        mentions: tuple[DateMention, ...] = ()
-        if with_dates:
-            mentions = tuple(find_dates(text, date.date if date else None))
-        first_id = best.paragraphs[0].id
-        articles.append(
-            Article(
-                id=item_id(first_id),
-                kind=best.kind,
-                title=title,
-                date=date.date if date else None,
-                date_precision=date.precision if date else None,
-                date_inferred=date.inferred if date else False,
-                text=text,
-                sources=sources,
-                paragraph_ids=tuple(p.id for p in best.paragraphs),
-                dates=mentions,
-            )
+        article = Article(
+            id=item_id(best.paragraphs[0].id),
+            kind=best.kind,
+            title=title,
+            date=date.date if date else None,
+            date_precision=date.precision if date else None,
+            date_inferred=date.inferred if date else False,
+            text=best.text,
+            sources=sources,
+            paragraph_ids=tuple(p.id for p in best.paragraphs),
         )
-    articles.sort(key=lambda a: (a.sources[0].path, a.sources[0].line_start))
-    return articles
+        out.append((article, best))
+    out.sort(key=lambda ab: (ab[0].sources[0].path, ab[0].sources[0].line_start))
+    return out
 
 
-def _pos_key(it: _Item) -> tuple[str, int]:
+def build_articles(
+    pages: Sequence[CleanPage], cluster_of: Mapping[str, str] | None = None
+) -> list[Article]:
+    """Segment every page, merge the copies of each item across pages, and find the date
+    mentions of each item (relative to its publication date)."""
+    from corpus_cli.dates import find_dates
+
+    items = [it for cp in pages for it in segment_page(cp)]
+    return [replace(a, dates=tuple(find_dates(a.text, a.date)))
+            for a, _ in merge_items(items, cluster_of)]
+
+
+def _pos_key(it: PageItem) -> tuple[str, int]:
     return (it.path, it.paragraphs[0].line_start if it.paragraphs else 0)
-

@@ -68,8 +68,8 @@ CREATE TABLE IF NOT EXISTS article_sources (
 );
 CREATE INDEX IF NOT EXISTS article_sources_path ON article_sources(path);
 CREATE TABLE IF NOT EXISTS entities (
-    name TEXT PRIMARY KEY, type TEXT NOT NULL, aliases TEXT NOT NULL,
-    mentions INTEGER NOT NULL, articles INTEGER NOT NULL
+    name TEXT NOT NULL, type TEXT NOT NULL, aliases TEXT NOT NULL,
+    mentions INTEGER NOT NULL, articles INTEGER NOT NULL, PRIMARY KEY (name, type)
 );
 CREATE TABLE IF NOT EXISTS entity_aliases (
     alias TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL
@@ -148,10 +148,13 @@ class Store:
         entities: Sequence[Entity],
         problems: Sequence[Problem] = (),
         info: dict | None = None,
+        progress=None,
     ) -> None:
         """Replace the stored corpus with this one, in a single transaction."""
         c = self.conn
         try:
+            if progress:
+                progress("store", 0, 4)
             c.execute("BEGIN IMMEDIATE")
             for t in _TABLES:
                 c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
@@ -165,30 +168,35 @@ class Store:
                 "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 _paragraph_rows(pages, drops, clusters),
             )
+            if progress:
+                progress("store", 1, 4)
             c.executemany(
                 "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
                 ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
                   json.dumps(list(cl.member_ids))) for cl in clusters),
             )
-            for a in articles:
-                cur = c.execute(
-                    "INSERT INTO articles (id, kind, title, date, date_precision, date_inferred,"
-                    " year, text, sources, paragraph_ids, dates, entities, copies, first_path,"
-                    " first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
-                     int(a.date[:4]) if a.date else None, a.text,
-                     json.dumps([asdict(s) for s in a.sources]), json.dumps(a.paragraph_ids),
-                     json.dumps([asdict(d) for d in a.dates], ensure_ascii=False),
-                     json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
-                     a.sources[0].path, a.sources[0].line_start),
-                )
-                rowid = cur.lastrowid
-                c.execute("INSERT INTO articles_fts(rowid, title, text) VALUES (?,?,?)",
-                          (rowid, a.title or "", a.text))
-                c.executemany("INSERT INTO article_sources VALUES (?,?,?,?)",
-                              ((a.id, s.path, s.line_start, s.line_end) for s in a.sources))
-                c.executemany("INSERT INTO article_entities VALUES (?,?)",
-                              ((a.id, n) for n in sorted({e["name"] for e in a.entities})))
+            c.executemany(
+                "INSERT INTO articles (id, kind, title, date, date_precision, date_inferred,"
+                " year, text, sources, paragraph_ids, dates, entities, copies, first_path,"
+                " first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                ((a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
+                  int(a.date[:4]) if a.date else None, a.text,
+                  json.dumps([asdict(s) for s in a.sources]), json.dumps(a.paragraph_ids),
+                  json.dumps([asdict(d) for d in a.dates], ensure_ascii=False),
+                  json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
+                  a.sources[0].path, a.sources[0].line_start) for a in articles),
+            )
+            if progress:
+                progress("store", 2, 4)
+            c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+            c.executemany("INSERT INTO article_sources VALUES (?,?,?,?)",
+                          ((a.id, s.path, s.line_start, s.line_end)
+                           for a in articles for s in a.sources))
+            c.executemany("INSERT INTO article_entities VALUES (?,?)",
+                          ((a.id, n) for a in articles
+                           for n in sorted({e["name"] for e in a.entities})))
+            if progress:
+                progress("store", 3, 4)
             c.executemany(
                 "INSERT INTO entities VALUES (?,?,?,?,?)",
                 ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
@@ -205,6 +213,8 @@ class Store:
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
                           ((k, json.dumps(v)) for k, v in meta.items()))
             c.execute("COMMIT")
+            if progress:
+                progress("store", 4, 4)
         except BaseException:
             if c.in_transaction:
                 c.execute("ROLLBACK")
@@ -493,7 +503,8 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-65536")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path}: cannot open the store ({exc})") from None
