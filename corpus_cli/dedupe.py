@@ -47,7 +47,8 @@ class DedupeConfig:
     short_threshold: float = 0.9
     bands: int = 20
     rows: int = 3
-    max_bucket: int = 64  # a bucket larger than this is paired with its first members only
+    max_bucket: int = 64  # in a bucket, each text is paired with the next max_bucket texts
+    min_signature: float = 0.2  # share of equal MinHash values needed to verify a pair
     boilerplate_pages: int = 3  # a cluster on this many pages or more is boilerplate
     max_fuzzy_chars: int = 20_000  # longer texts are only matched exactly
     seed: int = 1
@@ -155,34 +156,58 @@ def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress |
 
 
 def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[int]]:
-    """For each text, the texts that share at least one LSH band with it."""
+    """For each text, the texts that share an LSH band with it and whose signatures agree
+    on at least ``min_signature`` of their hash values (an estimate of the Jaccard
+    similarity: pairs that only share a common phrase are not worth verifying).
+
+    Vectorised: within a band, texts are sorted by (bucket, rank) and each is paired with
+    the next ``max_bucket`` texts of its bucket (so a huge bucket costs a window, not all
+    its pairs; the window holds the texts of nearest length, where copies are)."""
     import numpy as np
 
     n = sig.shape[0]
-    neighbours: list[set[int]] = [set() for _ in range(n)]
     order_rank = np.asarray(ranks, dtype=np.int64)
     r = config.rows
+    found = []
     for b in range(config.bands):
         cols = sig[:, b * r : (b + 1) * r].astype(np.uint64)
         key = cols[:, 0].copy()
         for c in range(1, r):
             key = key * np.uint64(0x100000001B3) + cols[:, c]
-        # sort by (key, rank) so each bucket lists its members most complete first
         idx = np.lexsort((order_rank, key))
         skey = key[idx]
-        bounds = np.flatnonzero(skey[1:] != skey[:-1]) + 1
-        starts = np.concatenate(([0], bounds))
-        stops = np.concatenate((bounds, [n]))
-        sizes = stops - starts
-        for s, e in zip(starts[sizes > 1].tolist(), stops[sizes > 1].tolist(), strict=True):
-            members = idx[s:e].tolist()
-            heads = members[: config.max_bucket] if e - s > config.max_bucket else members
-            for i, a in enumerate(heads):
-                na = neighbours[a]
-                for bb in members[i + 1 :]:
-                    na.add(bb)
-                    neighbours[bb].add(a)
-    return [sorted(s) for s in neighbours]
+        for d in range(1, config.max_bucket + 1):
+            same = skey[d:] == skey[:-d]
+            if not same.any():
+                break
+            pos = np.flatnonzero(same)
+            found.append(idx[pos] * n + idx[pos + d])
+    if not found:
+        return [[] for _ in range(n)]
+    pairs = np.concatenate(found)
+    del found
+    a, b = np.divmod(pairs, n)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs = np.unique(lo * n + hi)
+    a, b = np.divmod(pairs, n)
+    del pairs
+    keep = np.empty(len(a), dtype=bool)
+    need = int(np.ceil(config.min_signature * sig.shape[1]))
+    step = 1 << 18
+    for i in range(0, len(a), step):
+        agree = (sig[a[i : i + step]] == sig[b[i : i + step]]).sum(axis=1)
+        keep[i : i + step] = agree >= need
+    a, b = a[keep], b[keep]
+    # adjacency lists, both directions, each sorted by index
+    src = np.concatenate((a, b))
+    dst = np.concatenate((b, a))
+    o = np.lexsort((dst, src))
+    src, dst = src[o], dst[o]
+    counts = np.bincount(src, minlength=n)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    dst_list = dst.tolist()
+    bl = bounds.tolist()
+    return [dst_list[bl[i] : bl[i + 1]] for i in range(n)]
 
 
 def minhash_candidates(

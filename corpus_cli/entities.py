@@ -4,7 +4,7 @@ Three pure functions (see ``docs/entities.md`` for the full rules):
 
 * :func:`find_mentions` finds PERSON, ORG, PLACE and EVENT mentions in one text, with
   character spans, the role written next to a person ("Deputy Secretary General") and, for
-  acronyms defined in the text ("Collective Security Treaty Organization (CSTO)"), the
+  acronyms defined in the text ("Eurasian Security Partnership Organization (ESPO)"), the
   expansion as ``canonical``.
 * :func:`merge_entities` merges aliases across all documents (acronym and expansion,
   initials, transliteration variants, British/American spelling, hyphenation, case) and
@@ -16,7 +16,7 @@ Cyrillic), which are grouped into *chunks* of adjacent tokens (joined by spaces 
 connectors "of", "on", "for", "and", "de", "van"...). Each chunk is cut into acronyms, role
 runs ("Deputy Secretary General") and word groups; a group is an ORG when it holds an
 organisation head-word (Committee, Council, Organization...), an EVENT when it holds an
-event head-word or a year suffix ("Rock-2024"), a PLACE when it is in the gazetteer or
+event head-word or a year suffix ("Steppe Shield-2025"), a PLACE when it is in the gazetteer or
 follows a place cue ("in X", "Republic of X"), and a PERSON when it is 1-4 name-like
 tokens with evidence (a role next to it, an initial, a given name, a surname ending such as
 -ov/-enko/-shvili, a patronymic, a speech verb after it). Every regular expression is
@@ -32,7 +32,6 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 from corpus_cli.errors import CorpusError
@@ -69,7 +68,7 @@ def _char_class(pred) -> str:
 _UP = _char_class(str.isupper)
 
 # A capitalised token: initials ("S.", "A.N.") or a word starting with an upper-case letter,
-# possibly hyphenated ("Colonel-General", "Rock-2024") or with an apostrophe ("People's").
+# possibly hyphenated ("Colonel-General", "Shield-2025") or with an apostrophe ("People's").
 # Not preceded by a letter (so "jpegThe" is skipped, but "2018On" is read).
 _TOKEN_RE = re.compile(
     rf"(?<![^\W\d_])(?:([{_UP}]\.(?:[{_UP}]\.){{0,3}})"
@@ -360,12 +359,11 @@ def _gaz_entries() -> dict[str, str]:
         "russian federation": "Russia", "kyrgyz republic": "Kyrgyzstan",
         "kirghizia": "Kyrgyzstan", "people's republic of china": "China",
         "united states of america": "United States", "u.s.": "United States",
-        "u.s.a.": "United States", "usa": "United States", "us": "United States",
-        "america": "United States", "u.k.": "United Kingdom", "uk": "United Kingdom",
+        "u.s.a.": "United States", "america": "United States", "u.k.": "United Kingdom",
         "great britain": "United Kingdom", "britain": "United Kingdom",
-        "uae": "United Arab Emirates", "republic of korea": "South Korea",
-        "democratic people's republic of korea": "North Korea", "dprk": "North Korea",
-        "prc": "China", "islamic republic of iran": "Iran", "syrian arab republic": "Syria",
+        "republic of korea": "South Korea",
+        "democratic people's republic of korea": "North Korea",
+        "islamic republic of iran": "Iran", "syrian arab republic": "Syria",
         "czech republic": "Czechia", "türkiye": "Turkey", "turkiye": "Turkey",
         "burma": "Myanmar", "holland": "Netherlands", "belorussia": "Belarus",
         "byelorussia": "Belarus", "republic of belarus": "Belarus", "kiev": "Kyiv",
@@ -388,14 +386,20 @@ def _gaz_entries() -> dict[str, str]:
 _GAZ = _gaz_entries()
 # First words of multi-word gazetteer entries, and "Republic(s) of X".
 _GAZ_FIRST = frozenset([k.split(" ", 1)[0] for k in _GAZ if " " in k] + ["republic", "republics"])
-# Acronyms read as places unless a text defines them otherwise.
-_GAZ_ACRONYMS = frozenset({"USA", "US", "UK", "UAE", "DPRK", "PRC"})
+# Acronyms read as places unless a text defines them otherwise (only when written in capitals:
+# "US", not "Us").
+_GAZ_ACRONYMS = {
+    "USA": "United States", "US": "United States", "UK": "United Kingdom",
+    "UAE": "United Arab Emirates", "DPRK": "North Korea", "PRC": "China",
+}
 
 # Token kinds.
 _I, _A, _W, _E, _P = 1, 2, 3, 4, 5
 # Longest chunk of capitalised tokens looked at as one (names are far shorter; Title Case
 # headlines and lists are cut, which keeps the work per token bounded).
 _MAX_CHUNK = 16
+# Person forms compared pairwise at most per surname block (see _cluster_persons).
+_MAX_PERSON_BLOCK = 400
 # Piece kinds.
 _ACR, _ROLE, _GRP = 1, 2, 3
 
@@ -485,7 +489,7 @@ class _Defs:
         self.spans: list[tuple[int, int, str]] = []  # expansion start, end, expansion text
         self.acr: dict[str, str] = {}  # acronym -> expansion
         self.alias: dict[str, str] = {}  # lower-case alias word(s) -> expansion
-        self.link: dict[str, str] = {}  # acronym -> equivalent acronym ("CSTO (ОДКБ)")
+        self.link: dict[str, str] = {}  # acronym -> equivalent acronym ("ESPO (ЕОПБ)")
 
 
 def _content_ok(word: str, cyrillic: bool) -> bool:
@@ -627,7 +631,7 @@ class _Doc:
     def emit_acronym(self, s: int, e: int) -> None:
         acr = self.text[s:e]
         if acr in _GAZ_ACRONYMS and acr not in self.defs.acr:
-            self.emit(PLACE, s, e, _GAZ[acr.lower()])
+            self.emit(PLACE, s, e, _GAZ_ACRONYMS[acr])
             return
         canon = self.acr_canonical(acr)
         typ = ORG
@@ -651,7 +655,7 @@ class _Doc:
         spans = self.defs.spans
         nres = len(spans)
         ri = 0
-        stop = _STOP
+        cache: dict[str, tuple[int, str, int]] = {}
         for m in _TOKEN_RE.finditer(text):
             s, e = m.span()
             if nres:
@@ -663,41 +667,18 @@ class _Doc:
                         cur, conns = [], []
                     continue
             tok = m.group()
-            poss = False
-            kind = _W
-            if tok[-1] == ".":
-                kind = _I
-                low = tok.lower()
-            else:
-                low = tok.lower()
-                if "'" in low or "’" in low:
-                    low = low.replace("’", "'")
-                    if low not in _POSS_KEEP:
-                        if low[-1] == "'":
-                            tok, low, e, poss = tok[:-1], low[:-1], e - 1, True
-                        elif low[-2:] == "'s":
-                            tok, low, e, poss = tok[:-2], low[:-2], e - 2, True
-                if len(tok) < 2 or low in stop:
-                    kind = 0
-                elif tok.isupper():
-                    if tok.isalpha():
-                        if len(tok) <= 6:
-                            kind = 0 if _ROMAN_RE.fullmatch(tok) else _A
-                    else:
-                        kind = _E if _YEAR_EVENT_RE.fullmatch(tok) else 0
-                elif not tok.isalpha() and not tok.replace("-", "").replace("'", "").replace(
-                    "’", ""
-                ).isalpha():
-                    kind = _E if _YEAR_EVENT_RE.fullmatch(tok) else 0
-                elif s >= 2 and text[s - 1] == "." and text[s - 2].isalpha():
-                    kind = 0  # "Site.Name": a domain or a glued abbreviation
-                elif "-" in low and any(p in _MONTHS for p in low.split("-")):
-                    kind = 0  # "May-June"
-                if not kind:
-                    if cur:
-                        chunks.append((cur, conns))
-                        cur, conns = [], []
-                    continue
+            info = cache.get(tok)
+            if info is None:
+                info = cache[tok] = _classify_token(tok)
+            kind, low, cut = info
+            if kind == _W and s >= 2 and text[s - 1] == "." and text[s - 2].isalpha():
+                kind = 0  # "Site.Name": a domain or a glued abbreviation
+            if not kind:
+                if cur:
+                    chunks.append((cur, conns))
+                    cur, conns = [], []
+                continue
+            e -= cut
             if cur:
                 if prev_poss or len(cur) >= _MAX_CHUNK:
                     c = None
@@ -714,7 +695,7 @@ class _Doc:
             else:
                 conns.append("")
             cur.append((s, e, kind, low))
-            prev_end, prev_low, prev_kind, prev_poss = e, low, kind, poss
+            prev_end, prev_low, prev_kind, prev_poss = e, low, kind, cut > 0
         if cur:
             chunks.append((cur, conns))
         return chunks
@@ -775,7 +756,7 @@ class _Doc:
                     i += 1
                     continue
             elif kind == _A and text[s:e] in _GAZ_ACRONYMS and text[s:e] not in self.defs.acr:
-                units.append((i, i, _P, _GAZ[low], s, e))
+                units.append((i, i, _P, _GAZ_ACRONYMS[text[s:e]], s, e))
                 i += 1
                 continue
             units.append((i, i, kind, None, s, e))
@@ -785,6 +766,11 @@ class _Doc:
     def pieces(self, toks: list, conns: list, units: list) -> list[tuple[int, int, int]]:
         """Cut units into acronyms, role runs and word groups: (piece kind, u0, u1)."""
         nu = len(units)
+        # Fast path: words joined by spaces only, no acronym, no role word -> one group.
+        if all(c == "" for c in conns) and all(
+            u[2] != _A and (u[2] != _W or not _is_role_word(toks[u[0]][3])) for u in units
+        ):
+            return [(_GRP, 0, nu - 1)]
         pieces: list[tuple[int, int, int]] = []
 
         def low(u: int) -> str:
@@ -983,7 +969,9 @@ class _Doc:
             self.emit(ORG, s, e, alias)
             return
         if _nameable(low) and low not in _NOT_PLACE and low not in _GIVEN_NAMES:
-            if _PLACE_CUE_RE.search(self.text, max(0, s - 20), s):
+            if self.text[e : e + 1] not in ("'", "’") and _PLACE_CUE_RE.search(
+                self.text, max(0, s - 20), s
+            ):
                 self.emit(PLACE, s, e)
                 return
             self.single_words.append((s, e, low))
@@ -1148,7 +1136,7 @@ class _Doc:
         if role is not None:
             return True, _role_text(text[role[0] : role[1]])
         end = units[u1][5]
-        # Appositive role after the name: "X, the CSTO Deputy Secretary General".
+        # Appositive role after the name: "X, the ESPO Deputy Secretary General".
         ok_after, role_after = self.role_after(end, ci, chunks, prepared, last=last)
         if ok_after:
             return True, role_after
@@ -1285,6 +1273,40 @@ class _Doc:
                 self.emit(EVENT, s, e)
 
 
+def _classify_token(tok: str) -> tuple[int, str, int]:
+    """(kind, lower-case form, characters of possessive cut off the end) of a token.
+
+    kind is 0 for a token that ends a chunk and is never part of an entity (function words,
+    months, roman numerals, single letters, words with digits that are not "Name-2024").
+    """
+    if tok[-1] == ".":
+        return _I, tok.lower(), 0
+    low = tok.lower()
+    cut = 0
+    if "'" in low or "’" in low:
+        low = low.replace("’", "'")
+        if low not in _POSS_KEEP:
+            if low[-1] == "'":
+                cut = 1
+            elif low[-2:] == "'s":
+                cut = 2
+            if cut:
+                tok, low = tok[:-cut], low[:-cut]
+    if len(tok) < 2 or low in _STOP:
+        return 0, low, cut
+    if tok.isupper():
+        if tok.isalpha():
+            if len(tok) <= 6:
+                return (0 if _ROMAN_RE.fullmatch(tok) else _A), low, cut
+            return _W, low, cut
+        return (_E if _YEAR_EVENT_RE.fullmatch(tok) else 0), low, cut
+    if not tok.isalpha() and not tok.replace("-", "").replace("'", "").replace("’", "").isalpha():
+        return (_E if _YEAR_EVENT_RE.fullmatch(tok) else 0), low, cut
+    if "-" in low and any(p in _MONTHS for p in low.split("-")):
+        return 0, low, cut  # "May-June"
+    return _W, low, cut
+
+
 def _role_text(r: str) -> str | None:
     words = [w for w in r.replace(".", " ").split() if w.lower() not in _HONORIFICS]
     return " ".join(words) or None
@@ -1323,9 +1345,9 @@ def find_mentions(text: str) -> list[EntityMention]:
     """Find PERSON, ORG, PLACE and EVENT mentions in one text.
 
     Mentions are returned in text order (by start, longer first when nested: an EVENT such
-    as "SCO summit" contains the ORG mention "SCO"), with ``text[m.start:m.end] == m.text``.
+    as "ESPO summit" contains the ORG mention "ESPO"), with ``text[m.start:m.end] == m.text``.
     ``canonical`` is the mention's own text, except for acronyms defined in the text (and
-    aliases given with them, "(ICMEC, Commission)"), whose canonical is the expansion, and
+    aliases given with them, "(ICBC, Commission)"), whose canonical is the expansion, and
     places, whose canonical is the gazetteer name ("Republic of Kazakhstan" -> "Kazakhstan").
     ``role`` holds the title written next to a person ("Deputy Secretary General").
     """
@@ -1542,9 +1564,15 @@ def _initials_compatible(short: _PersonName, full: _PersonName) -> bool:
 
 
 def _cluster_persons(counts: Counter) -> dict[str, int]:
-    """Cluster person surface forms; returns surface -> cluster id."""
+    """Cluster person surface forms; returns surface -> cluster id.
+
+    Two names can only match when their folded surnames are equal or share the first three
+    and the last letter, so the work is done per such block (blocks of more than
+    ``_MAX_PERSON_BLOCK`` forms only merge names whose folded first name and surname are
+    equal, keeping the cost bounded).
+    """
     names = {s: _PersonName(s) for s in counts}
-    # Base groups: identical folded full strings ("Stanislav ZAS" / "Stanislav Zas").
+    # Base groups: identical folded full strings ("Ivan PETROV" / "Ivan Petrov").
     base: dict[tuple, list[str]] = defaultdict(list)
     for s, pn in names.items():
         key = (pn.kind, tuple(_fold_name(t) for t in s.replace(".", ". ").split()))
@@ -1553,74 +1581,71 @@ def _cluster_persons(counts: Counter) -> dict[str, int]:
     reps = [names[g[0]] for g in groups]
     cluster_of = list(range(len(groups)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(groups))}
-    # Full names: complete linkage in a deterministic (sorted) order, blocked by surname.
-    by_block: dict[str, list[int]] = defaultdict(list)
+
+    def join(ci: int, cj: int) -> None:
+        keep, drop = min(ci, cj), max(ci, cj)
+        for x in members[drop]:
+            cluster_of[x] = keep
+        members[keep].extend(members.pop(drop))
+
+    blocks: dict[tuple, list[int]] = defaultdict(list)
     for i, pn in enumerate(reps):
-        by_block[pn.fsur[:3]].append(i)
-    full_idx = [i for i, pn in enumerate(reps) if pn.kind == "full"]
-    for i in full_idx:
-        for j in by_block[reps[i].fsur[:3]]:
-            if j >= i or reps[j].kind != "full":
-                continue
-            ci, cj = cluster_of[i], cluster_of[j]
-            if ci == cj:
-                continue
-            if all(
-                _full_match(reps[a], reps[b]) for a in members[ci] for b in members[cj]
-            ):
-                keep, drop = min(ci, cj), max(ci, cj)
-                for x in members[drop]:
-                    cluster_of[x] = keep
-                members[keep].extend(members.pop(drop))
-    # Initial forms: attached to the one full-name cluster they fit, else kept together
-    # with the other initial forms of the same surname and initial.
-    full_clusters = sorted({cluster_of[i] for i in full_idx})
-    for i, pn in enumerate(reps):
-        if pn.kind != "initials":
+        blocks[(pn.fsur[:3], pn.fsur[-1:])].append(i)
+    for block in blocks.values():
+        if len(block) > _MAX_PERSON_BLOCK:
+            exact: dict[tuple, int] = {}
+            for i in block:
+                pn = reps[i]
+                if pn.kind == "full":
+                    k = (pn.ffirst, pn.fsur)
+                    if k in exact and cluster_of[exact[k]] != cluster_of[i]:
+                        join(cluster_of[exact[k]], cluster_of[i])
+                    exact.setdefault(k, i)
             continue
-        fits = [
-            c for c in full_clusters
-            if all(_initials_compatible(pn, reps[x]) for x in members[c])
-        ]
-        if len(fits) == 1:
-            c = fits[0]
-            old = cluster_of[i]
-            if old != c:
-                for x in members[old]:
-                    cluster_of[x] = c
-                members[c].extend(members.pop(old))
-    init_idx = [i for i, pn in enumerate(reps) if pn.kind == "initials"]
-    for i in init_idx:
-        for j in init_idx:
-            if j >= i:
+        full = [i for i in block if reps[i].kind == "full"]
+        # Full names: complete linkage, in sorted order.
+        for x, i in enumerate(full):
+            for j in full[:x]:
+                ci, cj = cluster_of[i], cluster_of[j]
+                if ci != cj and all(
+                    _full_match(reps[a], reps[b]) for a in members[ci] for b in members[cj]
+                ):
+                    join(ci, cj)
+        full_clusters = sorted({cluster_of[i] for i in full})
+        # Initial forms: attached to the one full-name cluster they fit, else kept together
+        # with the other initial forms of the same surname and initials.
+        inits = [i for i in block if reps[i].kind == "initials"]
+        for i in inits:
+            fits = [
+                c for c in full_clusters
+                if all(_initials_compatible(reps[i], reps[x]) for x in members[c])
+            ]
+            if len(fits) == 1 and cluster_of[i] != fits[0]:
+                join(cluster_of[i], fits[0])
+        fullset = {cluster_of[i] for i in full}
+        for x, i in enumerate(inits):
+            for j in inits[:x]:
+                ci, cj = cluster_of[i], cluster_of[j]
+                if ci == cj or ci in fullset or cj in fullset:
+                    continue
+                a, b = reps[i], reps[j]
+                if (
+                    _surnames_match(a, b)
+                    and a.initials[:1] == b.initials[:1]
+                    and (a.initials[1:2] == b.initials[1:2] or not a.initials[1:]
+                         or not b.initials[1:])
+                ):
+                    join(ci, cj)
+        # Surname-only forms: attached to the one cluster with that surname.
+        for i in block:
+            if reps[i].kind != "surname":
                 continue
-            ci, cj = cluster_of[i], cluster_of[j]
-            if ci == cj or ci in full_clusters or cj in full_clusters:
-                continue
-            a, b = reps[i], reps[j]
-            if (
-                _surnames_match(a, b)
-                and a.initials[:1] == b.initials[:1]
-                and (a.initials[1:2] == b.initials[1:2] or not a.initials[1:] or not b.initials[1:])
-            ):
-                keep, drop = min(ci, cj), max(ci, cj)
-                for x in members[drop]:
-                    cluster_of[x] = keep
-                members[keep].extend(members.pop(drop))
-    # Surname-only forms: attached to the one cluster with that surname.
-    for i, pn in enumerate(reps):
-        if pn.kind != "surname":
-            continue
-        fits = sorted(
-            {cluster_of[j] for j, o in enumerate(reps) if o.kind != "surname"
-             and _surnames_match(pn, o)}
-        )
-        if len(fits) == 1:
-            c = fits[0]
-            old = cluster_of[i]
-            for x in members[old]:
-                cluster_of[x] = c
-            members[c].extend(members.pop(old))
+            fits = sorted(
+                {cluster_of[j] for j in block
+                 if reps[j].kind != "surname" and _surnames_match(reps[i], reps[j])}
+            )
+            if len(fits) == 1 and cluster_of[i] != fits[0]:
+                join(cluster_of[i], fits[0])
     out: dict[str, int] = {}
     for gi, g in enumerate(groups):
         for s in g:
@@ -1632,7 +1657,7 @@ def _person_name_rank(s: str, count: int) -> tuple:
     pn = _PersonName(s)
     return (
         pn.first is None,  # full first name first
-        pn.allcaps,  # "Zas" before "ZAS"
+        pn.allcaps,  # "Petrov" before "PETROV"
         -count,  # then the most frequent
         -pn.ntok,  # then the most complete
         s,
@@ -1760,6 +1785,7 @@ def merge_entities(
     display: dict[tuple, Counter] = defaultdict(Counter)
     surfaces: dict[tuple, Counter] = defaultdict(Counter)
     person_counts: Counter = Counter()
+    memo: dict[tuple[str, str, str], tuple[tuple[str, str], str]] = {}
     for doc in docs:
         keys = []
         for m in doc:
@@ -1767,13 +1793,18 @@ def merge_entities(
                 person_counts[m.text] += 1
                 keys.append(None)
                 continue
-            typ, c = resolve(m)
-            k = (typ, _org_key(c) or c.lower())
-            uf.find(k)
+            mk = (m.type, m.text, m.canonical)
+            hit = memo.get(mk)
+            if hit is None:
+                typ, c = resolve(m)
+                hit = memo[mk] = ((typ, _org_key(c) or c.lower()), c)
+            k, c = hit
             display[k][c] += 1
             surfaces[k][m.text] += 1
             keys.append(k)
         mention_keys.append(keys)
+    for k in display:
+        uf.find(k)
     _fuzzy_union(sorted(display), uf)
 
     # 3. Persons.
@@ -1805,7 +1836,11 @@ def merge_entities(
         for m, k in zip(doc, keys, strict=True):
             root = (PERSON, person_cluster[m.text]) if k is None else uf.find(k)
             roots_here.add(root)
-            new_doc.append(replace(m, canonical=names[root]))
+            name = names[root]
+            new_doc.append(
+                m if m.canonical == name
+                else EntityMention(m.text, m.start, m.end, m.type, name, m.role)
+            )
         for r in roots_here:
             articles[r] += 1
         mentions_out.append(new_doc)

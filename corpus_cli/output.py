@@ -571,7 +571,7 @@ def show_articles(articles, fmt: str, extra: Sequence[Column] = ()) -> int:
 
 def show_article(article, paragraphs, fmt: str, copies=()) -> None:
     rec = article_record(article)
-    rec["copies_merged"] = [
+    rec["paragraphs"] = [
         {"id": p.id, "path": p.path, "line_start": p.line_start, "line_end": p.line_end}
         for p, _d in paragraphs
     ]

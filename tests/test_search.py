@@ -383,7 +383,7 @@ def test_show_json_and_human(seeds_db):
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     assert doc["sources"] == rec["sources"] and len(doc["sources"]) == 2
-    assert doc["duplicates"] and all(d["duplicate_of"] in {p["id"] for p in doc["copies_merged"]}
+    assert doc["duplicates"] and all(d["duplicate_of"] in {p["id"] for p in doc["paragraphs"]}
                                      for d in doc["duplicates"])
     r = run("show", rec["id"][:6], "--db", seeds_db)
     assert r.exit_code == 0
