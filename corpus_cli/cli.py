@@ -197,8 +197,12 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
               help="Clusters shown in the report.")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Processes for loading (default: cores).")
+@click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
+              show_default=True,
+              help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
 @click.option("--json", "fmt", flag_value="json", help="The report as one JSON object.")
-def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, fmt) -> None:
+def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, ner,
+           fmt) -> None:
     """Load, clean and deduplicate pages, and write the corpus store."""
     from corpus_cli import output
     from corpus_cli.dedupe import DedupeConfig
@@ -207,7 +211,7 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, worke
     with output.progress_bar() as progress:
         report = run_dedupe(paths, pattern=pattern, encoding=encoding, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
-                            workers=workers, progress=progress)
+                            workers=workers, progress=progress, ner=ner)
     _report_problems(report.problems)
     if not report.pages and not report.problems:
         raise click.ClickException("no pages found")

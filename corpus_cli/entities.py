@@ -1719,6 +1719,33 @@ def _fuzzy_union(keys: Iterable[tuple[str, str]], uf: _UnionFind) -> None:
                     uf.union(members[i], members[j])
 
 
+# A gazetteer of major international organisations, like the one of countries: the Russian
+# acronyms that Russian-language pages (and their image captions) use for them, and the
+# expansion of the English acronym, used only when no page of the corpus defines it.
+INTERNATIONAL_CYRILLIC = {
+    "ООН": "UN", "ОДКБ": "CSTO", "ШОС": "SCO", "СНГ": "CIS", "ЕС": "EU", "НАТО": "NATO",
+    "ОБСЕ": "OSCE", "ЕАЭС": "EAEU", "БРИКС": "BRICS", "ОПЕК": "OPEC", "МАГАТЭ": "IAEA",
+    "ВОЗ": "WHO", "ЮНЕСКО": "UNESCO", "МВФ": "IMF", "ВТО": "WTO", "АСЕАН": "ASEAN",
+    "АТЭС": "APEC", "МККК": "ICRC", "ПАСЕ": "PACE", "ОЭСР": "OECD", "РАТС": "RATS",
+}
+INTERNATIONAL_EXPANSIONS = {
+    "UN": "United Nations", "EU": "European Union",
+    "NATO": "North Atlantic Treaty Organization",
+    "OSCE": "Organization for Security and Co-operation in Europe",
+    "CIS": "Commonwealth of Independent States", "SCO": "Shanghai Cooperation Organization",
+    "CSTO": "Collective Security Treaty Organization", "EAEU": "Eurasian Economic Union",
+    "IAEA": "International Atomic Energy Agency", "WHO": "World Health Organization",
+    "UNESCO": "United Nations Educational, Scientific and Cultural Organization",
+    "IMF": "International Monetary Fund", "WTO": "World Trade Organization",
+    "ASEAN": "Association of Southeast Asian Nations",
+    "OPEC": "Organization of the Petroleum Exporting Countries",
+    "OECD": "Organisation for Economic Co-operation and Development",
+    "ICRC": "International Committee of the Red Cross",
+    "APEC": "Asia-Pacific Economic Cooperation",
+    "PACE": "Parliamentary Assembly of the Council of Europe",
+}
+
+
 def merge_entities(
     docs: Sequence[Sequence[EntityMention]],
     known_acronyms: Mapping[str, str] | None = None,
@@ -1732,7 +1759,7 @@ def merge_entities(
     their own document, before the definitions found in other documents.
     """
     docs = [list(d) for d in docs]
-    known = dict(known_acronyms or {})
+    known = {**INTERNATIONAL_CYRILLIC, **(known_acronyms or {})}
     # 1. Acronym definitions seen anywhere (counted once per document).
     defs: dict[str, Counter] = defaultdict(Counter)
     def_types: dict[str, Counter] = defaultdict(Counter)
@@ -1765,6 +1792,8 @@ def merge_entities(
             if not _is_acronym(c):
                 break
             nxt = known.get(c) or best.get(c)
+            if nxt is None and c in acronyms_seen:
+                nxt = INTERNATIONAL_EXPANSIONS.get(c)
             if nxt is None and _CYRILLIC_RE.search(c):
                 t = _translit(c).upper()
                 if t in latin_acronyms and t != c:

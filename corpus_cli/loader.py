@@ -54,14 +54,21 @@ def normalize_text(text: str) -> str:
     """Normalise decoded text: line endings, odd and zero-width spaces, tabs, NFC, trailing
     spaces. Leading indentation is collapsed to at most one space per run but kept, so line
     numbers and paragraph layout stay those of the file. Idempotent."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACE_LIKE.sub(" ", text)
-    if not text.isascii():
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():
+        if "\t" in text or "\v" in text or "\f" in text:
+            text = _SPACE_LIKE.sub(" ", text)
+    else:
+        text = _SPACE_LIKE.sub(" ", text)
         text = _INVISIBLE.sub("", text)
         text = _LINE_BREAKS.sub("\n", text)
         text = unicodedata.normalize("NFC", text)
-    text = _RUN_OF_SPACES.sub(" ", text)
-    return _TRAILING.sub("", text)
+    if "  " in text:
+        text = _RUN_OF_SPACES.sub(" ", text)
+    if " \n" in text or text.endswith(" "):
+        text = _TRAILING.sub("", text)
+    return text
 
 
 def _cyrillic_score(text: str) -> float:

@@ -209,12 +209,12 @@ def analyse(
     caps: dict[str, list[str]] = {}
     for cp in corpus.pages:
         caps.update(captions(cp))
-    jobs = [(a.text, a.date, entity_text(best, caps)) for a, best in merged]
+    jobs = [(a.text, a.date, entity_text(best, caps, copies)) for a, best, copies in merged]
     chunks = [(jobs[i : i + ANNOTATE_CHUNK], ner == "builtin")
               for i in range(0, len(jobs), ANNOTATE_CHUNK)]
     found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4)
              for x in part]
-    articles = [replace(a, dates=d) for (a, _), (d, _m) in zip(merged, found, strict=True)]
+    articles = [replace(a, dates=d) for (a, _, _), (d, _m) in zip(merged, found, strict=True)]
     if ner == "none":
         return articles, []
     if ner == "builtin":
@@ -272,6 +272,14 @@ def run_dedupe(
     """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
     to the store in one transaction."""
     t0 = time.perf_counter()
+    if ner == "spacy":  # fail early, before the long work
+        import importlib.util
+
+        from corpus_cli.entities import SPACY_INSTALL_HINT
+        from corpus_cli.errors import CorpusError
+
+        if importlib.util.find_spec("spacy") is None:
+            raise CorpusError(f"the spacy backend needs spaCy: {SPACY_INSTALL_HINT}")
     store = None
     if not dry_run:  # fail early on a bad store, before the long work
         from corpus_cli.store import open_store

@@ -238,12 +238,20 @@ def segment_page(cp: CleanPage) -> list[PageItem]:
     return items
 
 
-def entity_text(it: PageItem, captions: Mapping[str, Sequence[str]] | None = None) -> str:
-    """The text searched for entities: title, body and the captions of the item's images."""
+def entity_text(it: PageItem, captions: Mapping[str, Sequence[str]] | None = None,
+                copies: Sequence[PageItem] = ()) -> str:
+    """The text searched for entities: title, body and the captions of the images of the
+    item and of its ``copies`` on other pages."""
     parts = [it.title.text] if it.title else []
     parts.append(it.text)
     if captions:
-        parts.extend(c for p in it.paragraphs for c in captions.get(p.id, ()))
+        seen: set[str] = set()
+        for c in (it, *copies):
+            for p in c.paragraphs:
+                for cap in captions.get(p.id, ()):
+                    if cap not in seen:
+                        seen.add(cap)
+                        parts.append(cap)
     return "\n\n".join(x for x in parts if x)
 
 
@@ -253,7 +261,7 @@ def _keys(it: PageItem, cluster_of: Mapping[str, str]) -> set[str]:
 
 def merge_items(
     items: Sequence[PageItem], cluster_of: Mapping[str, str] | None = None
-) -> list[tuple[Article, PageItem]]:
+) -> list[tuple[Article, PageItem, list[PageItem]]]:
     """Merge the copies of each item across pages, through the dedupe clusters.
 
     Items are taken most complete first (articles, then longest, then corpus order); each one
@@ -261,7 +269,8 @@ def merge_items(
     smaller of the two are copies of each other), else leads a group of its own. Comparing
     with leaders only means a short item (a sidebar snippet that is also an article's lead)
     never chains two different articles together. Returns each merged item with the copy
-    whose text it keeps. Date mentions are not searched here (see :func:`annotate`).
+    whose text it keeps and all its copies. Date mentions are not searched here (the
+    pipeline does it in its process pool; :func:`build_articles` does it in this process).
     """
     cluster_of = cluster_of or {}
     order = sorted(range(len(items)), key=lambda i: (
@@ -287,7 +296,7 @@ def merge_items(
         else:
             groups[found].append(i)
 
-    out: list[tuple[Article, PageItem]] = []
+    out: list[tuple[Article, PageItem, list[PageItem]]] = []
     for leader, members in groups.items():
         copies = [items[i] for i in members]
         best = items[leader]
@@ -311,7 +320,7 @@ def merge_items(
             sources=sources,
             paragraph_ids=tuple(p.id for p in best.paragraphs),
         )
-        out.append((article, best))
+        out.append((article, best, copies))
     out.sort(key=lambda ab: (ab[0].sources[0].path, ab[0].sources[0].line_start))
     return out
 
@@ -325,7 +334,7 @@ def build_articles(
 
     items = [it for cp in pages for it in segment_page(cp)]
     return [replace(a, dates=tuple(find_dates(a.text, a.date)))
-            for a, _ in merge_items(items, cluster_of)]
+            for a, _, _ in merge_items(items, cluster_of)]
 
 
 def _pos_key(it: PageItem) -> tuple[str, int]:

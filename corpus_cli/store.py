@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from corpus_cli.errors import StoreError
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, idx INTEGER NOT NULL,
-    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, raw TEXT NOT NULL,
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, raw TEXT,
     text TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
     dateline TEXT, script TEXT NOT NULL, removals TEXT NOT NULL,
     cluster_id TEXT, kept_id TEXT, similarity REAL, rule TEXT
@@ -181,8 +181,10 @@ class Store:
                 " first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ((a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
                   int(a.date[:4]) if a.date else None, a.text,
-                  json.dumps([asdict(s) for s in a.sources]), json.dumps(a.paragraph_ids),
-                  json.dumps([asdict(d) for d in a.dates], ensure_ascii=False),
+                  json.dumps([{"path": s.path, "line_start": s.line_start,
+                               "line_end": s.line_end} for s in a.sources]),
+                  json.dumps(a.paragraph_ids),
+                  json.dumps([_date_dict(d) for d in a.dates], ensure_ascii=False),
                   json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
                   a.sources[0].path, a.sources[0].line_start) for a in articles),
             )
@@ -426,16 +428,27 @@ def _paragraph_rows(pages, drops, clusters):
     for cp in pages:
         for p in cp.paragraphs:
             d = drops.get(p.id)
-            yield (p.id, p.path, p.index, p.line_start, p.line_end, p.raw, p.text, p.kind,
-                   p.status, p.reason, p.dateline, p.script,
-                   json.dumps([asdict(r) for r in p.removals], ensure_ascii=False),
+            removals = "[]" if not p.removals else json.dumps(
+                [{"kind": r.kind, "text": r.text, "reason": r.reason} for r in p.removals],
+                ensure_ascii=False)
+            # raw is stored only where it differs from the cleaned text
+            yield (p.id, p.path, p.index, p.line_start, p.line_end,
+                   None if p.raw == p.text else p.raw, p.text, p.kind,
+                   p.status, p.reason, p.dateline, p.script, removals,
                    cluster_of.get(p.id), d.kept_id if d else None,
                    d.score if d else None, d.reason if d else None)
 
 
+def _date_dict(d: DateMention) -> dict:
+    return {"text": d.text, "start": d.start, "end": d.end, "value": d.value,
+            "end_value": d.end_value, "precision": d.precision, "inferred": d.inferred,
+            "kind": d.kind}
+
+
 def _paragraph(r: sqlite3.Row) -> tuple[Paragraph, Drop | None]:
+    raw = r["raw"] if r["raw"] is not None else r["text"]
     p = Paragraph(
-        r["id"], r["path"], r["idx"], r["line_start"], r["line_end"], r["raw"], r["text"],
+        r["id"], r["path"], r["idx"], r["line_start"], r["line_end"], raw, r["text"],
         r["kind"], r["status"], r["reason"], r["dateline"], r["script"],
         tuple(Removal(**x) for x in json.loads(r["removals"])),
     )
