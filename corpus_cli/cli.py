@@ -197,12 +197,14 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
               help="Clusters shown in the report.")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Processes for loading (default: cores).")
+@click.option("--rebuild", is_flag=True,
+              help="Clean every page again instead of reusing unchanged pages from the store.")
 @click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
               show_default=True,
               help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
 @click.option("--json", "fmt", flag_value="json", help="The report as one JSON object.")
-def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, ner,
-           fmt) -> None:
+def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, rebuild,
+           ner, fmt) -> None:
     """Load, clean and deduplicate pages, and write the corpus store."""
     from corpus_cli import output
     from corpus_cli.dedupe import DedupeConfig
@@ -211,7 +213,8 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, worke
     with output.progress_bar() as progress:
         report = run_dedupe(paths, pattern=pattern, encoding=encoding, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
-                            workers=workers, progress=progress, ner=ner)
+                            workers=workers, progress=progress, ner=ner,
+                            incremental=not rebuild)
     _report_problems(report.problems)
     if not report.pages and not report.problems:
         raise click.ClickException("no pages found")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import glob as globmod
 import hashlib
+import os
 import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus_cli.errors import InputError
@@ -211,20 +212,43 @@ def iter_sources(
             yield Problem(arg, "no such file or folder")
 
 
-def read_source(source: Source, encoding: str | None = None) -> Page | Problem:
-    """Read and decode one source. Never raises for a bad file: returns a Problem."""
+def stat_key(source: Source) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a file, or None (stdin, or it cannot be stat'ed)."""
+    if source.location is None:
+        return None
+    try:
+        st = source.location.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def read_bytes(source: Source) -> tuple[bytes, int] | Problem:
+    """The bytes of a source and its mtime_ns (0 for stdin), or a Problem."""
     try:
         if source.location is None:
-            data = sys.stdin.buffer.read()
-        else:
-            data = source.location.read_bytes()
+            return sys.stdin.buffer.read(), 0
+        with open(source.location, "rb") as fh:
+            mtime = os.fstat(fh.fileno()).st_mtime_ns
+            return fh.read(), mtime
     except IsADirectoryError:
         return Problem(source.path, "is a folder")
     except PermissionError:
         return Problem(source.path, "permission denied")
     except OSError as exc:
         return Problem(source.path, f"cannot read: {exc.strerror or exc}")
-    return page_from_bytes(source.path, data, encoding)
+
+
+def read_source(source: Source, encoding: str | None = None) -> Page | Problem:
+    """Read and decode one source. Never raises for a bad file: returns a Problem."""
+    got = read_bytes(source)
+    if isinstance(got, Problem):
+        return got
+    data, mtime = got
+    page = page_from_bytes(source.path, data, encoding)
+    if isinstance(page, Page) and mtime:
+        page = replace(page, mtime_ns=mtime)
+    return page
 
 
 def page_from_bytes(path: str, data: bytes, encoding: str | None = None) -> Page | Problem:

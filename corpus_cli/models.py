@@ -27,6 +27,7 @@ class Page:
     encoding: str
     content_hash: str  # blake2b of the raw bytes
     size: int  # bytes
+    mtime_ns: int = 0  # modification time when read (0 for stdin)
 
 
 @dataclass(frozen=True, slots=True)

@@ -477,6 +477,7 @@ def dedupe_document(report, top: int | None = None) -> dict:
         "schema_version": SCHEMA_VERSION,
         "db": report.db,
         "pages": report.pages,
+        "reused_pages": report.reused,
         "paragraphs": report.paragraphs,
         "kept": report.kept,
         "dropped": report.dropped,
@@ -505,7 +506,8 @@ def show_dedupe(report, fmt: str, top: int = 10, explain: bool = False) -> None:
     dup = sum(report.duplicates_by_rule.values())
     rem = sum(report.removed_by_reason.values())
     lines = [
-        f"pages       {report.pages}",
+        f"pages       {report.pages}"
+        + (f" ({report.reused} unchanged since the last run)" if report.reused else ""),
         f"paragraphs  {report.paragraphs}",
         f"kept        {report.kept}",
         f"dropped     {report.dropped} = {rem} noise{by_reason(_expand(report.removed_by_reason))}"

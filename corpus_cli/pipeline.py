@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 
 from corpus_cli.clean import clean_page
 from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
-from corpus_cli.loader import DEFAULT_GLOB, Source, iter_sources, read_source
+from corpus_cli.loader import (
+    DEFAULT_GLOB,
+    Source,
+    content_hash,
+    iter_sources,
+    page_from_bytes,
+    read_bytes,
+    stat_key,
+)
 from corpus_cli.models import (
     Article,
     CleanPage,
@@ -84,12 +92,58 @@ def process_page(cp: CleanPage, segment: bool = True) -> PageResult:
     return PageResult(cp, norms, items)
 
 
-def _work(args: tuple[Source, str | None, bool]) -> PageResult | Problem:
-    source, encoding, segment = args
-    page = read_source(source, encoding)
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A page whose bytes hash as the stored page: its cleaned form is reused."""
+
+    path: str
+    mtime_ns: int
+
+
+def _work(args: tuple[Source, str | None, bool, str | None]) -> PageResult | Problem | Unchanged:
+    source, encoding, segment, known_hash = args
+    got = read_bytes(source)
+    if isinstance(got, Problem):
+        return got
+    data, mtime = got
+    if known_hash is not None and content_hash(data) == known_hash:
+        return Unchanged(source.path, mtime)
+    page = page_from_bytes(source.path, data, encoding)
     if isinstance(page, Problem):
         return page
+    if mtime:
+        page = replace(page, mtime_ns=mtime)
     return process_page(clean_page(page), segment)
+
+
+class PageCache:
+    """Pages cleaned by an earlier run, from the store: a page whose size and mtime, or
+    failing that whose content hash, are those stored is not cleaned again."""
+
+    def __init__(self, store, key: str):
+        self.store = store
+        self.known = store.page_cache(key)
+        self.reused = 0
+
+    def fresh(self, source: Source) -> bool:
+        known = self.known.get(source.path)
+        return known is not None and stat_key(source) == (known[1], known[2])
+
+    def hash_of(self, source: Source) -> str | None:
+        known = self.known.get(source.path)
+        return known[0] if known else None
+
+    def load(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
+        cp = self.store.clean_page(path, mtime_ns)
+        if cp is not None:
+            self.reused += 1
+        return cp
+
+
+def cache_key(encoding: str | None) -> str:
+    from corpus_cli import __version__
+
+    return f"{__version__}|{encoding or ''}"
 
 
 def _default_workers() -> int:
@@ -125,11 +179,13 @@ def ingest(
     workers: int | None = None,
     progress: Progress | None = None,
     segment: bool = False,
+    cache: PageCache | None = None,
 ) -> tuple[list[PageResult], list[Problem]]:
     """Load and process every page named by ``args`` (in a process pool when worth it).
 
     Returns the page results in path order and the problems. The result is the same
-    whatever ``workers`` is. Stdin is read in this process.
+    whatever ``workers`` is, and with or without a ``cache`` of pages cleaned before.
+    Stdin is read in this process.
     """
     sources: list[Source] = []
     problems: list[Problem] = []
@@ -137,9 +193,24 @@ def ingest(
         (problems if isinstance(s, Problem) else sources).append(s)
     if any(s.location is None for s in sources):
         workers = 1
-    results = _map(_work, [(s, encoding, segment) for s in sources], workers, progress, "load")
-    pages = [r for r in results if isinstance(r, PageResult)]
-    problems += [r for r in results if isinstance(r, Problem)]
+    slots: list = [None] * len(sources)
+    jobs, where = [], []
+    for i, s in enumerate(sources):
+        if cache is not None and cache.fresh(s):
+            cp = cache.load(s.path)
+            if cp is not None:
+                slots[i] = process_page(cp, segment)
+                continue
+        jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None))
+        where.append(i)
+    for i, r in zip(where, _map(_work, jobs, workers, progress, "load"), strict=True):
+        if isinstance(r, Unchanged):
+            cp = cache.load(r.path, r.mtime_ns) if cache else None
+            r = process_page(cp, segment) if cp is not None else _work(
+                (sources[i], encoding, segment, None))
+        slots[i] = r
+    pages = [r for r in slots if isinstance(r, PageResult)]
+    problems += [r for r in slots if isinstance(r, Problem)]
     return pages, problems
 
 
@@ -163,9 +234,10 @@ def build(
     workers: int | None = None,
     progress: Progress | None = None,
     segment: bool = True,
+    cache: PageCache | None = None,
 ) -> Corpus:
     """Load, clean, segment and deduplicate: the corpus of ``corpus dedupe``."""
-    results, problems = ingest(args, pattern, encoding, workers, progress, segment)
+    results, problems = ingest(args, pattern, encoding, workers, progress, segment, cache)
     paragraphs = [p for r in results for p in r.page.paragraphs]
     norms = [n for r in results for n in r.norms]
     for r in results:
@@ -256,6 +328,7 @@ class DedupeReport:
     problems: list[Problem]
     db: str | None  # None with --dry-run
     seconds: float
+    reused: int = 0  # pages whose cleaning was taken from the store
 
 
 def run_dedupe(
@@ -268,6 +341,7 @@ def run_dedupe(
     workers: int | None = None,
     progress: Progress | None = None,
     ner: str = "builtin",
+    incremental: bool = True,
 ) -> DedupeReport:
     """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
     to the store in one transaction."""
@@ -281,17 +355,21 @@ def run_dedupe(
         if importlib.util.find_spec("spacy") is None:
             raise CorpusError(f"the spacy backend needs spaCy: {SPACY_INSTALL_HINT}")
     store = None
+    cache = None
     if not dry_run:  # fail early on a bad store, before the long work
         from corpus_cli.store import open_store
 
         store = open_store(db, create=True)
+        if incremental:
+            cache = PageCache(store, cache_key(encoding))
     try:
-        corpus = build(args, pattern, encoding, config, workers, progress, True)
+        corpus = build(args, pattern, encoding, config, workers, progress, True, cache)
         result = corpus.dedupe
         articles, ents = analyse(corpus, ner, workers, progress)
         if store is not None and corpus.pages:
             store.write(corpus.pages, result.drops, result.clusters, articles, ents,
-                        corpus.problems, progress=progress)
+                        corpus.problems, info={"clean_key": cache_key(encoding)},
+                        progress=progress)
     finally:
         if store is not None:
             store.close()
@@ -308,5 +386,6 @@ def run_dedupe(
         entities=len(ents), problems=corpus.problems,
         db=None if dry_run else (store.path if store else db),
         seconds=time.perf_counter() - t0,
+        reused=cache.reused if cache else 0,
     )
 

@@ -25,6 +25,7 @@ from corpus_cli.models import (
     DateMention,
     Drop,
     Entity,
+    Page,
     Paragraph,
     Problem,
     Removal,
@@ -40,7 +41,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, encoding TEXT NOT NULL,
-    size INTEGER NOT NULL, urls TEXT NOT NULL, paragraphs INTEGER NOT NULL
+    size INTEGER NOT NULL, urls TEXT NOT NULL, paragraphs INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, idx INTEGER NOT NULL,
@@ -160,9 +162,10 @@ class Store:
                 c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
             c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
             c.executemany(
-                "INSERT INTO pages VALUES (?,?,?,?,?,?)",
+                "INSERT INTO pages VALUES (?,?,?,?,?,?,?)",
                 ((cp.page.path, cp.page.content_hash, cp.page.encoding, cp.page.size,
-                  json.dumps(list(cp.urls)), len(cp.paragraphs)) for cp in pages),
+                  json.dumps(list(cp.urls)), len(cp.paragraphs), cp.page.mtime_ns)
+                 for cp in pages),
             )
             c.executemany(
                 "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -294,6 +297,25 @@ class Store:
             "SELECT DISTINCT name FROM entity_aliases WHERE alias = ? ORDER BY name", (name,)
         ).fetchall()
         return [r[0] for r in rows]
+
+    def page_cache(self, key: str) -> dict[str, tuple[str, int, int]]:
+        """``path -> (content_hash, size, mtime_ns)`` of the stored pages, when they were
+        cleaned under the same ``key`` (version and options); else empty."""
+        if self.meta().get("clean_key") != key:
+            return {}
+        return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(
+            "SELECT path, content_hash, size, mtime_ns FROM pages")}
+
+    def clean_page(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
+        """A stored page as it was cleaned (its text is not kept: ``page.text`` is empty)."""
+        row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        paragraphs = tuple(p for p, _d in self.paragraphs(path=path))
+        page = Page(path=path, text="", encoding=row["encoding"],
+                    content_hash=row["content_hash"], size=row["size"],
+                    mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns)
+        return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])))
 
     def page_paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]

@@ -101,3 +101,56 @@ def test_failed_write_keeps_previous_corpus(tmp_path, seeds, monkeypatch):
         run_dedupe([str(seeds)], db=db, workers=1)
     with open_store(db) as s:
         assert s.summary() == before
+
+
+def _snapshot(db):
+    with open_store(db) as s:
+        arts = [(a.id, a.kind, a.title, a.date, a.text, a.sources, a.dates, a.entities)
+                for a in s.articles()]
+        paras = sorted((repr(p), repr(d)) for p, d in s.paragraphs())
+        clusters = sorted(map(repr, s.clusters()))
+        ents = sorted(map(repr, s.entities()))
+        return arts, paras, clusters, ents, s.summary()
+
+
+def test_incremental_run_equals_fresh_run(tmp_path, pages, monkeypatch):
+    from conftest import page_with_sidebar
+
+    import corpus_cli.pipeline as pl
+
+    folder = pages({
+        "a.txt": page_with_sidebar(),
+        "b.txt": page_with_sidebar(variant=True, glue=""),
+        "c.txt": "05.09.2024\n\nA brief about the exercise of the rescue units.\n",
+        "d.txt": "Some other page that will be deleted.\n",
+    })
+    db = str(tmp_path / "inc.db")
+    first = run_dedupe([str(folder)], db=db, workers=1)
+    assert first.reused == 0
+    (folder / "c.txt").write_text("04.09.2024\n\nA changed brief about the exercise.\n")
+    (folder / "d.txt").unlink()
+    (folder / "e.txt").write_text("A new page with a new paragraph of text in it.\n")
+    reads = []
+    real = pl.read_bytes
+    monkeypatch.setattr(pl, "read_bytes", lambda s: reads.append(s.path) or real(s))
+    second = run_dedupe([str(folder)], db=db, workers=1)
+    assert second.reused == 2
+    assert sorted(p.rsplit("/", 1)[-1] for p in reads) == ["c.txt", "e.txt"]
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1, incremental=False)
+    assert _snapshot(db) == _snapshot(fresh)
+    with open_store(db) as s:
+        assert not any(p.endswith("d.txt") for p in s.page_paths())
+
+
+def test_touched_file_is_reused_by_hash(tmp_path, pages):
+    import os
+
+    folder = pages({"a.txt": "A page of text that stays the same.\n"})
+    db = str(tmp_path / "t.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    os.utime(folder / "a.txt", ns=(1, 1))
+    report = run_dedupe([str(folder)], db=db, workers=1)
+    assert report.reused == 1
+    report = run_dedupe([str(folder)], db=db, workers=1, encoding="latin-1")
+    assert report.reused == 0  # other options: clean again
