@@ -321,6 +321,7 @@ def dedupe(
     config: DedupeConfig | None = None,
     progress: Progress | None = None,
     norms: Sequence[str] | None = None,
+    candidates: CandidateFinder | None = None,
 ) -> DedupeResult:
     """Find the copies among ``paragraphs`` and choose the one to keep in each cluster.
 
@@ -328,6 +329,7 @@ def dedupe(
     repeat, are left alone). ``norms`` may give :func:`normalize` of each paragraph's text
     when already computed. Every paragraph of a cluster but the kept one gets a
     :class:`~corpus_cli.models.Drop` naming the kept copy, the similarity and the rule.
+    ``candidates`` replaces the local candidate generation (see :func:`cluster_texts`).
     """
     config = config or DedupeConfig()
     groups: dict[str, list[int]] = {}
@@ -347,7 +349,7 @@ def dedupe(
         ranks[i] = r
     if progress:
         progress("exact", len(texts), len(texts))
-    tc = cluster_texts(texts, ranks, config, progress)
+    tc = cluster_texts(texts, ranks, config, progress, candidates)
 
     by_rep: dict[int, list[int]] = {}
     for i in range(len(texts)):

@@ -37,6 +37,10 @@ from corpus_cli.models import (
 )
 
 Progress = Callable[[str, int, int], None]
+# An engine runs the stages that do not need the whole corpus at once somewhere else (a Dask
+# cluster, see corpus_cli.distributed): ``map(fn, jobs, progress, stage)`` returns
+# ``[fn(job) for job in jobs]`` in order, and ``candidates`` replaces the local MinHash-LSH
+# candidate generation. ``None`` = this machine's process pool.
 
 # Below this many files a process pool costs more than it saves.
 POOL_MIN_FILES = 64
@@ -151,7 +155,9 @@ def _default_workers() -> int:
 
 
 def _map(fn: Callable, jobs: list, workers: int | None, progress: Progress | None,
-         stage: str, min_jobs: int = POOL_MIN_FILES) -> list:
+         stage: str, min_jobs: int = POOL_MIN_FILES, engine=None) -> list:
+    if engine is not None:
+        return engine.map(fn, jobs, progress, stage)
     workers = _default_workers() if workers is None else max(1, workers)
     total = len(jobs)
     out = []
@@ -180,6 +186,7 @@ def ingest(
     progress: Progress | None = None,
     segment: bool = False,
     cache: PageCache | None = None,
+    engine=None,
 ) -> tuple[list[PageResult], list[Problem]]:
     """Load and process every page named by ``args`` (in a process pool when worth it).
 
@@ -203,7 +210,10 @@ def ingest(
                 continue
         jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None))
         where.append(i)
-    for i, r in zip(where, _map(_work, jobs, workers, progress, "load"), strict=True):
+    if engine is not None and any(s.location is None for s in sources):
+        engine = None  # stdin is read here
+    mapped = _map(_work, jobs, workers, progress, "load", engine=engine)
+    for i, r in zip(where, mapped, strict=True):
         if isinstance(r, Unchanged):
             cp = cache.load(r.path, r.mtime_ns) if cache else None
             r = process_page(cp, segment) if cp is not None else _work(
@@ -235,14 +245,17 @@ def build(
     progress: Progress | None = None,
     segment: bool = True,
     cache: PageCache | None = None,
+    engine=None,
 ) -> Corpus:
     """Load, clean, segment and deduplicate: the corpus of ``corpus dedupe``."""
-    results, problems = ingest(args, pattern, encoding, workers, progress, segment, cache)
+    results, problems = ingest(args, pattern, encoding, workers, progress, segment, cache,
+                               engine)
     paragraphs = [p for r in results for p in r.page.paragraphs]
     norms = [n for r in results for n in r.norms]
     for r in results:
         r.norms = []  # free them as soon as dedupe has grouped the texts
-    result = dedupe(paragraphs, config, progress, norms=norms)
+    result = dedupe(paragraphs, config, progress, norms=norms,
+                    candidates=engine.candidates if engine is not None else None)
     del norms
     items = [it for r in results for it in r.items]
     return Corpus([r.page for r in results], problems, result, items)
@@ -269,6 +282,7 @@ def analyse(
     ner: str = "builtin",
     workers: int | None = None,
     progress: Progress | None = None,
+    engine=None,
 ) -> tuple[list[Article], list[Entity]]:
     """Merge the items of every page into articles; find their dates and entities (in the
     pool), and merge entity aliases across articles."""
@@ -284,8 +298,8 @@ def analyse(
     jobs = [(a.text, a.date, entity_text(best, caps, copies)) for a, best, copies in merged]
     chunks = [(jobs[i : i + ANNOTATE_CHUNK], ner == "builtin")
               for i in range(0, len(jobs), ANNOTATE_CHUNK)]
-    found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4)
-             for x in part]
+    found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
+                                engine=engine) for x in part]
     articles = [replace(a, dates=d) for (a, _, _), (d, _m) in zip(merged, found, strict=True)]
     if ner == "none":
         return articles, []
@@ -342,6 +356,7 @@ def run_dedupe(
     progress: Progress | None = None,
     ner: str = "builtin",
     incremental: bool = True,
+    engine=None,
 ) -> DedupeReport:
     """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
     to the store in one transaction."""
@@ -363,9 +378,9 @@ def run_dedupe(
         if incremental:
             cache = PageCache(store, cache_key(encoding))
     try:
-        corpus = build(args, pattern, encoding, config, workers, progress, True, cache)
+        corpus = build(args, pattern, encoding, config, workers, progress, True, cache, engine)
         result = corpus.dedupe
-        articles, ents = analyse(corpus, ner, workers, progress)
+        articles, ents = analyse(corpus, ner, workers, progress, engine)
         if store is not None and corpus.pages:
             store.write(corpus.pages, result.drops, result.clusters, articles, ents,
                         corpus.problems, info={"clean_key": cache_key(encoding)},
