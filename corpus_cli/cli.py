@@ -202,19 +202,28 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
 @click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
               show_default=True,
               help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
 @click.option("--json", "fmt", flag_value="json", help="The report as one JSON object.")
 def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, rebuild,
-           ner, fmt) -> None:
+           ner, scheduler, fmt) -> None:
     """Load, clean and deduplicate pages, and write the corpus store."""
+    from contextlib import nullcontext
+
     from corpus_cli import output
     from corpus_cli.dedupe import DedupeConfig
     from corpus_cli.pipeline import run_dedupe
 
-    with output.progress_bar() as progress:
+    engine = None
+    if scheduler:
+        from corpus_cli.distributed import DaskEngine
+
+        engine = DaskEngine(scheduler)
+    with engine or nullcontext(), output.progress_bar() as progress:
         report = run_dedupe(paths, pattern=pattern, encoding=encoding, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
                             workers=workers, progress=progress, ner=ner,
-                            incremental=not rebuild)
+                            incremental=not rebuild, engine=engine)
     _report_problems(report.problems)
     if not report.pages and not report.problems:
         raise click.ClickException("no pages found")
@@ -280,8 +289,11 @@ def entities(db, type_, top, fmt) -> None:
 @filter_options
 @click.option("--fuzzy/--no-fuzzy", default=True, show_default=True,
               help="Also match similar spellings of rare words (Yuri/Yury).")
+@click.option("--engine", type=click.Choice(["auto", "fts5", "tantivy"]), default="auto",
+              show_default=True,
+              help="auto: the tantivy index when installed and up to date, else SQLite FTS5.")
 @format_options()
-def search(db, query, fuzzy, fmt, **kw) -> None:
+def search(db, query, fuzzy, engine, fmt, **kw) -> None:
     """Full-text search of titles and texts, best matches first (20 unless --limit; 0: all).
 
     \b
@@ -296,7 +308,7 @@ def search(db, query, fuzzy, fmt, **kw) -> None:
     if kw.get("limit") == 0:
         kw["limit"] = None
     with open_store(db) as store:
-        result = run_search(store, " ".join(query), _filter(kw), fuzzy=fuzzy)
+        result = run_search(store, " ".join(query), _filter(kw), fuzzy=fuzzy, engine=engine)
     for term, variants in result.variants.items():
         output.message(f"corpus: {_quoted(term)} also matched "
                        + ", ".join(_quoted(v) for v in variants))

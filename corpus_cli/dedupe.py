@@ -48,7 +48,7 @@ class DedupeConfig:
     bands: int = 20
     rows: int = 3
     max_bucket: int = 64  # in a bucket, each text is paired with the next max_bucket texts
-    min_signature: float = 0.2  # share of equal MinHash values needed to verify a pair
+    min_signature: float = 0.25  # share of equal MinHash values needed to verify a pair
     boilerplate_pages: int = 3  # a cluster on this many pages or more is boilerplate
     max_fuzzy_chars: int = 20_000  # longer texts are only matched exactly
     seed: int = 1
@@ -155,50 +155,61 @@ def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress |
     return out
 
 
-def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[int]]:
-    """For each text, the texts that share an LSH band with it and whose signatures agree
-    on at least ``min_signature`` of their hash values (an estimate of the Jaccard
-    similarity: pairs that only share a common phrase are not worth verifying).
-
-    Vectorised: within a band, texts are sorted by (bucket, rank) and each is paired with
-    the next ``max_bucket`` texts of its bucket (so a huge bucket costs a window, not all
-    its pairs; the window holds the texts of nearest length, where copies are)."""
+def _band_key(sig, band: int, rows: int):
+    """The LSH bucket key (uint64) of each signature row in ``band``."""
     import numpy as np
 
-    n = sig.shape[0]
-    order_rank = np.asarray(ranks, dtype=np.int64)
-    r = config.rows
-    found = []
-    for b in range(config.bands):
-        cols = sig[:, b * r : (b + 1) * r].astype(np.uint64)
-        key = cols[:, 0].copy()
-        for c in range(1, r):
-            key = key * np.uint64(0x100000001B3) + cols[:, c]
-        idx = np.lexsort((order_rank, key))
-        skey = key[idx]
-        for d in range(1, config.max_bucket + 1):
-            same = skey[d:] == skey[:-d]
-            if not same.any():
-                break
-            pos = np.flatnonzero(same)
-            found.append(idx[pos] * n + idx[pos + d])
-    if not found:
-        return [[] for _ in range(n)]
-    pairs = np.concatenate(found)
-    del found
-    a, b = np.divmod(pairs, n)
+    cols = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    key = cols[:, 0].copy()
+    for c in range(1, rows):
+        key = key * np.uint64(0x100000001B3) + cols[:, c]
+    return key
+
+
+def _window_pairs(key, rank, max_bucket: int):
+    """Pairs of positions within one band: sorted by (key, rank) (ties: position), each
+    text is paired with the next ``max_bucket`` texts of its bucket. Yields
+    ``(first, second)`` position arrays, one per distance."""
+    import numpy as np
+
+    idx = np.lexsort((rank, key))
+    skey = key[idx]
+    for d in range(1, max_bucket + 1):
+        same = skey[d:] == skey[:-d]
+        if not same.any():
+            break
+        pos = np.flatnonzero(same)
+        yield idx[pos], idx[pos + d]
+
+
+def _unique_pairs(codes, n: int):
+    """Distinct unordered pairs of the codes ``a * n + b``, as ``(lo, hi)`` arrays, sorted."""
+    import numpy as np
+
+    a, b = np.divmod(codes, n)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pairs = np.unique(lo * n + hi)
-    a, b = np.divmod(pairs, n)
-    del pairs
+    return np.divmod(np.unique(lo * n + hi), n)
+
+
+def _agreeing(sig, a, b, min_signature: float):
+    """Mask of the pairs of rows ``(a[i], b[i])`` of ``sig`` whose signatures agree on at
+    least ``min_signature`` of their hash values."""
+    import numpy as np
+
     keep = np.empty(len(a), dtype=bool)
-    need = int(np.ceil(config.min_signature * sig.shape[1]))
+    need = int(np.ceil(min_signature * sig.shape[1]))
     step = 1 << 18
     for i in range(0, len(a), step):
         agree = (sig[a[i : i + step]] == sig[b[i : i + step]]).sum(axis=1)
         keep[i : i + step] = agree >= need
-    a, b = a[keep], b[keep]
-    # adjacency lists, both directions, each sorted by index
+    return keep
+
+
+def _adjacency(a, b, n: int) -> list[list[int]]:
+    """Adjacency lists of ``n`` nodes from the pairs ``(a[i], b[i])``, both directions,
+    each sorted by index."""
+    import numpy as np
+
     src = np.concatenate((a, b))
     dst = np.concatenate((b, a))
     o = np.lexsort((dst, src))
@@ -208,6 +219,34 @@ def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[in
     dst_list = dst.tolist()
     bl = bounds.tolist()
     return [dst_list[bl[i] : bl[i + 1]] for i in range(n)]
+
+
+def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[int]]:
+    """For each text, the texts that share an LSH band with it and whose signatures agree
+    on at least ``min_signature`` of their hash values (an estimate of the Jaccard
+    similarity: pairs that only share a common phrase are not worth verifying).
+
+    Vectorised: within a band, texts are sorted by (bucket, rank) and each is paired with
+    the next ``max_bucket`` texts of its bucket (so a huge bucket costs a window, not all
+    its pairs; the window holds the texts of nearest length, where copies are). The steps
+    are shared with the Dask engine (:mod:`corpus_cli.distributed`)."""
+    import numpy as np
+
+    n = sig.shape[0]
+    order_rank = np.asarray(ranks, dtype=np.int64)
+    found = []
+    for b in range(config.bands):
+        key = _band_key(sig, b, config.rows)
+        for first, second in _window_pairs(key, order_rank, config.max_bucket):
+            found.append(first * n + second)
+    if not found:
+        return [[] for _ in range(n)]
+    pairs = np.concatenate(found)
+    del found
+    a, b = _unique_pairs(pairs, n)
+    del pairs
+    keep = _agreeing(sig, a, b, config.min_signature)
+    return _adjacency(a[keep], b[keep], n)
 
 
 def minhash_candidates(
@@ -341,7 +380,10 @@ def dedupe(
             continue
         groups.setdefault(key, []).append(i)
     texts = list(groups)
-    members = [sorted(groups[t], key=lambda i: _corpus_key(paragraphs[i])) for t in texts]
+    members = [groups[t] for t in texts]
+    for m in members:
+        if len(m) > 1:
+            m.sort(key=lambda i: _corpus_key(paragraphs[i]))
     first = [_corpus_key(paragraphs[m[0]]) for m in members]
     order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), first[i]))
     ranks = [0] * len(texts)

@@ -159,12 +159,15 @@ def content_hash(data: bytes) -> str:
 
 
 def display_path(path: Path) -> str:
-    """The path as shown and stored: relative to the working directory when under it."""
-    try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+    """The path as shown and stored: relative to the working directory when under it
+    (absolute otherwise), normalised but with symbolic links kept as written."""
+    full = os.path.abspath(path)
+    cwd = os.getcwd()
+    if full == cwd:
+        return "."
+    if full.startswith(cwd.rstrip(os.sep) + os.sep):
+        full = full[len(cwd.rstrip(os.sep)) + 1 :]
+    return Path(full).as_posix()
 
 
 def iter_sources(

@@ -279,28 +279,10 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
 
 
 def atomic_write(path: str, data: str, force: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place.
-
-    Refuses to replace an existing file unless ``force``. Raises ``FileExistsError``.
-    """
-    import tempfile
-
-    if os.path.exists(path) and not force:
-        raise FileExistsError(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".corpus-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``data`` to ``path`` through a temporary file renamed into place (see
+    :func:`atomic_file`). Refuses to replace an existing file unless ``force``."""
+    with atomic_file(path, force) as fh:
+        fh.write(data)
 
 
 # ---- records: the JSON shape of each library object (documented in docs/json.md) --------

@@ -382,9 +382,14 @@ def run_dedupe(
         result = corpus.dedupe
         articles, ents = analyse(corpus, ner, workers, progress, engine)
         if store is not None and corpus.pages:
+            from corpus_cli import index
+
+            token = index.new_token()  # names the side index of this generation
             store.write(corpus.pages, result.drops, result.clusters, articles, ents,
-                        corpus.problems, info={"clean_key": cache_key(encoding)},
+                        corpus.problems, info={"clean_key": cache_key(encoding),
+                                               index.TOKEN_KEY: token},
                         progress=progress)
+            index.update_index(store, token, progress)  # tantivy, when installed
     finally:
         if store is not None:
             store.close()

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from corpus_cli.errors import QueryError
+from corpus_cli.errors import CorpusError, QueryError
 from corpus_cli.models import Article
 from corpus_cli.store import ArticleFilter, Store
 
@@ -270,14 +270,14 @@ def similar_words(word: str, vocabulary: dict[str, int], limit: int = MAX_VARIAN
     return [c for _, _, c in sorted(out)[:limit]]
 
 
-def _expand_term(store: Store, term: Term) -> Term:
+def _expand_term(words, term: Term) -> Term:
     if term.prefix:
         return term
     options: list[list[str]] = []
     for tok in term.tokens:
         alts = [tok]
-        if len(tok) >= MIN_FUZZY_LEN and store.term_docs(tok) < FEW_HITS:
-            alts += similar_words(tok, store.vocabulary())
+        if len(tok) >= MIN_FUZZY_LEN and words.term_docs(tok) < FEW_HITS:
+            alts += similar_words(tok, words.vocabulary())
         options.append(alts)
     if all(len(o) == 1 for o in options):
         return term
@@ -286,13 +286,16 @@ def _expand_term(store: Store, term: Term) -> Term:
     return Term(term.text, term.tokens, term.prefix, term.quoted, variants)
 
 
-def expand(store: Store, node: Node) -> Node:
-    """The tree with spelling variants added to rare words (not under NOT, not prefixes)."""
+def expand(store: Store, node: Node, side=None) -> Node:
+    """The tree with spelling variants added to rare words (not under NOT, not prefixes).
+    Word counts and the vocabulary come from the tantivy side index ``side`` when given
+    (see corpus_cli.index), else from the FTS5 index."""
+    words = side or store
     if isinstance(node, Term):
-        return _expand_term(store, node)
+        return _expand_term(words, node)
     if node.op == "NOT":
-        return Op("NOT", (expand(store, node.children[0]), node.children[1]))
-    return Op(node.op, tuple(expand(store, c) for c in node.children))
+        return Op("NOT", (expand(store, node.children[0], side), node.children[1]))
+    return Op(node.op, tuple(expand(store, c, side) for c in node.children))
 
 
 # ---- search ------------------------------------------------------------------------------
@@ -312,28 +315,72 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     hits: list[Hit]
-    fts_query: str  # what was sent to FTS5
+    fts_query: str  # what was sent to FTS5 (the same query, in FTS5 syntax, for tantivy)
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> variants used
+    engine: str = "fts5"  # fts5 | tantivy: which one answered
 
 
-def run_search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: bool = True
-               ) -> SearchResult:
-    """Search, and tell which spelling variants were used (for ``corpus search``)."""
+ENGINES = ("auto", "fts5", "tantivy")
+
+
+def _side_index(store: Store, engine: str):
+    """The tantivy side index to use, or ``None`` for FTS5 (see corpus_cli.index)."""
+    if engine not in ENGINES:
+        raise QueryError(f"unknown search engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "fts5":
+        return None
+    from corpus_cli import index
+
+    side = index.open_index(store)
+    if side is None and engine == "tantivy":
+        reason = ("tantivy is not installed: pip install 'corpus-cli[fast]'"
+                  if not index.available() else
+                  "the store has no up-to-date tantivy index: run 'corpus dedupe' again")
+        raise CorpusError(f"--engine tantivy: {reason}")
+    return side
+
+
+def _side_match(store: Store, side, node: Node, f: ArticleFilter, limit: int | None
+                ) -> list[tuple[Article, float]]:
+    """Like :meth:`Store.match` (minus the score as the rank, lower is better), answered by
+    the side index; items of equal score in the FTS5 order (newest, then id)."""
+    pairs = side.search(store, node, f, limit)
+    arts = store.articles_by_rowid([r for r, _ in pairs])
+    found = [(arts[r], 0.0 - score) for r, score in pairs if r in arts]
+    found.sort(key=lambda x: x[0].id)
+    found.sort(key=lambda x: x[0].date or "", reverse=True)
+    found.sort(key=lambda x: x[1])
+    return found
+
+
+def run_search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: bool = True,
+               engine: str = "auto") -> SearchResult:
+    """Search, and tell which spelling variants were used (for ``corpus search``).
+
+    ``engine``: ``auto`` uses the tantivy side index when it is installed and up to date,
+    else FTS5; ``fts5`` always FTS5; ``tantivy`` the side index or a :class:`CorpusError`."""
     f = f or ArticleFilter()
     tree = parse_query(query)
+    side = _side_index(store, engine)
     exact_fts = to_fts(tree)
-    expanded = expand(store, tree) if fuzzy else tree
+    expanded = expand(store, tree, side) if fuzzy else tree
     fts = to_fts(expanded)
     limit = f.limit
+
+    def match(node: Node, fts_query: str, lim: int | None) -> list[tuple[Article, float]]:
+        if side is None:
+            return store.match(fts_query, f, lim)
+        return _side_match(store, side, node, f, lim)
+
     try:
-        found = store.match(exact_fts, f, limit)
+        found = match(tree, exact_fts, limit)
         if fts != exact_fts and (limit is None or len(found) < limit):
             seen = {a.id for a, _ in found}
-            more = store.match(fts, f, None if limit is None else limit + len(found))
+            more = match(expanded, fts, None if limit is None else limit + len(found))
             found += [(a, s) for a, s in more if a.id not in seen]
             if limit is not None:
                 found = found[:limit]
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, ValueError) as exc:  # ValueError: from tantivy
         raise QueryError(f"cannot search for {_show(query)}: {exc}") from None
     terms = positive_terms(expanded)
     hits: list[Hit] = []
@@ -345,15 +392,16 @@ def run_search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: 
             if shown != label and shown not in used.setdefault(label, []):
                 used[label].append(shown)
     used = {k: v for k, v in used.items() if v}
-    return SearchResult(hits, fts, {k: tuple(v) for k, v in used.items()})
+    return SearchResult(hits, fts, {k: tuple(v) for k, v in used.items()},
+                        "fts5" if side is None else "tantivy")
 
 
-def search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: bool = True
-           ) -> list[Hit]:
+def search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: bool = True,
+           engine: str = "auto") -> list[Hit]:
     """Items matching ``query`` (see docs/search.md), best first, at most ``f.limit``.
 
     Raises :class:`QueryError` for a malformed query."""
-    return run_search(store, query, f, fuzzy).hits
+    return run_search(store, query, f, fuzzy, engine).hits
 
 
 def _spans_of(tokens: list[tuple[str, int, int, str]], terms: Sequence[Term]

@@ -23,6 +23,7 @@ every source, and takes metadata (date, title) from whichever copy has it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -157,10 +158,17 @@ def _date_of(text: str) -> tuple[str | None, str | None, bool]:
     return got[0], got[1], False
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"\u201d']?\s{1,5}(?=[A-Z\u0410-\u042f\"\u201c])")
+
+
 def _first_sentence_date(text: str, reference: str | None) -> DateMention | None:
+    """The first date of the opening sentence (at most 300 characters)."""
     from corpus_cli.dates import find_dates
 
     head = text[:300]
+    end = _SENTENCE_END.search(head, 12)
+    if end is not None:
+        head = head[: end.start() + 1]
     for m in find_dates(head, reference):
         if m.kind in ("date", "range", "datetime"):
             return m
@@ -273,22 +281,26 @@ def merge_items(
     pipeline does it in its process pool; :func:`build_articles` does it in this process).
     """
     cluster_of = cluster_of or {}
+    pos = [_pos_key(it) for it in items]
     order = sorted(range(len(items)), key=lambda i: (
-        items[i].kind != "article", -items[i].size, _pos_key(items[i])))
+        items[i].kind != "article", -items[i].size, pos[i]))
     keys = [_keys(it, cluster_of) for it in items]
     leader_index: dict[str, list[int]] = {}
     groups: dict[int, list[int]] = {}
-    rank = {i: r for r, i in enumerate(order)}
+    rank = [0] * len(items)
+    for r, i in enumerate(order):
+        rank[i] = r
     for i in order:
         ks = keys[i]
         found = None
-        if ks:
-            cands = sorted({j for k in ks for j in leader_index.get(k, ())}, key=rank.__getitem__)
-            for j in cands:
+        best_rank = len(items)
+        for k in ks:
+            for j in leader_index.get(k, ()):
+                if rank[j] >= best_rank or items[i].path == items[j].path:
+                    continue
                 shared = len(ks & keys[j])
-                if shared * 2 >= min(len(ks), len(keys[j])) and items[i].path != items[j].path:
-                    found = j
-                    break
+                if shared * 2 >= min(len(ks), len(keys[j])):
+                    found, best_rank = j, rank[j]
         if found is None:
             groups[i] = [i]
             for k in ks:
@@ -298,16 +310,17 @@ def merge_items(
 
     out: list[tuple[Article, PageItem, list[PageItem]]] = []
     for leader, members in groups.items():
+        members.sort(key=pos.__getitem__)
         copies = [items[i] for i in members]
         best = items[leader]
-        dated = [c for c in copies if c.date]
-        dated.sort(key=lambda c: (c.inferred, -_PRECISION_RANK[c.precision], _pos_key(c)))
-        date = dated[0] if dated else None
+        dated = [i for i in members if items[i].date]
+        dated.sort(key=lambda i: (items[i].inferred, -_PRECISION_RANK[items[i].precision], pos[i]))
+        date = items[dated[0]] if dated else None
         title_copy = best if best.title else next((c for c in copies if c.title), None)
         title = title_copy.title.text if title_copy and title_copy.title else None
         sources = tuple(
             Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end)
-            for c in sorted(copies, key=_pos_key)
+            for c in copies
         )
         article = Article(
             id=item_id(best.paragraphs[0].id),

@@ -215,6 +215,8 @@ class Store:
                           ((p.path, p.message) for p in problems))
             meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             meta.update(info or {})
+            # a write without a new index token makes any side index stale (corpus_cli.index)
+            c.execute("DELETE FROM meta WHERE key = 'index_token'")
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
                           ((k, json.dumps(v)) for k, v in meta.items()))
             c.execute("COMMIT")
@@ -232,7 +234,10 @@ class Store:
     def articles(self, f: ArticleFilter | None = None) -> Iterator[Article]:
         """Items matching the filter, newest first (undated last), streamed."""
         where, args = _where(f or ArticleFilter())
-        sql = f"SELECT * FROM articles a {where} ORDER BY a.date IS NULL, a.date DESC, a.id"
+        # NULLs sort last in DESC order, so this is "undated last" and it walks the
+        # articles_date (or articles_year) index: the first row comes at once at a million
+        # items, where "ORDER BY a.date IS NULL, ..." sorted every matching item first
+        sql = f"SELECT * FROM articles a {where} ORDER BY a.date DESC, a.id"
         if f and f.limit is not None:
             sql += " LIMIT ?"
             args.append(f.limit)
@@ -364,6 +369,39 @@ class Store:
             sql += " LIMIT ?"
             args.append(limit)
         return [(_article(r), r["_bm25"]) for r in self.conn.execute(sql, args)]
+
+    # ---- the side index (used by corpus_cli.index) ------------------------------------
+    def index_token(self) -> str | None:
+        """The generation token written with the items (``None``: no side index wanted)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'index_token'").fetchone()
+        value = json.loads(row[0]) if row else None
+        return value if isinstance(value, str) else None
+
+    def count_items(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def index_rows(self) -> Iterator[tuple[int, str | None, str, int | None, str | None, str]]:
+        """(rowid, title, text, year, date, kind) of every item, streamed."""
+        yield from self.conn.execute(
+            "SELECT rowid, title, text, year, date, kind FROM articles ORDER BY rowid")
+
+    def rowids(self, f: ArticleFilter) -> list[int]:
+        """The rowids of the items matching the filter (its limit ignored)."""
+        where, args = _where(f)
+        return [r[0] for r in self.conn.execute(f"SELECT a.rowid FROM articles a {where}",
+                                                args)]
+
+    def articles_by_rowid(self, rowids: Sequence[int]) -> dict[int, Article]:
+        out: dict[int, Article] = {}
+        rowids = list(rowids)
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i : i + 500]
+            q = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    f"SELECT rowid AS _rowid, * FROM articles WHERE rowid IN ({q})",  # noqa: S608
+                    chunk):
+                out[r["_rowid"]] = _article(r)
+        return out
 
     def _vocab_table(self) -> str:
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab"

@@ -66,3 +66,25 @@ def page_with_sidebar(title: str = ARTICLE_TITLE, body=None, glue: str = "20.02.
         body[0] = "   " + body[0]
     lines = [*SIDEBAR, title, glue + body[0], *body[1:], "Go back", "All news"]
     return "\n".join(lines) + "\n"
+
+
+# ---- Hypothesis profiles ------------------------------------------------------------------
+# "ci" (the default) keeps the suite fast and deterministic; "long" explores 20x more
+# examples from a random seed: HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py
+import os as _os  # noqa: E402
+
+from hypothesis import HealthCheck as _HealthCheck  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile(
+    "ci", max_examples=300, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+_settings.register_profile(
+    "long", max_examples=6000, deadline=None, print_blob=True,
+    suppress_health_check=[_HealthCheck.too_slow, _HealthCheck.data_too_large],
+)
+HYPOTHESIS_PROFILE = _os.environ.get("HYPOTHESIS_PROFILE", "ci")
+_settings.load_profile(HYPOTHESIS_PROFILE)
+# Tests that set their own max_examples multiply it by this in the long profile.
+FUZZ_SCALE = 20 if HYPOTHESIS_PROFILE == "long" else 1

@@ -397,19 +397,19 @@ def test_adversarial_megabyte_lines_run_in_linear_time():
         start = time.perf_counter()
         ms = find_mentions(line)
         elapsed = time.perf_counter() - start
-        assert elapsed < 2.0, (line[:20], elapsed)
+        assert elapsed < 5.0, (line[:20], elapsed)
         for m in ms[:100]:
             assert line[m.start : m.end] == m.text
     mixed = "".join(p[: n // len(parts)] for p in parts)
     start = time.perf_counter()
     find_mentions(mixed)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 5.0
     # The densest case: every word capitalised, an acronym in brackets every 13 characters
     # (~270,000 tokens per MB, about 2 s/MB): a quarter of a megabyte.
     line = "Ab Cd (ABCD) " * (n // 4 // 13)
     start = time.perf_counter()
     find_mentions(line)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 5.0
 
 
 PIECES = list("AaBZ ОДКБ.-(),’'\n\"“”0123") + [

@@ -1,0 +1,424 @@
+"""The optional tantivy side index: fast ranked search over large stores.
+
+SQLite FTS5 ranks with ``bm25()`` by visiting *every* item that matches, so a common word
+(``the``, ``said``) costs 0.1-0.7 s at a million items. tantivy (``pip install
+corpus-cli[fast]``) keeps block-max scores and returns the top N in milliseconds. It is an
+embedded library, like SQLite: no server.
+
+Layout, next to the store ``corpus.db``::
+
+    corpus.db.index/
+        <token>/        one complete index (tantivy files + info.json)
+        tmp-XXXX/       a build in progress (or left by a killed build)
+
+``corpus dedupe`` writes a random *generation token* into the store's ``meta`` table in the
+same transaction as the items (:func:`new_token`), then builds the index into ``tmp-XXXX``
+and renames it to ``<token>`` (an atomic rename of a new name), then removes the older
+generations. A search uses the index only when a folder named after the store's current
+token exists: a store written without rebuilding the index (tantivy missing, build failed
+or killed, another writer) has a token that names no folder, and search falls back to FTS5.
+A stale index can never answer.
+
+The index holds, per item: ``rowid`` (the store's rowid; stored, fast), ``title`` and
+``text`` (tokenized like FTS5's ``unicode61 remove_diacritics 2``: runs of letters and
+digits, lower-cased, folded to ASCII; with positions, for phrases), ``year``, ``day`` (the
+date as YYYYMMDD, a partial date with zeros: 2024-06 -> 20240600, so that integer order is
+the order of the ISO strings) and ``kind``. The items themselves are read from SQLite by
+rowid; the index returns rowids and scores only.
+
+tantivy is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from corpus_cli.search import FEW_HITS, Node, Op, Term
+from corpus_cli.store import ArticleFilter, Store
+
+FORMAT = 1
+TOKEN_KEY = "index_token"  # the key of the generation token in the store's meta table
+INFO = "info.json"
+VOCAB = "vocabulary.json"
+TOKENIZER = "corpus"
+TOKEN_PATTERN = r"[\p{L}\p{N}]+"
+FIELDS = (("title", 2.0), ("text", 1.0))  # and their weights, as FTS5's bm25(2.0, 1.0)
+MAX_PREFIX_TERMS = 64  # a prefix with more expansions: the most frequent ones are scored
+TERM_SET_MAX = 50_000  # a SQL-side filter up to this many items becomes a tantivy filter
+STALE_TMP_SECONDS = 24 * 3600  # tmp-* folders older than this are removed by a build
+WRITER_HEAP = 256_000_000
+_DAY = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def available() -> bool:
+    """Whether tantivy can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("tantivy") is not None
+
+
+def new_token() -> str:
+    """A fresh generation token, to write into the store with the items."""
+    return secrets.token_hex(8)
+
+
+def index_dir(db: str) -> str:
+    """The folder of the side indexes of the store at ``db``."""
+    return os.path.abspath(db) + ".index"
+
+
+def day_number(date: str | None) -> int | None:
+    """``2024-06-05`` -> 20240605, ``2024-06`` -> 20240600, ``2024`` -> 20240000; ``None``
+    for no date or another format."""
+    m = _DAY.fullmatch(date) if date else None
+    if m is None:
+        return None
+    return int(m[1]) * 10000 + int(m[2] or 0) * 100 + int(m[3] or 0)
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _analyzer():
+    import tantivy
+
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+            .build())
+
+
+def _schema():
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("rowid", stored=True, indexed=True, fast=True)
+    for name, _ in FIELDS:
+        sb.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+    sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_integer_field("day", indexed=True, fast=True)
+    sb.add_text_field("kind", tokenizer_name="raw")
+    return sb.build()
+
+
+# ---- building ----------------------------------------------------------------------------
+def build_index(store: Store, token: str, progress: Callable[[str, int, int], None] | None = None,
+                threads: int | None = None) -> str:
+    """Index the items of ``store`` under generation ``token`` (the store's current one, as
+    written by :meth:`Store.write`). Builds into a temporary folder, renames it into place,
+    then removes older generations. Returns the index folder. An exception (or a kill)
+    midway leaves the previous index folders as they were."""
+    import tantivy
+
+    root = index_dir(store.path)
+    os.makedirs(root, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="tmp-", dir=root)
+    index = writer = None
+    try:
+        schema = _schema()
+        index = tantivy.Index(schema, path=tmp)
+        index.register_tokenizer(TOKENIZER, _analyzer())
+        threads = threads or max(1, min(4, os.cpu_count() or 1))
+        writer = index.writer(WRITER_HEAP, threads)
+        total = store.count_items()
+        dates_ok = True
+        n = 0
+        for rowid, title, text, year, date, kind in store.index_rows():
+            doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
+            if title:
+                doc.add_text("title", _nfc(title))
+            if year is not None:
+                doc.add_integer("year", year)
+            day = day_number(date)
+            if day is not None:
+                doc.add_integer("day", day)
+            elif date:
+                dates_ok = False
+            writer.add_document(doc)
+            n += 1
+            if progress and n % 10000 == 0:
+                progress("index", n, total)
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        _write_vocabulary(index.searcher(), os.path.join(tmp, VOCAB))
+        info = {"format": FORMAT, "token": token, "items": n, "dates_ok": dates_ok,
+                "tantivy": getattr(tantivy, "__version__", None),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with open(os.path.join(tmp, INFO), "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        final = os.path.join(root, token)
+        if os.path.exists(final):  # rebuilding the same generation
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        _discard(writer, tmp)
+        raise
+    if progress:
+        progress("index", n, total)
+    _remove_old(root, keep=token)
+    return final
+
+
+def _discard(writer, tmp: str) -> None:
+    """Stop the writer's threads (they may still be writing files), remove ``tmp``."""
+    if writer is not None:
+        try:
+            writer.rollback()
+            writer.wait_merging_threads()
+        except Exception:  # noqa: S110 - best effort: the folder goes anyway
+            pass
+    del writer
+    for _ in range(10):
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.path.exists(tmp):
+            return
+        time.sleep(0.05)
+
+
+def _write_vocabulary(searcher, path: str) -> None:
+    """Every term with its number of items (the most of its title and text counts), for
+    the fuzzy expansion: reading it is much faster than walking the index at search time."""
+    vocab: dict[str, int] = {}
+    for name, _ in FIELDS:
+        for term, n in searcher.terms_with_prefix(name, ""):
+            if n > vocab.get(term, 0):
+                vocab[term] = n
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(vocab, fh, ensure_ascii=False, separators=(",", ":"))
+
+
+def _remove_old(root: str, keep: str) -> None:
+    """Remove other generations, and temporary folders left by builds killed long ago
+    (a younger one may belong to a build running now). Errors are ignored: a folder still
+    in use (Windows) goes at the next build."""
+    now = time.time()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name == keep or not os.path.isdir(path):
+            continue
+        if name.startswith("tmp-"):
+            try:
+                if now - os.path.getmtime(path) < STALE_TMP_SECONDS:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def update_index(store: Store, token: str,
+                 progress: Callable[[str, int, int], None] | None = None) -> bool:
+    """Build the side index when tantivy is installed (what ``corpus dedupe`` calls after
+    writing the store). Returns whether it was built; a failure is not an error: the store
+    is written, and search falls back to FTS5 until the next successful build."""
+    if not available():
+        return False
+    try:
+        build_index(store, token, progress)
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+# ---- searching ---------------------------------------------------------------------------
+@dataclass
+class SideIndex:
+    """An open side index whose generation is the store's current one."""
+
+    path: str
+    info: dict
+    index: object
+    searcher: object
+    schema: object
+    analyzer: object
+    _prefix_cache: dict = field(default_factory=dict)
+    _vocabulary: dict | None = None
+
+    # -- terms
+    def analyze(self, tokens: Iterable[str]) -> list[str]:
+        """Query tokens (folded by corpus_cli.search) as this index spells them."""
+        return list(self.analyzer.analyze(_nfc(" ".join(tokens))))
+
+    def term_docs(self, token: str) -> int:
+        """In how many items a (folded) word occurs, in the title or the text; exact below
+        :data:`corpus_cli.search.FEW_HITS` (the fuzzy expansion's threshold), else a lower
+        bound."""
+        toks = self.analyze([token])
+        if len(toks) != 1:
+            return 0
+        counts = [self.searcher.doc_freq(name, toks[0]) for name, _ in FIELDS]
+        if max(counts) >= FEW_HITS or sum(counts) < FEW_HITS:
+            return max(counts) if max(counts) >= FEW_HITS else sum(counts)
+        return self.searcher.search(self._word(toks, False), limit=0, count=True).count
+
+    def vocabulary(self) -> dict[str, int]:
+        """Every indexed term with its number of items (read once), like
+        :meth:`Store.vocabulary` but without walking the FTS5 index."""
+        if self._vocabulary is None:
+            with open(os.path.join(self.path, VOCAB), encoding="utf-8") as fh:
+                self._vocabulary = json.load(fh)
+        return self._vocabulary
+
+    def _expansions(self, name: str, prefix: str) -> tuple[list[str], bool]:
+        """The terms of a field starting with ``prefix``, most frequent first, at most
+        MAX_PREFIX_TERMS; and whether there are more."""
+        key = (name, prefix)
+        if key not in self._prefix_cache:
+            terms = self.searcher.terms_with_prefix(name, prefix, limit=MAX_PREFIX_TERMS + 1)
+            words = [t for t, _ in terms]
+            self._prefix_cache[key] = (words[:MAX_PREFIX_TERMS], len(words) > MAX_PREFIX_TERMS)
+        return self._prefix_cache[key]
+
+    # -- queries
+    def _field_query(self, name: str, toks: list[str], prefix: bool):
+        import tantivy
+
+        Q = tantivy.Query
+        s = self.schema
+        if not prefix:
+            if len(toks) == 1:
+                return Q.term_query(s, name, toks[0])
+            return Q.phrase_query(s, name, toks)
+        if len(toks) > 1:  # a phrase whose last word is a prefix
+            pattern = [re.escape(t) for t in toks[:-1]] + [re.escape(toks[-1]) + ".*"]
+            return Q.regex_phrase_query(s, name, pattern)
+        words, more = self._expansions(name, toks[0])
+        parts = [(tantivy.Occur.Should, Q.term_query(s, name, w)) for w in words]
+        if more:  # the rarer expansions match, with a zero score
+            parts.append((tantivy.Occur.Should, Q.const_score_query(
+                Q.phrase_prefix_query(s, name, toks), 0.0)))
+        if not parts:
+            return Q.empty_query()
+        return parts[0][1] if len(parts) == 1 else Q.boolean_query(parts)
+
+    def _word(self, toks: list[str], prefix: bool):
+        import tantivy
+
+        Q = tantivy.Query
+        parts = []
+        for name, weight in FIELDS:
+            q = self._field_query(name, toks, prefix)
+            parts.append((tantivy.Occur.Should, q if weight == 1.0 else Q.boost_query(q, weight)))
+        return Q.boolean_query(parts)
+
+    def query(self, node: Node):
+        """The tantivy query of a parsed query (see :func:`corpus_cli.search.parse_query`),
+        spelling variants included."""
+        import tantivy
+
+        Q = tantivy.Query
+        if isinstance(node, Term):
+            alts = []
+            for seq in (node.tokens, *node.variants):
+                toks = self.analyze(seq)
+                if toks:
+                    alts.append(self._word(toks, node.prefix))
+            if not alts:
+                return Q.empty_query()
+            if len(alts) == 1:
+                return alts[0]
+            return Q.boolean_query([(tantivy.Occur.Should, q) for q in alts])
+        assert isinstance(node, Op)
+        kids = [self.query(c) for c in node.children]
+        if node.op == "NOT":
+            return Q.boolean_query([(tantivy.Occur.Must, kids[0]),
+                                    (tantivy.Occur.MustNot, kids[1])])
+        occur = tantivy.Occur.Must if node.op == "AND" else tantivy.Occur.Should
+        return Q.boolean_query([(occur, k) for k in kids])
+
+    def _filters(self, f: ArticleFilter) -> tuple[list, bool]:
+        """tantivy filter queries for ``f``; and whether the rest must be checked in SQL
+        (source, entity, or dates in a format the index does not hold)."""
+        import tantivy
+
+        Q = tantivy.Query
+        s = self.schema
+        out = []
+        in_sql = bool(f.source or f.entity)
+        if f.year is not None:
+            out.append(Q.term_query(s, "year", f.year))
+        if f.kind:
+            out.append(Q.term_query(s, "kind", f.kind))
+        if f.date_from or f.date_to:
+            lo = day_number(f.date_from) if f.date_from else None
+            hi = day_number(f.date_to) if f.date_to else None
+            if (f.date_from and lo is None) or (f.date_to and hi is None) \
+                    or not self.info.get("dates_ok", False):
+                in_sql = True
+            else:
+                if hi is not None:  # a partial date includes its whole month or year
+                    hi += 9999 if hi % 10000 == 0 else 99 if hi % 100 == 0 else 0
+                out.append(Q.range_query(s, "day", tantivy.FieldType.Integer, lo, hi))
+        return out, in_sql
+
+    def search(self, store: Store, node: Node, f: ArticleFilter, limit: int | None
+               ) -> list[tuple[int, float]]:
+        """(rowid, score) of the items matching ``node`` and ``f``, best first, at most
+        ``limit``."""
+        import tantivy
+
+        Q = tantivy.Query
+        main = self.query(node)
+        filters, in_sql = self._filters(f)
+        allowed: set[int] | None = None
+        if in_sql:
+            allowed = set(store.rowids(f))
+            if not allowed:
+                return []
+            if len(allowed) <= TERM_SET_MAX:
+                filters.append(Q.term_set_query(self.schema, "rowid", sorted(allowed)))
+                allowed = None
+        if filters:
+            main = Q.boolean_query([(tantivy.Occur.Must, main)] + [
+                (tantivy.Occur.Must, Q.const_score_query(q, 0.0)) for q in filters])
+        total = max(1, self.searcher.num_docs)
+        want = total if limit is None else limit
+        k = want if allowed is None else min(total, max(4 * want, 1000))
+        while True:
+            hits = self.searcher.search(main, limit=k, count=False).hits
+            rowids = self.searcher.fast_field_values("rowid", [a for _, a in hits])
+            found = [(r, s) for (s, _), r in zip(hits, rowids, strict=True)
+                     if allowed is None or r in allowed]
+            if len(found) >= want or len(hits) < k or k >= total:
+                return found[:want]
+            k = min(total, k * 4)
+
+
+def open_index(store: Store) -> SideIndex | None:
+    """The side index of ``store`` when tantivy is installed and the index is of the store's
+    current generation; else ``None`` (search then uses FTS5)."""
+    token = store.index_token()
+    if not token or not re.fullmatch(r"[0-9a-f]{8,64}", token):
+        return None
+    path = os.path.join(index_dir(store.path), token)
+    try:
+        with open(os.path.join(path, INFO), encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not os.path.exists(os.path.join(path, VOCAB)):
+        return None
+    if info.get("token") != token or info.get("format") != FORMAT or not available():
+        return None
+    import tantivy
+
+    try:
+        index = tantivy.Index.open(path)
+        analyzer = _analyzer()
+        index.register_tokenizer(TOKENIZER, analyzer)
+        searcher = index.searcher()
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return SideIndex(path, info, index, searcher, index.schema, analyzer)

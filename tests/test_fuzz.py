@@ -1,0 +1,324 @@
+"""Fuzzing: every stage takes arbitrary input without raising, and keeps its invariants.
+
+Loader (arbitrary bytes), cleaner, segmenter, dates, entities and every output format
+(arbitrary Unicode: controls, bidi overrides, line separators, combining marks, 100k-character
+lines). The number of examples comes from the Hypothesis profile set up in conftest.py:
+"ci" by default; ``HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py`` runs 20x more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import time
+from datetime import date
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from conftest import FUZZ_SCALE
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_cli import clean, dates, entities, loader, output, segment
+from corpus_cli.dedupe import dedupe
+from corpus_cli.models import (
+    Article,
+    DateMention,
+    Entity,
+    EntityMention,
+    Page,
+    Problem,
+    Source,
+)
+
+# ---- strategies ---------------------------------------------------------------------------
+# Characters that have broken terminals, line-based tools and parsers.
+SPECIAL_CHARS = [
+    "\x00", "\x07", "\x08", "\t", "\n", "\x0b", "\x0c", "\r", "\x1b", "\x1c", "\x7f", "\x85",
+    "\x9b", "\xa0", "\u0301", "\u0308", "\u061c", "\u200b", "\u200e", "\u200f", "\u2028",
+    "\u2029", "\u202a", "\u202e", "\u202c", "\u2066", "\u2069", "\ufeff", "\ufffd", "\u3000",
+    "\U0001f600", "\u0627", "\u4e2d", "\u0416", "\"", ",", ";", "'", "\\",
+]
+TOKENS = [
+    "[bold]", "[/bold]", "[/link]", "[link=http://x]", ":warning:", "\x1b[31m", "\x1b[0m",
+    "\x1b]0;x\x07", "\x1b]8;;http://evil\x1b\\", "\r\n", "a\u0301\u0301\u0301",
+]
+# Unicode scalar values (no lone surrogates: no decoder of the loader produces them).
+any_char = st.characters(codec="utf-8")
+wild_text = st.lists(
+    st.one_of(any_char, st.sampled_from(SPECIAL_CHARS), st.sampled_from(TOKENS)), max_size=60
+).map("".join)
+
+# Pieces of scraped pages: what the cleaner, segmenter, date and entity rules look for.
+PIECES = [
+    "Go back", "All news", "Home > News > World", "IMG_2024.jpg", "photo 09.06.2018.jpeg",
+    "https://example.org/a/1", "www.example.org", "Download report.pdf (1 MB)", "09.06.2018",
+    "2024-06-09", "15.05.2024", "12:30", "On 12 March 2024", "March 12, 2023", "1-2 May",
+    "September this year", "yesterday", "Secretary General Ivan Petrov", "Yuri Volkonsky",
+    "the Regional Cooperation Organization (RCO)", "RCO", "Riga", "Republic of Estonia",
+    "ESPO summit", "Назад", "Министр иностранных дел", "Минск", "The council met.",
+    "the budget of the fund", ".", ",", " ", " ", "\n", "\n\n", "2024", "June", "Mr.",
+]
+page_text = st.lists(
+    st.one_of(st.sampled_from(PIECES), st.sampled_from(SPECIAL_CHARS), any_char),
+    max_size=80,
+).map("".join)
+# find_dates documents a ValueError for a reference outside the years 1000-9000.
+# Prefixes the cleaner strips, glued together and to what follows ("IMG_1.jpg09.06.2018On").
+GLUED = ["IMG_1.jpg", "photo 1.png", "09.06.2018", "2024-06-09", "Go back", "All news",
+         "https://example.org/x", "report.pdf", "On June 9", "The council met", " ", "A > B > C"]
+glued_text = st.lists(st.sampled_from(GLUED), min_size=1, max_size=4).map("".join)
+iso_date = st.dates(date(1000, 1, 1), date(9000, 12, 31)).map(lambda d: d.isoformat())
+reference = st.one_of(st.none(), iso_date, iso_date.map(lambda s: s[:7]),
+                      iso_date.map(lambda s: s[:4]))
+
+ISO = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+# What must never reach a terminal raw: C0 (but tab and newline), DEL, C1, bidi controls,
+# line and paragraph separators.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def _page(text: str, path: str = "p.txt") -> Page:
+    return Page(path=path, text=loader.normalize_text(text), encoding="utf-8",
+                content_hash="0" * 32, size=len(text))
+
+
+# ---- loader -------------------------------------------------------------------------------
+@given(st.binary(max_size=4000),
+       st.sampled_from([None, None, None, "utf-8", "cp1251", "koi8-r", "utf-16", "latin-1",
+                        "no-such-codec"]))
+def test_loader_takes_any_bytes(data, encoding):
+    r = loader.page_from_bytes("f.txt", data, encoding)
+    assert isinstance(r, (Page, Problem))
+    if isinstance(r, Problem):
+        assert r.path == "f.txt" and r.message
+        return
+    assert r.size == len(data) and r.text.strip()
+    assert not set(r.text) & {"\r", "\x85", "\u2028", "\u2029"}
+    r.text.encode("utf-8")  # no lone surrogates
+    assert loader.normalize_text(r.text) == r.text
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cc"]), max_size=400),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]))
+def test_loader_decodes_unicode_exactly(text, codec):
+    data = text.encode(codec)  # utf-16/32 write a BOM
+    r = loader.page_from_bytes("f.txt", data)
+    if not loader.normalize_text(text).strip():
+        assert isinstance(r, Problem)
+    else:
+        assert isinstance(r, Page), r
+        assert r.text == loader.normalize_text(text)
+
+
+# ---- cleaner ------------------------------------------------------------------------------
+_GLUED_DATE_START = re.compile(r"\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d")
+
+
+def _known_non_idempotent(first, second) -> bool:
+    """KNOWN BUGS (reported to the lead; corpus_cli/clean.py, clean_text):
+    * after a glued prefix is split off (an image name or a date: "IMG_1.jpgGo back",
+      "09.06.2018Go back", "IMG_1.jpghttps://x.org/a"), the rest is not checked again for
+      whole-paragraph noise: the first pass keeps "Go back", the second removes it;
+    * more glued prefixes than the two rounds of the loop ("09.06.201809.06.2018On",
+      "IMG_1.jpgIMG_1.jpgIMG_1.jpgText") lose one more per pass.
+    Remove this filter when they are fixed."""
+    text, removals, dateline, _ = first
+    prefix_split = dateline is not None or any(r.kind == "image" for r in removals)
+    prefix_left = (clean.strip_glued_image(text)[0] is not None
+                   or _GLUED_DATE_START.match(text) is not None)
+    return prefix_split and (second[3] is not None or prefix_left)
+
+
+@given(st.one_of(glued_text, page_text, wild_text))
+def test_clean_text_is_idempotent(s):
+    first = clean.clean_text(s)
+    text, _removals, _dateline, reason = first
+    if reason is not None:
+        assert text == ""
+        return
+    second = clean.clean_text(text)
+    if _known_non_idempotent(first, second):
+        return
+    again, removals2, dateline2, reason2 = second
+    assert (again, removals2, dateline2, reason2) == (text, (), None, None)
+
+
+@given(st.lists(st.one_of(page_text, wild_text), max_size=15).map("\n".join))
+def test_clean_page_never_raises_and_keeps_provenance(text):
+    page = _page(text)
+    cp = clean.clean_page(page)
+    n_lines = len(page.text.split("\n"))
+    last = 0
+    for i, p in enumerate(cp.paragraphs):
+        assert p.index == i and p.path == page.path
+        assert last < p.line_start <= p.line_end <= n_lines
+        last = p.line_end
+        if p.status == "removed":
+            assert p.reason and p.text == "" and p.removals
+        else:
+            assert p.status == "kept" and p.reason is None and p.text
+    assert len({p.id for p in cp.paragraphs}) == len(cp.paragraphs)
+
+
+# ---- segmenter ----------------------------------------------------------------------------
+@settings(max_examples=150 * FUZZ_SCALE)
+@given(st.lists(st.lists(st.one_of(page_text, st.sampled_from(PIECES)), max_size=10),
+                min_size=1, max_size=3))
+def test_segmenter_never_raises_and_spans_are_valid(pages_lines):
+    pages = [clean.clean_page(_page("\n".join(lines), f"p{i}.txt"))
+             for i, lines in enumerate(pages_lines)]
+    kept = {p.id for cp in pages for p in cp.paragraphs if p.status == "kept"}
+    lines_of = {cp.page.path: len(cp.page.text.split("\n")) for cp in pages}
+    cluster_of = dedupe([p for cp in pages for p in cp.paragraphs]).cluster_of
+    for arts in (segment.build_articles(pages), segment.build_articles(pages, cluster_of)):
+        for a in arts:
+            assert a.kind in ("article", "brief") and a.sources
+            for s in a.sources:
+                assert 1 <= s.line_start <= s.line_end <= lines_of[s.path]
+            assert set(a.paragraph_ids) <= kept
+            assert a.date is None or ISO.fullmatch(a.date)
+            _check_date_mentions(a.text, a.dates)
+
+
+# ---- dates and entities -------------------------------------------------------------------
+def _check_date_mentions(text: str, mentions) -> None:
+    end = 0
+    for m in mentions:
+        assert isinstance(m, DateMention)
+        assert end <= m.start < m.end <= len(text)
+        assert text[m.start:m.end] == m.text
+        assert m.value is None or ISO.fullmatch(m.value)
+        assert m.end_value is None or ISO.fullmatch(m.end_value)
+        assert m.precision in ("day", "month", "year")
+        end = m.end
+
+
+@given(st.one_of(page_text, wild_text), reference)
+def test_find_dates_spans_are_valid(text, ref):
+    _check_date_mentions(text, dates.find_dates(text, ref))
+
+
+@given(st.one_of(page_text, wild_text))
+def test_find_mentions_spans_are_valid(text):
+    found = entities.find_mentions(text)
+    starts = [m.start for m in found]
+    assert starts == sorted(starts)
+    for m in found:
+        assert isinstance(m, EntityMention)
+        assert 0 <= m.start < m.end <= len(text)
+        assert text[m.start:m.end] == m.text
+        assert m.type in ("PERSON", "ORG", "PLACE", "EVENT") and m.canonical
+
+
+# ---- output formats -----------------------------------------------------------------------
+def _article(title, text, path="p.txt", name="Ivan Petrov", date_text="12 March"):
+    return Article(
+        id="a0123456789ab", kind="article" if title else "brief", title=title,
+        date="2024-03", date_precision="month", date_inferred=True, text=text,
+        sources=(Source(path, 1, 3), Source(path + "2", 4, 4)), paragraph_ids=("p1", "p2"),
+        dates=(DateMention(date_text, 0, len(date_text), "2024-03-12"),),
+        entities=({"name": name, "type": "PERSON", "aliases": [name, text[:5]],
+                   "mentions": 2},),
+    )
+
+
+articles = st.builds(_article, st.one_of(st.none(), wild_text), wild_text, wild_text,
+                     wild_text, wild_text)
+
+
+def _render(fmt, records, columns=output.ARTICLE_COLUMNS) -> str:
+    buf = io.StringIO()
+    env = {"NO_COLOR": "1", "COLUMNS": "120", "TTY_COMPATIBLE": "1"}
+    with mock.patch.dict(os.environ, env):
+        n = output.write_records(iter(records), fmt, columns, stream=buf)
+    assert n == len(records)
+    return buf.getvalue()
+
+
+def _csv_text(v) -> str:
+    if isinstance(v, (list, dict)):
+        return output.to_json(v)
+    return "" if v is None else str(v)
+
+
+@given(st.lists(articles, max_size=4))
+def test_json_and_jsonl_round_trip_one_record_a_line(arts):
+    recs = [output.article_record(a) for a in arts]
+    out = _render("jsonl", recs)
+    lines = out.splitlines()  # splits on every Unicode line break, as line tools may
+    assert len(lines) == len(recs)
+    assert [json.loads(x) for x in lines] == recs
+    out = _render("json", recs)
+    assert json.loads(out) == recs
+    assert len(out.splitlines()) == len(recs) + 2 if recs else out == "[]\n"
+
+
+@given(st.lists(articles, min_size=1, max_size=4))
+def test_csv_round_trips(arts):
+    recs = [output.article_record(a) for a in arts]
+    # KNOWN BUG (reported): csv.writer(lineterminator="\n") leaves a field with a lone "\r"
+    # unquoted, so csv.reader splits the row. Page text never holds "\r" (the loader makes it
+    # a line break), but file names can. Remove this when output.py quotes such fields.
+    recs = [json.loads(json.dumps(r).replace("\\r", "")) for r in recs]
+    rows = list(csv.reader(io.StringIO(_render("csv", recs), newline="")))
+    assert rows[0] == list(recs[0])
+    assert rows[1:] == [[_csv_text(v) for v in r.values()] for r in recs]
+
+
+@settings(max_examples=150 * FUZZ_SCALE)
+@given(st.lists(articles, min_size=1, max_size=4))
+def test_tsv_and_table_show_no_raw_controls(arts):
+    recs = [output.article_record(a) for a in arts]
+    cols = [output.Column(c.header, c.key) for c in output.ARTICLE_COLUMNS]
+    tsv = _render("tsv", recs, cols)
+    assert not UNSAFE.search(tsv)
+    lines = tsv.split("\n")
+    assert lines[-1] == "" and len(lines) == len(recs) + 1
+    assert all(line.count("\t") == len(cols) - 1 for line in lines[:-1])
+    table = _render("table", recs)
+    assert "\t" not in table and not UNSAFE.search(table)
+
+
+@settings(max_examples=100 * FUZZ_SCALE)
+@given(articles, wild_text)
+def test_show_article_and_hits_are_inert(a, snippet):
+    buf = io.StringIO()
+    hit = SimpleNamespace(article=a, score=1.5, snippet=snippet, matched=["x"],
+                          spans=[(0, min(3, len(snippet)))])
+    with mock.patch.dict(os.environ, {"NO_COLOR": "1", "COLUMNS": "120",
+                                      "TTY_COMPATIBLE": "1"}), contextlib.redirect_stdout(buf):
+        output.show_article(a, [], "human")
+        output.show_hits([hit], "table")
+        output.show_entities([Entity(a.text or "x", "PERSON", (snippet,), 1, 1)], "table")
+    assert not UNSAFE.search(buf.getvalue().replace("\t", " "))
+    if "\t" not in a.text:  # rich expands tabs to the next tab stop
+        assert output.inert(a.text, keep_newlines=True) in buf.getvalue()
+
+
+# ---- 100k-character lines -----------------------------------------------------------------
+LONG_UNITS = ["a", "A", "9", ".", " ", "é", "\u0301", "\x1b", "\u202e", "Go back ", "March ",
+              "IMG_1.jpg", "A > ", "Ivan Petrov ", "12.03.2024 ", "(RCO) ", "\u2028", "\t"]
+
+
+@pytest.mark.parametrize("unit", LONG_UNITS, ids=[repr(u) for u in LONG_UNITS])
+def test_100k_character_line_goes_through_every_stage(unit):
+    text = (unit * (100_000 // len(unit) + 1))[:100_000]
+    t = time.perf_counter()
+    clean.clean_text(text)
+    cp = clean.clean_page(_page(text))
+    segment.build_articles([cp])
+    _check_date_mentions(text, dates.find_dates(text, "2024-03-12"))
+    entities.find_mentions(text)
+    recs = [output.article_record(_article(text[:300], text))]
+    assert [json.loads(x) for x in _render("jsonl", recs).splitlines()] == recs
+    assert not UNSAFE.search(_render("tsv", recs, [output.Column("text", "text")]))
+    assert not UNSAFE.search(_render("table", recs))
+    assert time.perf_counter() - t < 5.0

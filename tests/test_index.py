@@ -1,0 +1,279 @@
+"""The tantivy side index: built by dedupe, same answers as FTS5, stale or missing index
+falls back to FTS5, an interrupted build leaves the previous index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("tantivy")
+
+from corpus_cli import index  # noqa: E402
+from corpus_cli.cli import cli  # noqa: E402
+from corpus_cli.errors import CorpusError, QueryError  # noqa: E402
+from corpus_cli.search import run_search  # noqa: E402
+from corpus_cli.store import ArticleFilter, open_store  # noqa: E402
+
+PAGES = {
+    "asia.txt": """05.09.2024
+
+Minister Taalatbek Masadykov opened the Working Group on water security in Bishkek on Thursday.
+
+04.09.2024
+
+The counter-terrorism exercise Shield-2024 ended near Almaty with a review of the equipment.
+
+03.06.2023
+
+Delegates from Zürich and Genève discussed the café regulations of the Organisation at length.
+
+15.01.2021
+
+A shipment of spare parts reached the depot while the working committee met the transport group.
+
+10.10.2019
+
+The rescue units paraded on Yuri Gagarin Square before the start of the winter season.
+""",
+    "europe.txt": """12.03.2022
+
+Secretary General Yury Volkonsky inspected the cranes of Narva with the CSTO delegation.
+
+13.03.2022
+
+The CSTO Working Group on Afghanistan met in Dushanbe to discuss terrorist threats and water supply.
+
+01.02.2020
+
+The ZURICH office of the bank reported higher interest rates and a working capital shortfall.
+
+02.02.2020
+
+Government officials said the governor would review the economy and the economic forecast.
+
+03.02.2020
+
+The Al-Qaeda network was discussed by the committee on terrorism, said the government spokesman.
+""",
+    "briefs.txt": """2018
+
+Water levels in the Narva river rose after the storm, officials said.
+
+2017-05
+
+The café in Genève reopened after the renovation of its terrace and the working kitchen.
+""",
+}
+
+QUERIES = [
+    "water", "water supply", "WATER", '"Working Group"', '"working group" CSTO',
+    "Almaty OR Bishkek", "CSTO NOT Afghanistan", "terror*", "work*", "gov*", "econ*",
+    '"Working Gr"*', "zurich", "ZÜRICH", "Zurich", "cafe", "CAFÉ", "geneve", "Al-Qaeda",
+    "(Almaty OR Narva) AND water", "said NOT government", "the", "nothingatall",
+    "2024", "1267/1989", "water OR (café NOT terrace)",
+]
+
+
+def dedupe(folder: Path, pages: dict[str, str], db: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["dedupe", str(folder), "--db", db])
+    assert r.exit_code == 0, r.output
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "c.db")
+    dedupe(tmp_path / "pages", PAGES, path)
+    return path
+
+
+def ids(store, query: str, engine: str, f: ArticleFilter | None = None) -> set[str]:
+    result = run_search(store, query, f or ArticleFilter(), engine=engine)
+    assert result.engine == engine
+    return {h.article.id for h in result.hits}
+
+
+def test_dedupe_builds_the_index_of_the_current_generation(db):
+    with open_store(db) as store:
+        token = store.index_token()
+        n = store.count_items()
+    assert token
+    path = Path(index.index_dir(db)) / token
+    info = json.loads((path / index.INFO).read_text())
+    assert info["token"] == token and info["items"] == n >= 10
+    assert [p.name for p in path.parent.iterdir()] == [token]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_items_as_fts5(db, query):
+    with open_store(db) as store:
+        assert ids(store, query, "tantivy") == ids(store, query, "fts5")
+
+
+def test_top_hits_contain_the_query_terms(db):
+    with open_store(db) as store:
+        for query in ["water", "working", "terror*", '"Working Group"', "cafe"]:
+            hits = run_search(store, query, ArticleFilter(limit=3), engine="tantivy").hits
+            assert hits and all(h.matched for h in hits), query
+            assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_auto_uses_the_index(db):
+    with open_store(db) as store:
+        assert run_search(store, "water").engine == "tantivy"
+
+
+@pytest.mark.parametrize("f", [
+    ArticleFilter(year=2022), ArticleFilter(year=2018), ArticleFilter(date_from="2020-02-02"),
+    ArticleFilter(date_to="2020"), ArticleFilter(date_from="2017-05", date_to="2022-03"),
+    ArticleFilter(date_to="2017-05-31"), ArticleFilter(kind="brief"),
+    ArticleFilter(kind="article", year=2024), ArticleFilter(source="europe"),
+    ArticleFilter(source="europe", year=2020), ArticleFilter(source="nowhere"),
+    ArticleFilter(entity="CSTO"), ArticleFilter(limit=2),
+])
+def test_filters_as_fts5(db, f):
+    with open_store(db) as store:
+        for query in ["water", "the", "work* OR said", "Narva"]:
+            got = ids(store, query, "tantivy", f)
+            if f.limit:  # the two BM25s may rank differently: the best of the same items
+                everything = ids(store, query, "fts5", replace(f, limit=None))
+                assert got <= everything and len(got) == min(f.limit, len(everything))
+            else:
+                assert got == ids(store, query, "fts5", f), (query, f)
+
+
+def test_limit_keeps_the_best(db):
+    with open_store(db) as store:
+        all_hits = run_search(store, "the", ArticleFilter(), engine="tantivy").hits
+        top = run_search(store, "the", ArticleFilter(limit=3), engine="tantivy").hits
+    assert [h.article.id for h in top] == [h.article.id for h in all_hits[:3]]
+
+
+def test_fuzzy_variants_through_the_index(db):
+    with open_store(db) as store:
+        t = run_search(store, "Masadikov", engine="tantivy")
+        s = run_search(store, "Masadikov", engine="fts5")
+    assert {h.article.id for h in t.hits} == {h.article.id for h in s.hits} != set()
+    assert t.variants == s.variants == {"Masadikov": ("Masadykov",)}
+
+
+def test_stale_token_falls_back_to_fts5(db, tmp_path, monkeypatch):
+    # a second run without tantivy: the store changes, the old index stays on disk
+    monkeypatch.setattr(index, "available", lambda: False)
+    more = dict(PAGES, **{"new.txt": "07.07.2024\n\nA flamingo colony settled on the lake.\n"})
+    dedupe(tmp_path / "pages", more, db)
+    monkeypatch.undo()
+    assert os.listdir(index.index_dir(db))  # the old generation is still there
+    with open_store(db) as store:
+        assert index.open_index(store) is None
+        result = run_search(store, "flamingo")
+        assert result.engine == "fts5" and len(result.hits) == 1
+        with pytest.raises(CorpusError, match="no up-to-date tantivy index"):
+            run_search(store, "flamingo", engine="tantivy")
+
+
+def test_token_mismatch_is_never_used(db):
+    with open_store(db) as store:
+        store.conn.execute("UPDATE meta SET value = ? WHERE key = ?",
+                           (json.dumps("0123456789abcdef"), index.TOKEN_KEY))
+        assert index.open_index(store) is None
+        assert run_search(store, "water").engine == "fts5"
+
+
+def test_write_without_token_makes_the_index_stale(db):
+    with open_store(db) as store:
+        assert index.open_index(store) is not None
+        articles = list(store.articles())[:1]
+        store.write([], {}, [], articles, [])
+        assert store.index_token() is None and index.open_index(store) is None
+        assert run_search(store, "the").engine == "fts5"
+
+
+def test_deleted_index_falls_back(db):
+    shutil.rmtree(index.index_dir(db))
+    with open_store(db) as store:
+        assert run_search(store, "water").engine == "fts5"
+        assert ids(store, "water", "fts5")
+
+
+def test_interrupted_build_leaves_the_old_index(db, monkeypatch):
+    with open_store(db) as store:
+        old = store.index_token()
+        rows = list(store.index_rows())
+
+        def broken():
+            yield from rows[:3]
+            raise KeyboardInterrupt  # a kill midway
+
+        monkeypatch.setattr(store, "index_rows", broken)
+        with pytest.raises(KeyboardInterrupt):
+            index.build_index(store, index.new_token())
+        assert os.listdir(index.index_dir(db)) == [old]  # no tmp-* left, old one intact
+        result = run_search(store, "water", engine="tantivy")
+        assert result.hits
+
+
+def test_rebuild_replaces_the_old_generation(db):
+    with open_store(db) as store:
+        old = store.index_token()
+        token = index.new_token()
+        store.conn.execute("UPDATE meta SET value = ? WHERE key = ?",
+                           (json.dumps(token), index.TOKEN_KEY))
+        index.build_index(store, token)
+        assert os.listdir(index.index_dir(db)) == [token] != [old]
+        assert run_search(store, "water").engine == "tantivy"
+
+
+def test_no_tantivy_no_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(index, "available", lambda: False)
+    db = str(tmp_path / "c.db")
+    dedupe(tmp_path / "pages", PAGES, db)
+    assert not os.path.exists(index.index_dir(db))
+    with open_store(db) as store:
+        assert run_search(store, "water").engine == "fts5"
+
+
+HOSTILE = ['"', "(", ")", "a OR", "*", "**", "NOT x", "\x1b[31m", "[bold] [/link]", 'a" OR "b',
+           "title:x", "a -b:c", "\\", ".*", "c++*", "(?i)x*", "ab[c*", "water*)", "x{1,99}*",
+           "\u202eevil", "a\u2028b", "water " * 500, "w" * 100_000, "é*", "\x00", "ünï*",
+           '"water supply"*', "(((water)))", "water AND AND", "OR OR", "🙂 water"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_do_not_crash(db, query):
+    with open_store(db) as store:
+        try:
+            got = ids(store, query, "tantivy")
+        except QueryError:
+            with pytest.raises(QueryError):
+                run_search(store, query, engine="fts5")
+        else:
+            assert got == ids(store, query, "fts5")
+
+
+def test_cli_engine_option(db):
+    r = CliRunner().invoke(cli, ["search", "water", "--db", db, "--engine", "tantivy",
+                                 "--jsonl"])
+    assert r.exit_code == 0, r.output
+    t = [json.loads(line)["id"] for line in r.stdout.splitlines()]
+    r = CliRunner().invoke(cli, ["search", "water", "--db", db, "--engine", "fts5", "--jsonl"])
+    assert r.exit_code == 0, r.output
+    assert set(t) == {json.loads(line)["id"] for line in r.stdout.splitlines()} != set()
+    shutil.rmtree(index.index_dir(db))
+    r = CliRunner().invoke(cli, ["search", "water", "--db", db, "--engine", "tantivy"])
+    assert r.exit_code == 1 and "tantivy" in r.stderr and r.stdout == ""
+
+
+def test_day_number_keeps_the_order_of_iso_dates():
+    dates = ["2019", "2019-12", "2019-12-31", "2020", "2020-01", "2020-01-01", "2020-02"]
+    assert [index.day_number(d) for d in dates] == sorted(index.day_number(d) for d in dates)
+    assert index.day_number("2024-06") == 20240600
+    assert index.day_number("June 2024") is None and index.day_number(None) is None
