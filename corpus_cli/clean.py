@@ -159,35 +159,61 @@ def strip_glued_image(text: str) -> tuple[str | None, str]:
     return m.group(1), text[m.end():]
 
 
+MAX_GLUED_PREFIXES = 8
+
+
+def _noise(text: str) -> tuple[str, str] | None:
+    """``(reason, explanation)`` when the whole text is scraping noise, else None."""
+    if is_url(text):
+        return "url", "bare URL line (kept as page metadata)"
+    if is_image_name(text):
+        return "image", "image file name"
+    if is_attachment(text):
+        return "attachment", "attachment / document link"
+    if is_navigation(text):
+        return "navigation", "navigation line"
+    return None
+
+
 def clean_text(text: str) -> tuple[str, tuple[Removal, ...], str | None, str | None]:
     """Clean one paragraph's text.
 
     Returns ``(text, removals, dateline, reason)``: ``reason`` is set (and ``text`` empty)
     when the whole paragraph is noise; ``dateline`` is a date split off its start.
-    Idempotent: cleaning the returned text again changes nothing.
+    Image names and dates glued to the start are taken off one after the other, and what
+    remains is checked again, so cleaning the returned text again changes nothing.
     """
     text = squeeze(text)
     if not text:
         return "", (Removal("empty", "", "blank paragraph"),), None, "empty"
-    if is_url(text):
-        return "", (Removal("url", text, "bare URL line (kept as page metadata)"),), None, "url"
-    if is_image_name(text):
-        return "", (Removal("image", text, "image file name"),), None, "image"
-    if is_attachment(text):
-        return "", (Removal("attachment", text, "attachment / document link"),), None, "attachment"
-    if is_navigation(text):
-        return "", (Removal("navigation", text, "navigation line"),), None, "navigation"
     removals: list[Removal] = []
     dateline = None
-    # Glued prefixes may come in either order ("date+image+text" or "image+date+text").
-    for _ in range(2):
+    for round_ in range(MAX_GLUED_PREFIXES + 1):
+        noise = _noise(text)
+        if noise is not None:
+            reason, why = noise
+            removals.append(Removal(reason, text, why))
+            return "", tuple(removals), dateline, reason
         image, rest = strip_glued_image(text)
-        if image is not None and rest:
+        glued_date = split_glued_date(text)[0] if image is None else None
+        if round_ == MAX_GLUED_PREFIXES and (image or glued_date):
+            # a run of glued file names or dates, not prose
+            removals.append(Removal("image" if image else "date", text,
+                                    "a run of glued file names or dates"))
+            return "", tuple(removals), dateline, "image" if image else "date"
+        if image is not None and rest.strip():
             removals.append(Removal("image", image, "image file name glued to the text"))
             text = rest.lstrip()
+            continue
         date, rest = split_glued_date(text)
-        if date is not None and rest and dateline is None:
-            dateline, text = date, rest
+        if date is not None and rest.strip():
+            if dateline is None:
+                dateline = date
+            else:
+                removals.append(Removal("date", date, "a second date glued to the text"))
+            text = rest.lstrip()
+            continue
+        break
     return text, tuple(removals), dateline, None
 
 
@@ -252,8 +278,7 @@ def clean_page(page: Page) -> CleanPage:
         if text == raw:
             text = raw  # one string object for both: halves the memory of clean lines
         pid = paragraph_id(page.path, line_start)
-        if reason == "url":
-            urls.append(text or removals[0].text)
+        urls.extend(r.text for r in removals if r.kind == "url")
         if reason is None and last_kept is not None:
             prev = paragraphs[last_kept]
             suffix = _title_date_suffix(prev.text, text) if len(text) <= 400 else None

@@ -45,10 +45,10 @@ class DedupeConfig:
     short_chars: int = 24  # below: only identical normalised texts merge
     medium_chars: int = 60  # below: same digits and short_threshold needed
     short_threshold: float = 0.9
-    bands: int = 20
+    bands: int = 16
     rows: int = 3
-    max_bucket: int = 64  # in a bucket, each text is paired with the next max_bucket texts
-    min_signature: float = 0.25  # share of equal MinHash values needed to verify a pair
+    max_bucket: int = 32  # in a bucket, each text is paired with the next max_bucket texts
+    min_signature: float = 0.3  # share of equal MinHash values needed to verify a pair
     boilerplate_pages: int = 3  # a cluster on this many pages or more is boilerplate
     max_fuzzy_chars: int = 20_000  # longer texts are only matched exactly
     seed: int = 1
@@ -278,6 +278,49 @@ def _similar(a: str, b: str, config: DedupeConfig) -> float:
     return score if score >= cutoff else 0.0
 
 
+def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig
+            ) -> list[list[tuple[int, float]]]:
+    """Score every candidate pair at once (rapidfuzz ``cpdist``, in C, on all cores) and keep
+    those that pass :func:`_similar`'s rules: for each text, its verified copies with their
+    similarity, in index order."""
+    from rapidfuzz import fuzz, process
+
+    lens = [len(t) for t in texts]
+    lo = min(config.threshold, config.short_threshold) * 100
+    qa: list[int] = []
+    qb: list[int] = []
+    for a, ns in enumerate(neigh):
+        la = lens[a]
+        for b in ns:
+            if b <= a:
+                continue
+            lb = lens[b]
+            short, long_ = (la, lb) if la < lb else (lb, la)
+            if short >= 0.5 * lo / 100 * long_:  # else the ratio cannot reach the cutoff
+                qa.append(a)
+                qb.append(b)
+    out: list[list[tuple[int, float]]] = [[] for _ in texts]
+    if not qa:
+        return out
+    scores = process.cpdist([texts[a] for a in qa], [texts[b] for b in qb],
+                            scorer=fuzz.ratio, score_cutoff=lo, workers=-1)
+    for a, b, sc in zip(qa, qb, scores.tolist(), strict=True):
+        if not sc:
+            continue
+        sc /= 100.0
+        if min(lens[a], lens[b]) < config.medium_chars:
+            if sc < config.short_threshold or (
+                    _DIGITS.findall(texts[a]) != _DIGITS.findall(texts[b])):
+                continue
+        elif sc < config.threshold:
+            continue
+        out[a].append((b, sc))
+        out[b].append((a, sc))
+    for lst in out:
+        lst.sort()
+    return out
+
+
 def cluster_texts(
     texts: Sequence[str],
     ranks: Sequence[int] | None = None,
@@ -311,26 +354,28 @@ def cluster_texts(
     neigh = (candidates or minhash_candidates)(
         [texts[i] for i in fuzzy], local_ranks, config, progress
     )
+    sub = [texts[i] for i in fuzzy]
+    verified = _verify(sub, neigh, config)
+    del neigh
+    if progress:
+        progress("verify", len(fuzzy), len(fuzzy))
     order = sorted(range(len(fuzzy)), key=lambda j: local_ranks[j])
     local_rep: list[int | None] = [None] * len(fuzzy)
-    for done, j in enumerate(order, 1):
-        if progress and done % 50_000 == 0:
-            progress("verify", done, len(fuzzy))
+    for j in order:
         if local_rep[j] is not None:
             continue
-        tj = texts[fuzzy[j]]
-        # Not taken by the representatives among its candidates: it may still be a copy of
-        # the representative of one of its candidates. Compare with that one directly.
+        # Not taken by the representatives of its copies: it may still be a copy of the
+        # representative of one of its copies. Compare with that one directly.
         best, best_score = -1, 0.0
         seen_reps = set()
-        for k in neigh[j]:
+        for k, _s in verified[j]:
             r = local_rep[k]
             if r is None or r == k or r in seen_reps:
                 continue
             seen_reps.add(r)
-            s = _similar(tj, texts[fuzzy[r]], config)
-            if s > best_score or (s == best_score and s and local_ranks[r] < local_ranks[best]):
-                best, best_score = r, s
+            sc = _similar(sub[j], sub[r], config)
+            if sc > best_score or (sc == best_score and sc and local_ranks[r] < local_ranks[best]):
+                best, best_score = r, sc
         if best >= 0:
             local_rep[j] = best
             rep[fuzzy[j]] = fuzzy[best]
@@ -339,15 +384,13 @@ def cluster_texts(
             continue
         local_rep[j] = j
         rank_j = local_ranks[j]
-        for k in neigh[j]:
+        for k, sc in verified[j]:
             if local_rep[k] is not None or local_ranks[k] < rank_j:
                 continue
-            s = _similar(tj, texts[fuzzy[k]], config)
-            if s:
-                local_rep[k] = j
-                rep[fuzzy[k]] = fuzzy[j]
-                score[fuzzy[k]] = s
-                rule[fuzzy[k]] = "fuzzy"
+            local_rep[k] = j
+            rep[fuzzy[k]] = fuzzy[j]
+            score[fuzzy[k]] = sc
+            rule[fuzzy[k]] = "fuzzy"
     return TextClusters(rep, score, rule)
 
 

@@ -1,9 +1,9 @@
-"""The optional tantivy side index: fast ranked search over large stores.
+"""The tantivy side index: fast ranked search over large stores.
 
 SQLite FTS5 ranks with ``bm25()`` by visiting *every* item that matches, so a common word
-(``the``, ``said``) costs 0.1-0.7 s at a million items. tantivy (``pip install
-corpus-cli[fast]``) keeps block-max scores and returns the top N in milliseconds. It is an
-embedded library, like SQLite: no server.
+(``the``, ``said``) costs 0.1-0.7 s at a million items. tantivy (a dependency of corpus;
+where it cannot be installed, search falls back to FTS5) keeps block-max scores and returns
+the top N in milliseconds. It is an embedded library, like SQLite: no server.
 
 Layout, next to the store ``corpus.db``::
 

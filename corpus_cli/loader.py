@@ -167,6 +167,8 @@ def display_path(path: Path) -> str:
         return "."
     if full.startswith(cwd.rstrip(os.sep) + os.sep):
         full = full[len(cwd.rstrip(os.sep)) + 1 :]
+    # a file name that is not valid UTF-8 is shown (and stored) with its bytes escaped
+    full = full.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return Path(full).as_posix()
 
 

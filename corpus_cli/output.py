@@ -170,7 +170,7 @@ def write_records(
     elif fmt == "csv":
         keys: list[str] | None = None
         buf = io.StringIO()
-        cw = csv.writer(buf, lineterminator="\n")
+        cw = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes a lone \r too
         for r in records:
             if keys is None:
                 keys = list(r)
@@ -197,6 +197,8 @@ def _csv_cell(v: Any) -> Any:
         return to_json(v)
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     return v
 
 
@@ -813,7 +815,7 @@ def _write_items(articles, fmt: str, fh: IO[str], clean: Callable[[str], str]) -
         return write_records((article_record(a) for a in articles), fmt, stream=fh)
     if fmt == "csv":
         buf = io.StringIO()
-        cw = csv.writer(buf, lineterminator="\n")
+        cw = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes a lone \r too
         cw.writerow(CSV_COLUMNS)
         for a in articles:
             cw.writerow(csv_record(a))

@@ -26,6 +26,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 from corpus_cli.models import (
     Article,
@@ -36,6 +37,8 @@ from corpus_cli.models import (
 )
 
 MAX_TITLE_CHARS = 250
+MAX_MERGE_PAGES = 256  # pages looked at per cluster key when merging copies of an item
+MAX_MERGE_LEADERS = 16  # items looked at per page and key
 MAX_TITLE_WORDS = 40
 _TITLE_END_BAD = (".", ",", ";", ":", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
@@ -285,26 +288,36 @@ def merge_items(
     order = sorted(range(len(items)), key=lambda i: (
         items[i].kind != "article", -items[i].size, pos[i]))
     keys = [_keys(it, cluster_of) for it in items]
-    leader_index: dict[str, list[int]] = {}
+    # key -> page path -> leaders on that page with that key, in rank order. Items of one
+    # page never merge, and the scan is bounded per key, so many same-page items sharing a
+    # cluster (a template line repeated down a page) cost a bounded scan each.
+    leader_index: dict[str, dict[str, list[int]]] = {}
     groups: dict[int, list[int]] = {}
     rank = [0] * len(items)
     for r, i in enumerate(order):
         rank[i] = r
     for i in order:
         ks = keys[i]
+        path = items[i].path
         found = None
         best_rank = len(items)
         for k in ks:
-            for j in leader_index.get(k, ()):
-                if rank[j] >= best_rank or items[i].path == items[j].path:
+            by_path = leader_index.get(k)
+            if not by_path:
+                continue
+            for other, leaders in islice(by_path.items(), MAX_MERGE_PAGES):
+                if other == path:
                     continue
-                shared = len(ks & keys[j])
-                if shared * 2 >= min(len(ks), len(keys[j])):
-                    found, best_rank = j, rank[j]
+                for j in leaders[:MAX_MERGE_LEADERS]:
+                    if rank[j] >= best_rank:
+                        break
+                    if len(ks & keys[j]) * 2 >= min(len(ks), len(keys[j])):
+                        found, best_rank = j, rank[j]
+                        break
         if found is None:
             groups[i] = [i]
             for k in ks:
-                leader_index.setdefault(k, []).append(i)
+                leader_index.setdefault(k, {}).setdefault(path, []).append(i)
         else:
             groups[found].append(i)
 

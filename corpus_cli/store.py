@@ -551,12 +551,15 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise StoreError(f"{path} is not a corpus store (not an SQLite database)")
+    conn = None
     try:
         conn = _connect(path)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
         raise StoreError(f"{path} is not a usable corpus store ({exc})") from None
     if app_id != APPLICATION_ID:
         if tables or app_id:
