@@ -479,7 +479,6 @@ def show_dedupe(report, fmt: str, top: int = 10, explain: bool = False) -> None:
     if fmt == "json":
         write_json_document(dedupe_document(report))
         return
-    from rich.table import Table
     from rich.text import Text
 
     con = stdout_console()
@@ -505,18 +504,18 @@ def show_dedupe(report, fmt: str, top: int = 10, explain: bool = False) -> None:
     for line in lines:
         con.print(Text(inert(line)))
     if report.clusters and top:
-        table = Table(title=f"largest clusters (of {len(report.clusters)})",
-                      header_style="bold", title_justify="left")
-        table.add_column("kind", no_wrap=True, min_width=11)
-        table.add_column("size", justify="right", no_wrap=True)
-        table.add_column("pages", justify="right", no_wrap=True)
-        table.add_column("kept copy", ratio=1, min_width=12, no_wrap=True, overflow="ellipsis")
-        table.add_column("text", ratio=2, min_width=16, no_wrap=True, overflow="ellipsis")
-        for cl in report.clusters[:top]:
-            p = idx[cl.kept_id]
-            table.add_row(Text(cl.kind), Text(str(len(cl.member_ids))), Text(str(cl.pages)),
-                          Text(inert(f"{p.path}:{p.line_start}")), Text(inert(_preview(p.text))))
-        con.print(table)
+        cols = [
+            Column("kind", "kind", width=11),
+            Column("size", "size", width=4, justify="right"),
+            Column("pages", "pages", width=5, justify="right"),
+            Column("kept copy", "where", width=40, flex=True),
+            Column("text", "text", flex=True),
+        ]
+        rows = [{"kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
+                 "where": f"{idx[cl.kept_id].path}:{idx[cl.kept_id].line_start}",
+                 "text": _preview(idx[cl.kept_id].text)} for cl in report.clusters[:top]]
+        con.print(Text(f"largest clusters (of {len(report.clusters)})", style="bold"))
+        _table(rows, cols, None, sys.stdout)
     if explain:
         con.print(Text("dropped paragraphs:", style="bold"))
         for p in idx.values():
