@@ -73,7 +73,12 @@ def evaluate(corpus_dir: Path, pages, labels_of_text) -> dict:
     # predicted label and raw text of each (file, non-blank line number)
     by_path: dict[str, dict[int, tuple[str, str]]] = {}
     for cp in pages:
-        lines = cp.page.text.split("\n")
+        raw = (corpus_dir / "pages" / Path(cp.page.path).name).read_bytes()
+        try:
+            decoded = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            decoded = raw.decode("cp1252")
+        lines = decoded.replace("\r\n", "\n").split("\n")
         nonblank = {}
         k = 0
         for no, line in enumerate(lines, 1):
