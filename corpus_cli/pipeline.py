@@ -138,6 +138,11 @@ class PageCache:
         known = self.known.get(source.path)
         return known[0] if known else None
 
+    def load_many(self, paths: list[str]) -> dict[str, CleanPage]:
+        out = self.store.clean_pages(paths)
+        self.reused += len(out)
+        return out
+
     def load(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
         cp = self.store.clean_page(path, mtime_ns)
         if cp is not None:
@@ -203,12 +208,12 @@ def ingest(
         workers = 1
     slots: list = [None] * len(sources)
     jobs, where = [], []
+    fresh = cache.load_many([s.path for s in sources if cache.fresh(s)]) if cache else {}
     for i, s in enumerate(sources):
-        if cache is not None and cache.fresh(s):
-            cp = cache.load(s.path)
-            if cp is not None:
-                slots[i] = process_page(cp, segment)
-                continue
+        cp = fresh.get(s.path)
+        if cp is not None:
+            slots[i] = process_page(cp, segment)
+            continue
         jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None))
         where.append(i)
     if engine is not None and any(s.location is None for s in sources):

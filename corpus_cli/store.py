@@ -322,6 +322,26 @@ class Store:
                     mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns)
         return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])))
 
+    def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
+        """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
+        wanted = set(paths)
+        if not wanted:
+            return {}
+        pages = {r["path"]: r for r in self.conn.execute("SELECT * FROM pages")
+                 if r["path"] in wanted}
+        paras: dict[str, list[Paragraph]] = {p: [] for p in pages}
+        for r in self.conn.execute("SELECT * FROM paragraphs ORDER BY path, idx"):
+            lst = paras.get(r["path"])
+            if lst is not None:
+                lst.append(_paragraph(r)[0])
+        out = {}
+        for path, row in pages.items():
+            page = Page(path=path, text="", encoding=row["encoding"],
+                        content_hash=row["content_hash"], size=row["size"],
+                        mtime_ns=row["mtime_ns"])
+            out[path] = CleanPage(page, tuple(paras[path]), tuple(json.loads(row["urls"])))
+        return out
+
     def page_paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
 
