@@ -65,6 +65,13 @@ _DATELINE = re.compile(
     r"^(?:\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)"
     r"(?:,?\s{1,3}\d{1,2}:\d\d(?::\d\d)?)?$"
 )
+# "Published: 12 March 2024", "Posted on 12.03.2024", "Date: 2024-03-12", "Опубликовано: ..."
+_DATE_LABEL = re.compile(
+    r"^(?:published|posted|updated|last updated|created|date|dated|publication date"
+    r"|опубликовано|дата публикации|дата|обновлено)"
+    r"(?:\s{1,3}(?:on|at))?\s{0,3}[:\-\u2013|]?\s{0,3}",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u00bb)\]]$")
 _LETTER_CYR = re.compile(r"[\u0400-\u04ff]")
 _LETTER_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -137,8 +144,21 @@ def is_url(text: str) -> bool:
 
 
 def is_dateline(text: str) -> bool:
-    """A paragraph that is only a numeric date (the dateline of a listing item)."""
-    return len(text) <= 24 and _DATELINE.match(text) is not None
+    """A paragraph that is only a date ("05.09.2024", "Tuesday, October 8, 2013 11:57 AM")
+    or a date metadata line ("Published: 12 March 2024"): the dateline of an item."""
+    if len(text) <= 24 and _DATELINE.match(text) is not None:
+        return True
+    return dateline_value(text) is not None
+
+
+def dateline_value(text: str) -> tuple[str, str] | None:
+    """``(iso_value, precision)`` of a dateline paragraph, else None."""
+    if len(text) > 80 or not any(c.isdigit() for c in text):
+        return None
+    from corpus_cli.dates import parse_date
+
+    m = _DATE_LABEL.match(text)
+    return parse_date(text[m.end():] if m else text)
 
 
 def split_glued_date(text: str) -> tuple[str | None, str]:
@@ -261,10 +281,8 @@ def _title_date_suffix(prev: str, text: str) -> str | None:
 
 
 def _looks_like_date(text: str) -> bool:
-    try:  # TEMP until dates.py lands
-        from corpus_cli.dates import parse_date
-    except ImportError:
-        return False
+    from corpus_cli.dates import parse_date
+
     return len(text) <= 40 and parse_date(text) is not None
 
 

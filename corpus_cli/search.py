@@ -7,8 +7,8 @@ trailing ``*`` (prefix) are kept. Matching is case- and accent-insensitive (the 
 ``unicode61 remove_diacritics 2``).
 
 Fuzzy expansion: a word found in fewer than :data:`FEW_HITS` items is OR-ed with similar
-words of the corpus vocabulary (rapidfuzz ``fuzz.ratio``), so ``Masadikov`` also finds
-``Masadykov``. Items that match the query as written always come first.
+words of the corpus vocabulary (rapidfuzz ``fuzz.ratio``), so ``Petrenco`` also finds
+``Petrenko``. Items that match the query as written always come first.
 
 Snippets are plain text (never markup) with the character spans of the matched words;
 :mod:`corpus_cli.output` highlights them.

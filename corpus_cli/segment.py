@@ -153,9 +153,9 @@ def _looks_like_sidebar(items: list[PageItem]) -> bool:
 
 
 def _date_of(text: str) -> tuple[str | None, str | None, bool]:
-    from corpus_cli.dates import parse_date
+    from corpus_cli.clean import dateline_value
 
-    got = parse_date(text)
+    got = dateline_value(text)
     if got is None:
         return None, None, False
     return got[0], got[1], False

@@ -121,3 +121,28 @@ def test_seeds_items(seeds):
     listing = [a for a in arts if a.sources[0].path.endswith("004_4945fe10fa45cb44.txt")]
     assert [a.date for a in listing] == ["2024-09-05", "2024-09-04", "2024-09-04",
                                          "2024-09-04", "2024-08-29", "2022-02-16"]
+
+
+def test_metadata_datelines_date_their_article():
+    page = ("Ministers agree on a treaty on shared rivers\n"
+            "Tuesday, October 8, 2013 11:57 AM\n"
+            "The ministers of water resources signed the treaty after two days of talks.\n"
+            "The treaty enters into force next spring.\n\n"
+            "New ferry line opens between the two ports\n"
+            "Published: 12 March 2014\n"
+            "The first ferry left the harbour on Monday with two hundred passengers.\n")
+    arts = articles_of(page)
+    assert [(a.kind, a.title, a.date, a.date_inferred) for a in arts] == [
+        ("article", "Ministers agree on a treaty on shared rivers", "2013-10-08", False),
+        ("article", "New ferry line opens between the two ports", "2014-03-12", False),
+    ]
+    assert arts[0].text.startswith("The ministers of water resources")
+
+
+def test_title_repeated_with_date_dates_the_article():
+    page = ("Council approves the budget for next year\n"
+            "Council approves the budget for next year 14.11.2023\n"
+            "The council approved the budget of the secretariat on Tuesday.\n")
+    (art,) = articles_of(page)
+    assert (art.kind, art.title, art.date, art.date_inferred) == (
+        "article", "Council approves the budget for next year", "2023-11-14", False)
