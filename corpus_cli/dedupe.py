@@ -238,15 +238,16 @@ def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[in
     for b in range(config.bands):
         key = _band_key(sig, b, config.rows)
         for first, second in _window_pairs(key, order_rank, config.max_bucket):
-            found.append(first * n + second)
+            # filter as we go: most window pairs are noise, and memory stays small
+            keep = _agreeing(sig, first, second, config.min_signature)
+            if keep.any():
+                found.append(first[keep] * n + second[keep])
     if not found:
         return [[] for _ in range(n)]
     pairs = np.concatenate(found)
     del found
     a, b = _unique_pairs(pairs, n)
-    del pairs
-    keep = _agreeing(sig, a, b, config.min_signature)
-    return _adjacency(a[keep], b[keep], n)
+    return _adjacency(a, b, n)
 
 
 def minhash_candidates(
