@@ -387,6 +387,7 @@ def run_dedupe(
         corpus = build(args, pattern, encoding, config, workers, progress, True, cache, engine)
         result = corpus.dedupe
         articles, ents = analyse(corpus, ner, workers, progress, engine)
+        corpus.items = []  # merged into the articles: free them before the write
         if store is not None and corpus.pages:
             from corpus_cli import index
 
