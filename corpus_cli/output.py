@@ -549,8 +549,9 @@ ARTICLE_COLUMNS = [
 
 def show_articles(articles, fmt: str, extra: Sequence[Column] = ()) -> int:
     cols = [*ARTICLE_COLUMNS[:3], *extra, *ARTICLE_COLUMNS[3:]]
-    if fmt == "tsv":
-        cols = [Column(c.header, c.key) for c in cols]
+    if fmt == "tsv":  # no truncation when piped: a brief's whole text stands for its title
+        cols = [Column(c.header, (lambda r: r["title"] or r["text"]) if c.header == "title"
+                       else c.key) for c in cols]
     return write_records((article_record(a) for a in articles), fmt, cols)
 
 
