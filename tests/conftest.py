@@ -88,3 +88,8 @@ HYPOTHESIS_PROFILE = _os.environ.get("HYPOTHESIS_PROFILE", "ci")
 _settings.load_profile(HYPOTHESIS_PROFILE)
 # Tests that set their own max_examples multiply it by this in the long profile.
 FUZZ_SCALE = 20 if HYPOTHESIS_PROFILE == "long" else 1
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite tests/golden/ from the current output (review the diff).")
