@@ -237,13 +237,41 @@ def clean_text(text: str) -> tuple[str, tuple[Removal, ...], str | None, str | N
     return text, tuple(removals), dateline, None
 
 
+MIN_WRAP_WIDTH = 50
+MAX_WRAP_WIDTH = 120
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped page was wrapped at (a text dump at 72 or 80 columns), or
+    None. A page is wrapped when the longest line has 50 to 120 characters, many lines
+    followed by another line of their block are nearly as long, and the text after those
+    lines often goes on in lower case (a list of headlines does not)."""
+    lengths = [len(x.rstrip()) for x in lines]
+    width = max(lengths, default=0)
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
+        return None
+    nonblank = sum(1 for n in lengths if n)
+    full = continued = 0
+    for i in range(len(lines) - 1):
+        if lengths[i] >= 0.75 * width and lengths[i + 1]:
+            full += 1
+            first = lines[i + 1].lstrip()[:1]
+            continued += first.isalpha() and first.islower()
+    # prose goes on in lower case after a wrap; a list of headlines does not
+    return width if full >= 3 and full >= 0.3 * nonblank and continued >= 0.4 * full else None
+
+
 def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
     """Yield ``(line_start, line_end, raw)`` paragraphs: each non-blank line, except that a
-    hard-wrapped line (no closing punctuation, next line starting in lower case) is joined
-    with the next line of its block."""
+    hard-wrapped line is joined with the next line of its block. A line is hard-wrapped when
+    the page is wrapped at a width (see :func:`wrap_width`) and the next line's first word
+    would not have fitted on it, or when it has no closing punctuation and the next line
+    starts in lower case."""
+    lines = text.split("\n")
+    width = wrap_width(lines)
     start = 0
     buf: list[str] = []
-    for no, line in enumerate(text.split("\n"), 1):
+    for no, line in enumerate(lines, 1):
         if not line.strip():
             if buf:
                 yield start, no - 1, "\n".join(buf)
@@ -251,8 +279,10 @@ def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
             continue
         if buf:
             prev = buf[-1].rstrip()
-            first = line.lstrip()[:1]
-            if (
+            stripped = line.lstrip()
+            first = stripped[:1]
+            next_word = stripped.split(" ", 1)[0]
+            if (width is not None and len(prev) + 1 + len(next_word) > width) or (
                 len(prev) >= 30
                 and not _SENTENCE_END.search(prev)
                 and first.isalpha()

@@ -154,3 +154,37 @@ def test_clean_page_never_fails_and_covers_lines(lines):
     cp = clean.clean_page(page(text))
     for p in cp.paragraphs:
         assert 1 <= p.line_start <= p.line_end <= len(text.split("\n"))
+
+
+def test_text_dump_wrapped_at_a_width_is_rejoined():
+    import textwrap
+
+    paras = [
+        "Ministers of the member states met in Vilnius on Monday. Delegations of Estonia, "
+        "Latvia and Lithuania discussed the joint use of the ports and the new ferry line.",
+        "The Secretary General Ivan Petrenko said that the Council would return to the "
+        "question in May. Experts will prepare a report on the costs of the project.",
+    ]
+    text = "Ports agreement\n\n" + "\n\n".join(textwrap.fill(p, 72) for p in paras) + "\n"
+    assert clean.wrap_width(text.split("\n")) is not None
+    cp = clean.clean_page(page(text))
+    texts = [p.text for p in cp.paragraphs]
+    assert texts == ["Ports agreement", *paras]
+    assert cp.paragraphs[1].line_start == 3 and cp.paragraphs[1].line_end > 3
+
+
+def test_unwrapped_pages_keep_one_paragraph_per_line(seeds):
+    for path in seeds.glob("*.txt"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        assert clean.wrap_width(lines) is None
+
+
+def test_list_of_headlines_is_not_a_wrapped_page():
+    lines = ["Ministers met in Riga to discuss ports",
+             "New ferry line opens between two ports",
+             "Council approves the budget of the year",
+             "Rescue units hold a joint training session",
+             "Experts prepare a report on water supply"]
+    assert clean.wrap_width(lines) is None
+    cp = clean.clean_page(page("\n".join(lines) + "\n"))
+    assert [p.text for p in cp.paragraphs] == lines
