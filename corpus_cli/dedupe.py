@@ -449,7 +449,7 @@ def dedupe(
         kept = paragraphs[members[r][0]]
         cid = "c" + kept.id
         ordered = [kept]
-        for d in sorted(distinct, key=lambda i: ranks[i]):
+        for d in (distinct if len(distinct) == 1 else sorted(distinct, key=ranks.__getitem__)):
             for m in members[d]:
                 p = paragraphs[m]
                 if p is kept:

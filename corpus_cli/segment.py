@@ -57,11 +57,20 @@ class PageItem:
     date: str | None = None
     precision: str | None = None
     inferred: bool = False
+    # title, dateline and body in order; set by freeze() once the item is complete
+    frozen: tuple[Paragraph, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
-    def paragraphs(self) -> list[Paragraph]:
+    def paragraphs(self) -> tuple[Paragraph, ...] | list[Paragraph]:
+        if self.frozen is not None:
+            return self.frozen
         out = [p for p in (self.title, self.dateline) if p is not None]
         return out + self.body
+
+    def freeze(self) -> None:
+        """The item is complete: remember its paragraphs (they are asked for often)."""
+        self.frozen = None
+        self.frozen = tuple(self.paragraphs)
 
     @property
     def text(self) -> str:
@@ -246,6 +255,8 @@ def segment_page(cp: CleanPage) -> list[PageItem]:
     """The items of one page, in order, with their publication dates resolved."""
     items = _split_page(cp)
     _resolve_dates(items)
+    for it in items:
+        it.freeze()
     return items
 
 
