@@ -53,18 +53,8 @@ PREFIXES = ["gov*", "econ*", "terror*", "champion*", "digit*", "invest*", "elect
             "broadband*", "comput*", "parliam*"]
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p * (len(values) - 1)))]
-
-
-def best_of(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best * 1000
+pct = base_bench.pct
+best_of = base_bench.time_it
 
 
 def ensure_index(db: str) -> float:

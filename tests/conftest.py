@@ -38,6 +38,44 @@ def pages(tmp_path: Path):
     return write
 
 
+# A dated listing used by the search, export and index tests.
+LISTING_PAGE = """05.09.2024
+
+Minister Taalatbek Masadykov opened the Working Group on water security in Bishkek on Thursday.
+
+04.09.2024
+
+The counter-terrorism exercise Shield-2024 ended near Almaty with a review of the equipment.
+
+03.06.2023
+
+Delegates from Zürich and Genève discussed the café regulations of the Organisation at length.
+
+15.01.2021
+
+A shipment of spare parts reached the depot while the working committee met the transport group.
+
+10.10.2019
+
+The rescue units paraded on Yuri Gagarin Square before the start of the winter season.
+"""
+
+
+def build_store(folder: Path, pages: dict[str, str], db: str | None = None) -> str:
+    """Write ``pages`` into ``folder`` and run ``corpus dedupe`` on it; returns the store."""
+    from click.testing import CliRunner
+
+    from corpus_cli.cli import cli
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = db or str(folder.parent / "c.db")
+    r = CliRunner().invoke(cli, ["dedupe", str(folder), "--db", db])
+    assert r.exit_code == 0, r.output
+    return db
+
+
 SIDEBAR = [
     "On 14 March, the Council of Regional Ministers met in Tallinn to discuss water supply.",
     "On March 12, 2023, the Secretary General Ivan Petrenko received the delegation of the "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import build_store
 
 from corpus_cli import output
 from corpus_cli.cli import cli
@@ -40,14 +41,7 @@ Go back
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
-    folder = tmp_path_factory.mktemp("export") / "pages"
-    folder.mkdir()
-    for name, text in PAGES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    db = str(folder.parent / "c.db")
-    r = CliRunner().invoke(cli, ["dedupe", str(folder), "--db", db])
-    assert r.exit_code == 0, r.output
-    return db
+    return build_store(tmp_path_factory.mktemp("export") / "pages", PAGES)
 
 
 @pytest.fixture(scope="module")

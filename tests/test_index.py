@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import LISTING_PAGE, build_store
 
 pytest.importorskip("tantivy")
 
@@ -21,26 +22,7 @@ from corpus_cli.search import run_search  # noqa: E402
 from corpus_cli.store import ArticleFilter, open_store  # noqa: E402
 
 PAGES = {
-    "asia.txt": """05.09.2024
-
-Minister Taalatbek Masadykov opened the Working Group on water security in Bishkek on Thursday.
-
-04.09.2024
-
-The counter-terrorism exercise Shield-2024 ended near Almaty with a review of the equipment.
-
-03.06.2023
-
-Delegates from Zürich and Genève discussed the café regulations of the Organisation at length.
-
-15.01.2021
-
-A shipment of spare parts reached the depot while the working committee met the transport group.
-
-10.10.2019
-
-The rescue units paraded on Yuri Gagarin Square before the start of the winter season.
-""",
+    "asia.txt": LISTING_PAGE,
     "europe.txt": """12.03.2022
 
 Secretary General Yury Volkonsky inspected the cranes of Narva with the CSTO delegation.
@@ -80,18 +62,10 @@ QUERIES = [
 ]
 
 
-def dedupe(folder: Path, pages: dict[str, str], db: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in pages.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    r = CliRunner().invoke(cli, ["dedupe", str(folder), "--db", db])
-    assert r.exit_code == 0, r.output
-
-
 @pytest.fixture()
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "c.db")
-    dedupe(tmp_path / "pages", PAGES, path)
+    build_store(tmp_path / "pages", PAGES, path)
     return path
 
 
@@ -169,7 +143,7 @@ def test_stale_token_falls_back_to_fts5(db, tmp_path, monkeypatch):
     # a second run without tantivy: the store changes, the old index stays on disk
     monkeypatch.setattr(index, "available", lambda: False)
     more = dict(PAGES, **{"new.txt": "07.07.2024\n\nA flamingo colony settled on the lake.\n"})
-    dedupe(tmp_path / "pages", more, db)
+    build_store(tmp_path / "pages", more, db)
     monkeypatch.undo()
     assert os.listdir(index.index_dir(db))  # the old generation is still there
     with open_store(db) as store:
@@ -235,7 +209,7 @@ def test_rebuild_replaces_the_old_generation(db):
 def test_no_tantivy_no_index(tmp_path, monkeypatch):
     monkeypatch.setattr(index, "available", lambda: False)
     db = str(tmp_path / "c.db")
-    dedupe(tmp_path / "pages", PAGES, db)
+    build_store(tmp_path / "pages", PAGES, db)
     assert not os.path.exists(index.index_dir(db))
     with open_store(db) as store:
         assert run_search(store, "water").engine == "fts5"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import LISTING_PAGE, build_store
 
 from corpus_cli import output
 from corpus_cli.cli import cli
@@ -37,26 +38,7 @@ HOSTILE_BODY = (f"On February 1, 2020, the hostile [bold]marker[/bold] text [/li
 SIDEBAR = "On 14 March, the Council of Regional Ministers met in Tallinn to discuss water supply."
 
 PAGES = {
-    "listing.txt": """05.09.2024
-
-Minister Taalatbek Masadykov opened the Working Group on water security in Bishkek on Thursday.
-
-04.09.2024
-
-The counter-terrorism exercise Shield-2024 ended near Almaty with a review of the equipment.
-
-03.06.2023
-
-Delegates from Zürich and Genève discussed the café regulations of the Organisation at length.
-
-15.01.2021
-
-A shipment of spare parts reached the depot while the working committee met the transport group.
-
-10.10.2019
-
-The rescue units paraded on Yuri Gagarin Square before the start of the winter season.
-""",
+    "listing.txt": LISTING_PAGE,
     "article.txt": f"""{SIDEBAR}
 Secretary General Yury Volkonsky visited the harbour of Narva
 12.03.2022On March 12, 2022, in Narva, Secretary General Yury Volkonsky inspected the cranes.
@@ -71,19 +53,9 @@ Nothing else happened in the archive on that day, the staff said.
 }
 
 
-def build(folder: Path, pages: dict[str, str]) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in pages.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    db = str(folder.parent / "c.db")
-    r = CliRunner().invoke(cli, ["dedupe", str(folder), "--db", db])
-    assert r.exit_code == 0, r.output
-    return db
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
-    return build(tmp_path_factory.mktemp("search") / "pages", PAGES)
+    return build_store(tmp_path_factory.mktemp("search") / "pages", PAGES)
 
 
 @pytest.fixture(scope="module")
