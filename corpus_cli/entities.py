@@ -282,6 +282,10 @@ _ORD_OF_RE = re.compile(
 _ORD_BEFORE_RE = re.compile(rf"\b{_ORDINAL}\s(?=[{_UP}])")
 _EVENT_NOUN_AFTER_RE = re.compile(r"\s(?:meeting|session|summit|congress|conference|forum)s?\b")
 _SUMMIT_RE = re.compile(r"\b[Ss]ummits?\b")
+# Cheap tests run first: without them the patterns above (which start with \b, so that the
+# regex engine tries them at every position) cost as much as the rest of events().
+_EVENT_NOUN_RE = re.compile(r"(?:meeting|session|summit|congress|conference|forum)")
+_NOUN_OF_RE = re.compile(r"(?:session|meeting|summit|congress|conference|forum)\sof\s")
 _WORD_BEFORE_RE = re.compile(rf"(?<![^\W\d_])([{_UP}][^\W\d_]{{1,39}}) $")
 
 # Acronym definitions "Expansion (ACR)" / "Expansion (ACR, Alias)" / "ACR (Expansion)".
@@ -533,7 +537,10 @@ def _find_definitions(text: str) -> _Defs:
                 defs.acr.setdefault(alias, exp_text)
             else:
                 defs.alias.setdefault(alias.lower(), exp_text)
-    for m in _ACR_PAREN_RE.finditer(text):
+    paren = text.find("(")
+    # a match starts at most 11 characters before its "(" (the pattern's look-behind still
+    # sees the text before the start position)
+    for m in _ACR_PAREN_RE.finditer(text, max(0, paren - 11)) if paren >= 0 else ():
         acr = m.group(1)
         if not _is_acronym(acr) or acr in defs.acr:
             continue
@@ -1243,17 +1250,18 @@ class _Doc:
                 start = pm.start
             return start
 
-        for mm in _ORD_OF_RE.finditer(text):
+        nouns = _EVENT_NOUN_RE.search(text) is not None  # needed by both loops below
+        for mm in _ORD_OF_RE.finditer(text) if nouns and _NOUN_OF_RE.search(text) else ():
             end = chain_right(mm.end())
             if end > 0:
                 found[(mm.start(), end)] = None
-        for mm in _ORD_BEFORE_RE.finditer(text):
+        for mm in _ORD_BEFORE_RE.finditer(text) if nouns else ():
             end = chain_right(mm.end())
             if end > 0:
                 nm = _EVENT_NOUN_AFTER_RE.match(text, end)
                 if nm:
                     found[(mm.start(), nm.end())] = None
-        for mm in _SUMMIT_RE.finditer(text):
+        for mm in _SUMMIT_RE.finditer(text) if "ummit" in text else ():
             pos = mm.start()
             if pos < 2 or text[pos - 1] != " ":
                 continue

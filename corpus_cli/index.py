@@ -37,6 +37,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -112,15 +113,28 @@ def _schema():
 
 
 # ---- building ----------------------------------------------------------------------------
+Row = tuple[int, "str | None", str, "int | None", "str | None", str]
+
+
 def build_index(store: Store, token: str, progress: Callable[[str, int, int], None] | None = None,
                 threads: int | None = None) -> str:
     """Index the items of ``store`` under generation ``token`` (the store's current one, as
     written by :meth:`Store.write`). Builds into a temporary folder, renames it into place,
     then removes older generations. Returns the index folder. An exception (or a kill)
     midway leaves the previous index folders as they were."""
+    tmp = _build_tmp(store.path, token, store.index_rows(), store.count_items(), progress,
+                     threads)
+    return _publish(store.path, token, tmp)
+
+
+def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
+               progress: Callable[[str, int, int], None] | None = None,
+               threads: int | None = None, cancel: threading.Event | None = None) -> str:
+    """Build the index of ``rows`` into a new temporary folder next to the store at ``db``
+    and return it (removed again on any error, or when ``cancel`` is set)."""
     import tantivy
 
-    root = index_dir(store.path)
+    root = index_dir(db)
     os.makedirs(root, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="tmp-", dir=root)
     index = writer = None
@@ -130,10 +144,11 @@ def build_index(store: Store, token: str, progress: Callable[[str, int, int], No
         index.register_tokenizer(TOKENIZER, _analyzer())
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         writer = index.writer(WRITER_HEAP, threads)
-        total = store.count_items()
         dates_ok = True
         n = 0
-        for rowid, title, text, year, date, kind in store.index_rows():
+        for rowid, title, text, year, date, kind in rows:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
             doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
             if title:
                 doc.add_text("title", _nfc(title))
@@ -159,17 +174,84 @@ def build_index(store: Store, token: str, progress: Callable[[str, int, int], No
             json.dump(info, fh)
             fh.flush()
             os.fsync(fh.fileno())
-        final = os.path.join(root, token)
-        if os.path.exists(final):  # rebuilding the same generation
-            shutil.rmtree(final)
-        os.rename(tmp, final)
     except BaseException:
         _discard(writer, tmp)
         raise
     if progress:
         progress("index", n, total)
+    return tmp
+
+
+def _publish(db: str, token: str, tmp: str) -> str:
+    """Rename a finished build into place as generation ``token``; remove older ones."""
+    root = index_dir(db)
+    final = os.path.join(root, token)
+    try:
+        if os.path.exists(final):  # rebuilding the same generation
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     _remove_old(root, keep=token)
     return final
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class BackgroundBuild:
+    """The side index of items that are being written to the store, built from memory in a
+    thread at the same time (tantivy and SQLite both work outside Python's lock for much
+    of it). :meth:`publish` once the store has committed, :meth:`discard` if it has not:
+    the index of a write that did not happen never becomes visible."""
+
+    def __init__(self, db: str, token: str, rows: Iterable[Row], total: int,
+                 progress: Callable[[str, int, int], None] | None = None):
+        self.db, self.token = db, token
+        self.tmp: str | None = None
+        self.error: BaseException | None = None
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(rows, total, progress), name="corpus-index", daemon=True)
+        self._thread.start()
+
+    def _run(self, rows: Iterable[Row], total: int, progress) -> None:
+        try:
+            self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
+                                  cancel=self._cancel)
+        except BaseException as exc:  # reported by publish(); never kills the write
+            self.error = exc
+
+    def publish(self) -> bool:
+        """Wait for the build and put it into place. Returns whether there is an index (a
+        failed build is not an error: search falls back to FTS5)."""
+        self._thread.join()
+        if self.tmp is None:
+            return False
+        try:
+            _publish(self.db, self.token, self.tmp)
+        except OSError:
+            return False
+        return True
+
+    def discard(self) -> None:
+        """Stop the build and remove what it wrote."""
+        self._cancel.set()
+        self._thread.join()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+def start_build(db: str, token: str, rows: Iterable[Row], total: int,
+                progress: Callable[[str, int, int], None] | None = None
+                ) -> BackgroundBuild | None:
+    """Start a :class:`BackgroundBuild`; ``None`` when tantivy is not installed."""
+    if not available():
+        return None
+    return BackgroundBuild(db, token, rows, total, progress)
 
 
 def _discard(writer, tmp: str) -> None:

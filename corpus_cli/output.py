@@ -259,9 +259,12 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
     if not enabled:
         yield None
         return
+    import threading
+
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     tasks: dict[str, int] = {}
+    lock = threading.Lock()  # the side index reports from its own thread
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -273,9 +276,10 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
     ) as bar:
 
         def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+            with lock:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
 
         yield update
 

@@ -34,6 +34,7 @@ from corpus_cli.models import (
     DateMention,
     Paragraph,
     Source,
+    pickle_by_fields,
 )
 
 MAX_TITLE_CHARS = 250
@@ -44,6 +45,7 @@ _TITLE_END_BAD = (".", ",", ";", ":", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
 
 
+@pickle_by_fields
 @dataclass(slots=True)
 class PageItem:
     """An item of one page (before copies on other pages are merged)."""

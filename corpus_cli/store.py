@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -154,6 +154,23 @@ class Store:
         progress=None,
     ) -> None:
         """Replace the stored corpus with this one, in a single transaction."""
+        self.write_begin(pages, drops, clusters, progress=progress)
+        self.write_end(articles, entities, problems, info, progress)
+
+    def write_begin(
+        self,
+        pages: Sequence[CleanPage],
+        drops: Mapping[str, Drop],
+        clusters: Sequence[Cluster],
+        cluster_of: Mapping[str, str] | None = None,
+        progress=None,
+    ) -> None:
+        """First half of :meth:`write`: open the transaction, empty the store, write the
+        pages, paragraphs and clusters. The pipeline does this while its process pool looks
+        for dates and entities. The transaction stays open until :meth:`write_end` commits
+        it or :meth:`write_abort` (or closing the store) rolls it back. ``cluster_of`` (paragraph
+        id -> cluster id, as :class:`~corpus_cli.dedupe.DedupeResult` has it) saves
+        working it out again from ``clusters``."""
         c = self.conn
         try:
             if progress:
@@ -172,31 +189,52 @@ class Store:
             # sort instead of a million random B-tree inserts), inside the transaction.
             c.execute("DROP INDEX IF EXISTS paragraphs_id")
             c.execute("DROP INDEX IF EXISTS paragraphs_path")
+            if cluster_of is None:
+                cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
             c.executemany(
                 "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                _paragraph_rows(pages, drops, clusters),
+                _paragraph_rows(pages, drops, cluster_of),
             )
             c.execute("CREATE UNIQUE INDEX paragraphs_id ON paragraphs(id)")
             c.execute("CREATE INDEX paragraphs_path ON paragraphs(path, idx)")
-            if progress:
-                progress("store", 1, 4)
             c.executemany(
                 "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
                 ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
                   json.dumps(list(cl.member_ids))) for cl in clusters),
             )
+            if progress:
+                progress("store", 1, 4)
+        except BaseException:
+            self.write_abort()
+            raise
+
+    def write_end(
+        self,
+        articles: Sequence[Article],
+        entities: Sequence[Entity],
+        problems: Sequence[Problem] = (),
+        info: dict | None = None,
+        progress=None,
+    ) -> None:
+        """Second half of :meth:`write`: the items (whose rowids are 1, 2, ... in the order
+        given, see :func:`index_rows`), entities, problems and meta; then commit."""
+        c = self.conn
+        try:
+            if not c.in_transaction:
+                raise StoreError("write_end without write_begin")
             c.executemany(
-                "INSERT INTO articles (id, kind, title, date, date_precision, date_inferred,"
-                " year, text, sources, paragraph_ids, dates, entities, copies, first_path,"
-                " first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ((a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
+                "INSERT INTO articles (rowid, id, kind, title, date, date_precision,"
+                " date_inferred, year, text, sources, paragraph_ids, dates, entities, copies,"
+                " first_path, first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                ((n, a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
                   int(a.date[:4]) if a.date else None, a.text,
                   json.dumps([{"path": s.path, "line_start": s.line_start,
                                "line_end": s.line_end} for s in a.sources]),
                   json.dumps(a.paragraph_ids),
                   json.dumps([_date_dict(d) for d in a.dates], ensure_ascii=False),
                   json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
-                  a.sources[0].path, a.sources[0].line_start) for a in articles),
+                  a.sources[0].path, a.sources[0].line_start)
+                 for n, a in enumerate(articles, 1)),
             )
             if progress:
                 progress("store", 2, 4)
@@ -230,9 +268,13 @@ class Store:
             if progress:
                 progress("store", 4, 4)
         except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
+            self.write_abort()
             raise
+
+    def write_abort(self) -> None:
+        """Roll back a write in progress (nothing happens without one)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     # ---- reading --------------------------------------------------------------------
     def meta(self) -> dict:
@@ -408,7 +450,8 @@ class Store:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def index_rows(self) -> Iterator[tuple[int, str | None, str, int | None, str | None, str]]:
-        """(rowid, title, text, year, date, kind) of every item, streamed."""
+        """(rowid, title, text, year, date, kind) of every item, streamed (what
+        :func:`index_rows` gives for the items being written)."""
         yield from self.conn.execute(
             "SELECT rowid, title, text, year, date, kind FROM articles ORDER BY rowid")
 
@@ -510,8 +553,7 @@ def _where(f: ArticleFilter) -> tuple[str, list]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def _paragraph_rows(pages, drops, clusters):
-    cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
+def _paragraph_rows(pages, drops, cluster_of):
     for cp in pages:
         for p in cp.paragraphs:
             d = drops.get(p.id)
@@ -612,3 +654,11 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
         conn.close()
         raise StoreError(f"{path}: cannot open the store ({exc})") from None
     return Store(conn, path)
+
+
+def index_rows(articles: Sequence[Article]
+               ) -> Iterator[tuple[int, str | None, str, int | None, str | None, str]]:
+    """What :meth:`Store.index_rows` will give once :meth:`Store.write_end` has written
+    ``articles``: the side index can be built from memory while the store is written."""
+    for n, a in enumerate(articles, 1):
+        yield (n, a.title, a.text, int(a.date[:4]) if a.date else None, a.date, a.kind)

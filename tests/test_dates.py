@@ -489,3 +489,48 @@ def test_arbitrary_text(text: str) -> None:
         assert text[m.start:m.end] == m.text
     parse_date(text)
     leading_date(text)
+
+
+# The scan runs the date patterns only over windows around anchors (numbers, month names,
+# today/yesterday/...): it must find exactly what a scan of the whole text finds.
+_FILLER = "Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
+_WINDOW_TOKENS = st.sampled_from(
+    [*list("0123456789 .,-/–:()\n\"'aAmMyY"), "May", "june", "SEPT.", "December", "from ",
+     " to ", " and ", "today", "the day before yesterday", "this year", "last month", "2024",
+     "1988", ".jpg", "th", "сентября", "Мая", "between ", "Wednesday, ", "at 10:30 a.m.",
+     " (GMT)", " года", " г.", "İ", "ǅ", "Tues. ", "mid-", "T10:00:00Z", _FILLER, _FILLER * 3]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WINDOW_TOKENS, max_size=80).map("".join), st.booleans())
+def test_windowed_scan_equals_whole_scan(text: str, digits: bool) -> None:
+    from corpus_cli.dates import _candidates, _candidates_whole
+
+    scan = " " + text
+    assert sorted(_candidates(scan, digits)) == sorted(_candidates_whole(scan, digits))
+
+
+def test_windowed_scan_on_long_text_with_sparse_dates() -> None:
+    from corpus_cli.dates import _candidates, _candidates_whole
+
+    text = " " + (_FILLER * 20 + "On Wednesday, 5 June 2024 at 10 a.m. (GMT) ") * 30 + (
+        _FILLER * 20 + "between 3 and 5 May, the day after tomorrow, 2019-20.")
+    got = _candidates(text, True)
+    assert got and sorted(got) == sorted(_candidates_whole(text, True))
+    assert [m.text for m in find_dates(text[1:])][:3] == [
+        "Wednesday, 5 June 2024 at 10 a.m. (GMT)", "Wednesday, 5 June 2024 at 10 a.m. (GMT)",
+        "Wednesday, 5 June 2024 at 10 a.m. (GMT)"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["@", "/", ".", "w", "ww", "www.", " ", "a", ".jpg", ".JPG",
+                                 ".pdfx", ".png1", "\n", "x.docx "]), max_size=40).map("".join))
+def test_block_trigger_matches_its_plain_form(text: str) -> None:
+    import re
+
+    from corpus_cli.dates import _BLOCK_TRIGGER, _EXTS
+
+    plain = re.compile(rf"[@/]|(?<!\S)www\.|\.{_EXTS}(?![a-z0-9])")
+    assert [m.span() for m in _BLOCK_TRIGGER.finditer(text)] == [
+        m.span() for m in plain.finditer(text)]
