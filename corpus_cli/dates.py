@@ -561,23 +561,41 @@ def _candidates(text: str, digits: bool) -> list[_Lazy]:
     """Every possible date of ``text`` (which starts with a space, see :func:`_c`).
     Without ``digits`` only the patterns that can match without a digit are run.
 
-    Every date holds an *anchor* (a number, a month name, or one of today / yesterday /
-    tomorrow / year / month) and reaches at most ``_REACH`` characters before its first
-    anchor and after its last one. So the patterns are run only over the windows of
-    ``_MARGIN`` characters around the anchors, joined by a separator that no date can
-    cross: most of a news text holds no anchor, and this is the same result for a fraction
-    of the scan (``_candidates_whole`` is the reference, tested against this).
+    Every date holds an *anchor* of its pattern: a number (numeric and day-first dates,
+    years), a month name (month-first dates) or today / yesterday / tomorrow / year / month
+    (relative dates); and it reaches only so far before its first anchor and after its
+    last one (``_GROUPS``). So each pattern is run only over the windows around its
+    anchors, joined by a separator that no date can cross: most of a news text holds no
+    anchor, and this finds the same candidates for a fraction of the scan
+    (:func:`_candidates_whole` is the reference, and the tests hold them equal).
     """
     low = text.lower()
-    words = _ANCHOR_WORD if len(low) == len(text) else _ANCHOR_WORD_I
-    anchors = [m.span() for m in _ANCHOR_DIGITS.finditer(text)] if digits else []
-    anchors += [m.span() for m in words.finditer(low if words is _ANCHOR_WORD else text)]
-    anchors.sort()
+    same_length = len(low) == len(text)
+    words = _ANCHOR_WORD if same_length else _ANCHOR_WORD_I
+    months: list[tuple[int, int]] = []
+    relative: list[tuple[int, int]] = []
+    for m in words.finditer(low if same_length else text):
+        (months if m.group().lower() in _MONTH_NAMES else relative).append(m.span())
+    out: list[_Lazy] = []
+    if digits:
+        spans = [m.span() for m in _ANCHOR_DIGITS.finditer(text)]
+        _scan_windows(text, spans, _NUMERIC, out)
+    _scan_windows(text, months, _MONTH_FIRST, out)
+    _scan_windows(text, relative, _RELATIVE, out)
+    return out
+
+
+def _scan_windows(text: str, anchors: list[tuple[int, int]],
+                  group: tuple[tuple[int, ...], int, int], out: list[_Lazy]) -> None:
+    """Run the patterns of ``group`` over the windows around ``anchors`` (sorted spans)."""
+    if not anchors:
+        return
+    patterns, before, after = group
     wins: list[tuple[int, int]] = []
     lo = hi = -1
     covered = 0
     for a, b in anchors:
-        s, e = a - _MARGIN, b + _MARGIN
+        s, e = a - before, b + after
         if 0 <= hi and s <= hi:
             if e > hi:
                 hi = e
@@ -586,16 +604,15 @@ def _candidates(text: str, digits: bool) -> list[_Lazy]:
             wins.append((lo, hi))
             covered += hi - lo
         lo, hi = max(0, s), e
-    if hi < 0:
-        return []
-    wins.append((lo, min(hi, len(text))))
-    covered += wins[-1][1] - lo
+    hi = min(hi, len(text))
+    wins.append((lo, hi))
+    covered += hi - lo
     if covered * 10 > len(text) * 7:
-        return _candidates_whole(text, digits)
+        _scan(text, patterns, 0, out)
+        return
     if len(wins) == 1:
-        lo, hi = wins[0]
-        return [(s + lo, e - lo, prio, i) for s, e, prio, i in
-                _candidates_whole(text[lo:hi], digits)]
+        _scan(text[lo:hi], patterns, lo, out)
+        return
     starts: list[int] = []  # where each window starts in the joined text
     shift: list[int] = []  # what to add to an offset of the joined text in that window
     parts: list[str] = []
@@ -605,12 +622,19 @@ def _candidates(text: str, digits: bool) -> list[_Lazy]:
         shift.append(lo - at)
         parts.append(text[lo:hi])
         at += hi - lo + len(_SEPARATOR)
-    joined = _SEPARATOR.join(parts)
-    out: list[_Lazy] = []
-    for s, neg_e, prio, i in _candidates_whole(joined, digits):
+    found: list[_Lazy] = []
+    _scan(_SEPARATOR.join(parts), patterns, 0, found)
+    for s, neg_e, prio, i in found:
         d = shift[bisect_right(starts, s) - 1]
         out.append((s + d, neg_e - d, prio, i))
-    return out
+
+
+def _scan(text: str, patterns: tuple[int, ...], offset: int, out: list[_Lazy]) -> None:
+    for i in patterns:
+        pattern, prio, _maker = _MAKERS[i]
+        for m in pattern.finditer(text):
+            s, e = m.span("m")
+            out.append((s + offset, -e - offset, prio, i))
 
 
 def _candidates_whole(text: str, digits: bool) -> list[_Lazy]:
@@ -755,11 +779,8 @@ _MAKERS: tuple[tuple[re.Pattern[str], int, _MakerFn], ...] = (
 _DIGIT = re.compile(r"\d")
 _NO_DIGIT = frozenset({4, 5})  # month-first and relative patterns can match without digits
 
-# Anchors of :func:`_candidates`: a date holds at least one. The furthest a date reaches
-# before its first anchor is "between Wednesday, " or "the day after " (about 25 characters
-# with the blanks allowed) and after its last one " a.m. (GMT)" or " года" (about 20), plus
-# a few characters of look-around: _MARGIN leaves room to spare. No date crosses a line
-# break, so windows are joined by blank lines.
+# Anchors of :func:`_candidates`: every date holds one of its pattern's kind. No date
+# crosses a line break, so windows are joined by blank lines.
 _ANCHOR_DIGITS = re.compile(r"\d+")
 _ANCHOR_WORDS = _trie(sorted({*_MONTH_NAMES, "today", "yesterday", "tomorrow", "year", "month"},
                              key=len, reverse=True))
@@ -768,7 +789,15 @@ _ANCHOR_WORDS = _trie(sorted({*_MONTH_NAMES, "today", "yesterday", "tomorrow", "
 # IGNORECASE). Not checking the letter before a word only finds a few anchors too many.
 _ANCHOR_WORD = re.compile(rf"(?:{_ANCHOR_WORDS}){_LETTER_AFTER}")
 _ANCHOR_WORD_I = re.compile(rf"(?:{_ANCHOR_WORDS}){_LETTER_AFTER}", re.IGNORECASE)
-_MARGIN = 40
+# (patterns of _MAKERS, reach before the first anchor, reach after the last one). Reaches,
+# with up to 3 blanks wherever a blank is allowed and a few characters of look-around:
+# before a number, "between Wednesday, " (about 25); after it, " of September of the
+# previous year" or " a.m. (GMT)" (about 50); before a month name, "from Wednesday, ";
+# after it, "5th, 2024, at 10:30:00 p.m. (GMT + 03:00)" (about 80); around a relative
+# word, "the day before " (about 20). The margins leave room to spare.
+_NUMERIC = ((0, 1, 2, 3, 6), 40, 80)
+_MONTH_FIRST = ((4,), 40, 120)
+_RELATIVE = ((5,), 40, 40)
 _SEPARATOR = "\n\n\n"
 # Patterns whose value depends on the matched text only (not on what surrounds it), so a
 # repeated date string is worked out once per call.

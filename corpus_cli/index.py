@@ -56,7 +56,7 @@ FIELDS = (("title", 2.0), ("text", 1.0))  # and their weights, as FTS5's bm25(2.
 MAX_PREFIX_TERMS = 64  # a prefix with more expansions: the most frequent ones are scored
 TERM_SET_MAX = 50_000  # a SQL-side filter up to this many items becomes a tantivy filter
 STALE_TMP_SECONDS = 24 * 3600  # tmp-* folders older than this are removed by a build
-WRITER_HEAP = 128_000_000
+WRITER_HEAP = 40_000_000  # bytes, shared by the writer threads (tantivy needs 15 MB each)
 _DAY = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 

@@ -13,7 +13,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -56,6 +56,7 @@ class PageResult:
     page: CleanPage
     norms: list[str]  # normalised text of each paragraph ("" when not a kept text)
     items: list  # segment.PageItem, when segmentation was asked for
+    reused: bool = False  # cleaned by an earlier run (read from the store)
 
 
 @dataclass(slots=True)
@@ -106,13 +107,26 @@ class Unchanged:
     mtime_ns: int
 
 
-def _work(args: tuple[Source, str | None, bool, str | None]) -> PageResult | Problem | Unchanged:
-    source, encoding, segment, known_hash = args
+# (source, encoding, segment, known content hash or None, store to reuse cleaned pages
+# from or None, whether size and mtime say the page is unchanged)
+Job = tuple[Source, "str | None", bool, "str | None", "str | None", bool]
+
+
+def _work(args: Job) -> PageResult | Problem | Unchanged:
+    source, encoding, segment, known_hash, reuse, fresh = args
+    if fresh and reuse is not None:
+        cp = _stored_page(reuse, source.path)
+        if cp is not None:
+            return _reused(process_page(cp, segment))
     got = read_bytes(source)
     if isinstance(got, Problem):
         return got
     data, mtime = got
     if known_hash is not None and content_hash(data) == known_hash:
+        if reuse is not None:
+            cp = _stored_page(reuse, source.path, mtime)
+            if cp is not None:
+                return _reused(process_page(cp, segment))
         return Unchanged(source.path, mtime)
     page = page_from_bytes(source.path, data, encoding)
     if isinstance(page, Problem):
@@ -121,6 +135,41 @@ def _work(args: tuple[Source, str | None, bool, str | None]) -> PageResult | Pro
     # The page's text lives on in its paragraphs: not sending it back halves the transfer.
     cp = replace(cp, page=replace(page, text="", mtime_ns=mtime or page.mtime_ns))
     return process_page(cp, segment)
+
+
+class _Interner(dict):
+    """One string object for each distinct normalised text, as results come in: the same
+    sidebar snippet on 50,000 pages is then held once, not 50,000 times, until dedupe."""
+
+    def __call__(self, r):
+        if isinstance(r, PageResult):
+            get = self.setdefault
+            r.norms = [get(n, n) for n in r.norms]
+        return r
+
+
+def _reused(r: PageResult) -> PageResult:
+    r.reused = True
+    return r
+
+
+# Read connections to stores whose cleaned pages are reused, one per process (the pool's
+# workers read unchanged pages themselves, so that the parent does not do it alone).
+_READERS: dict[str, object] = {}
+
+
+def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage | None:
+    from corpus_cli.store import open_store
+
+    store = _READERS.get(db)
+    if store is None:
+        store = _READERS[db] = open_store(db)
+    return store.clean_page(path, mtime_ns)  # type: ignore[attr-defined]
+
+
+def _close_readers() -> None:
+    while _READERS:
+        _READERS.popitem()[1].close()  # type: ignore[attr-defined]
 
 
 class PageCache:
@@ -180,35 +229,74 @@ def _default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-def _map(fn: Callable, jobs: list, workers: int | None, progress: Progress | None,
-         stage: str, min_jobs: int = POOL_MIN_FILES, engine=None,
-         during: Callable[[], None] | None = None) -> list:
+class WorkerPool:
+    """A process pool shared by the stages of one run (pass it as ``workers``).
+
+    It starts at its first use and stays until the run ends. Started early, while this
+    process is still small, its workers (forked on Linux) do not each map a copy of the
+    corpus built since, and they start once for the run instead of once per stage.
+    """
+
+    def __init__(self, size: int | None = None):
+        self.size = _default_workers() if size is None else max(1, size)
+        self._executor = None
+
+    def executor(self):
+        if self._executor is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._executor = ProcessPoolExecutor(self.size)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _map(fn: Callable, jobs: list, workers: int | WorkerPool | None,
+         progress: Progress | None, stage: str, min_jobs: int = POOL_MIN_FILES, engine=None,
+         during: Callable[[], None] | None = None, each: Callable | None = None) -> list:
     """``[fn(job) for job in jobs]``, in a process pool when worth it. ``during`` is called
-    once in this process while the pool works (before the work without a pool)."""
+    once in this process while the pool works (before the work without a pool); ``each``,
+    when given, is applied to each result as it comes."""
     if engine is not None:
         if during is not None:
             during()
-        return engine.map(fn, jobs, progress, stage)
-    workers = _default_workers() if workers is None else max(1, workers)
+        out = engine.map(fn, jobs, progress, stage)
+        return [each(r) for r in out] if each is not None else out
+    shared = workers if isinstance(workers, WorkerPool) else None
+    if shared is not None:
+        size = shared.size
+    else:
+        size = _default_workers() if workers is None else max(1, workers)
     total = len(jobs)
     out = []
-    if workers > 1 and total >= min_jobs:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
-            chunk = max(1, min(64, total // (workers * 8)))
-            results = pool.map(fn, jobs, chunksize=chunk)  # every job is queued now
+    if size > 1 and total >= min_jobs:
+        pool = shared or WorkerPool(size)
+        try:
+            chunk = max(1, min(64, total // (size * 8)))
+            results = pool.executor().map(fn, jobs, chunksize=chunk)  # all queued now
             if during is not None:
                 during()
             for done, r in enumerate(results, 1):
-                out.append(r)
+                out.append(r if each is None else each(r))
                 if progress and (done % 100 == 0 or done == total):
                     progress(stage, done, total)
+        finally:
+            if shared is None:
+                pool.close()
     else:
         if during is not None:
             during()
         for done, job in enumerate(jobs, 1):
-            out.append(fn(job))
+            out.append(fn(job) if each is None else each(fn(job)))
             if progress and (done % 100 == 0 or done == total):
                 progress(stage, done, total)
     return out
@@ -218,7 +306,7 @@ def ingest(
     args: Iterable[str],
     pattern: str = DEFAULT_GLOB,
     encoding: str | None = None,
-    workers: int | None = None,
+    workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
     segment: bool = False,
     cache: PageCache | None = None,
@@ -237,23 +325,36 @@ def ingest(
     if any(s.location is None for s in sources):
         workers = 1
     slots: list = [None] * len(sources)
-    jobs, where = [], []
-    fresh = cache.load_many([s.path for s in sources if cache.fresh(s)]) if cache else {}
+    jobs: list[Job] = []
+    where: list[int] = []
+    if engine is not None and any(s.location is None for s in sources):
+        engine = None  # stdin is read here
+    # Unchanged pages are read back from the store by whoever processes them (this
+    # process's pool); a remote engine's workers cannot see the store, so this process
+    # reads them for it.
+    here = engine is not None and cache is not None
+    fresh = cache.load_many([s.path for s in sources if cache.fresh(s)]) if here else {}
+    reuse = cache.store.path if cache is not None and not here else None
     for i, s in enumerate(sources):
         cp = fresh.get(s.path)
         if cp is not None:
             slots[i] = process_page(cp, segment)
             continue
-        jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None))
+        jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None, reuse,
+                     bool(reuse) and cache.fresh(s)))
         where.append(i)
-    if engine is not None and any(s.location is None for s in sources):
-        engine = None  # stdin is read here
-    mapped = _map(_work, jobs, workers, progress, "load", engine=engine)
+    try:
+        mapped = _map(_work, jobs, workers, progress, "load", engine=engine,
+                      each=_Interner())
+    finally:
+        _close_readers()
     for i, r in zip(where, mapped, strict=True):
         if isinstance(r, Unchanged):
             cp = cache.load(r.path, r.mtime_ns) if cache else None
             r = process_page(cp, segment) if cp is not None else _work(
-                (sources[i], encoding, segment, None))
+                (sources[i], encoding, segment, None, None, False))
+        elif isinstance(r, PageResult) and r.reused and cache is not None:
+            cache.reused += 1
         slots[i] = r
     pages = [r for r in slots if isinstance(r, PageResult)]
     problems += [r for r in slots if isinstance(r, Problem)]
@@ -264,7 +365,7 @@ def clean_paths(
     args: Iterable[str],
     pattern: str = DEFAULT_GLOB,
     encoding: str | None = None,
-    workers: int | None = None,
+    workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[CleanPage], list[Problem]]:
     """Load and clean: what ``corpus clean`` shows."""
@@ -278,7 +379,7 @@ def build(
     pattern: str = DEFAULT_GLOB,
     encoding: str | None = None,
     config: DedupeConfig | None = None,
-    workers: int | None = None,
+    workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
     segment: bool = True,
     cache: PageCache | None = None,
@@ -308,23 +409,29 @@ def _build(args, pattern, encoding, config, workers, progress, segment, cache, e
 ANNOTATE_CHUNK = 256
 
 
-def _annotate(job: tuple[list[tuple[str, str | None, str]], bool]) -> list[tuple]:
+AnnotateJob = tuple[str, "str | None", "str | None", tuple[str, ...]]
+
+
+def _annotate(job: tuple[list[AnnotateJob], bool]) -> list[tuple]:
     """Date mentions of each text (relative to its date) and, if asked, entity mentions of
-    its entity text. Runs in the pool."""
+    its entity text (title, text and captions: see :func:`segment.entity_text`). Runs in
+    the pool."""
     from corpus_cli.dates import find_dates
+    from corpus_cli.segment import join_entity_text
 
     texts, with_entities = job
     find_mentions = None
     if with_entities:
         from corpus_cli.entities import find_mentions
-    return [(tuple(find_dates(text, ref)), find_mentions(etext) if find_mentions else None)
-            for text, ref, etext in texts]
+    return [(tuple(find_dates(text, ref)),
+             find_mentions(join_entity_text(title, text, caps)) if find_mentions else None)
+            for text, ref, title, caps in texts]
 
 
 def analyse(
     corpus: Corpus,
     ner: str = "builtin",
-    workers: int | None = None,
+    workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
     engine=None,
     during: Callable[[], None] | None = None,
@@ -333,7 +440,7 @@ def analyse(
     pool), and merge entity aliases across articles. ``during`` is called once, while the
     pool works (``corpus dedupe`` writes the paragraphs then)."""
     from corpus_cli.entities import extract, merge_entities
-    from corpus_cli.segment import entity_text, merge_items
+    from corpus_cli.segment import entity_extras, join_entity_text, merge_items
 
     merged = merge_items(corpus.items, corpus.dedupe.cluster_of)
     if not merged:
@@ -343,18 +450,25 @@ def analyse(
     caps: dict[str, list[str]] = {}
     for cp in corpus.pages:
         caps.update(captions(cp))
-    jobs = [(a.text, a.date, entity_text(best, caps, copies)) for a, best, copies in merged]
+    jobs: list[AnnotateJob] = [(a.text, a.date, *entity_extras(best, caps, copies))
+                               for a, best, copies in merged]
+    del caps
     chunks = [(jobs[i : i + ANNOTATE_CHUNK], ner == "builtin")
               for i in range(0, len(jobs), ANNOTATE_CHUNK)]
     found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
                                 engine=engine, during=during) for x in part]
+    del chunks
     articles = [replace(a, dates=d) for (a, _, _), (d, _m) in zip(merged, found, strict=True)]
+    del merged
     if ner == "none":
         return articles, []
     if ner == "builtin":
-        ents, docs = merge_entities([m or [] for _d, m in found])
+        mentions_of = [m or [] for _d, m in found]
+        del found, jobs  # free as early as possible: this is the run's peak of memory
+        ents, docs = merge_entities(mentions_of)
+        del mentions_of
     else:
-        ents, docs = extract([j[2] for j in jobs], backend=ner)
+        ents, docs = extract([join_entity_text(j[2], j[0], j[3]) for j in jobs], backend=ner)
     out = []
     for a, mentions in zip(articles, docs, strict=True):
         per: dict[tuple[str, str], dict] = {}
@@ -383,7 +497,7 @@ class DedupeReport:
     duplicates_by_rule: dict[str, int]
     clusters: list[Cluster]
     drops: dict[str, Drop]
-    paragraph_index: dict[str, Paragraph]
+    paragraph_index: Mapping[str, Paragraph]  # every paragraph by id (read from the store)
     articles: int
     articles_by_kind: dict[str, int]
     entities: int
@@ -400,7 +514,7 @@ def run_dedupe(
     db: str | None = None,
     config: DedupeConfig | None = None,
     dry_run: bool = False,
-    workers: int | None = None,
+    workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
     ner: str = "builtin",
     incremental: bool = True,
@@ -415,6 +529,16 @@ def run_dedupe(
 
 def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
                 incremental, engine) -> DedupeReport:
+    if isinstance(workers, WorkerPool):
+        return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress,
+                              ner, incremental, engine)
+    with WorkerPool(workers) as pool:
+        return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, pool, progress,
+                              ner, incremental, engine)
+
+
+def _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
+                   incremental, engine) -> DedupeReport:
     t0 = time.perf_counter()
     if ner == "spacy":  # fail early, before the long work
         import importlib.util
@@ -445,10 +569,18 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
         articles, ents = analyse(corpus, ner, workers, progress, engine,
                                  during=write_paragraphs if writing else None)
         corpus.items = []  # merged into the articles: free them before the write
+        n = sum(len(cp.paragraphs) for cp in corpus.pages)
+        removed = Counter(p.reason for cp in corpus.pages for p in cp.paragraphs
+                          if p.status == "removed")
+        n_pages = len(corpus.pages)
         if writing:
             from corpus_cli import index
-            from corpus_cli.store import index_rows
+            from corpus_cli.store import StoredParagraphs, index_rows
 
+            # The paragraphs are in the store now: the report reads back those it shows,
+            # and the run's peak of memory (the items being written) is lower without them.
+            corpus.pages = []
+            paragraph_index: Mapping[str, Paragraph] = StoredParagraphs(store.path, n)
             token = index.new_token()  # names the side index of this generation
             # The side index is built from memory while SQLite writes the items; it is put
             # into place only once the store has committed.
@@ -465,23 +597,21 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
                 raise
             if side is not None:
                 side.publish()
+        else:
+            paragraph_index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
     finally:
         if store is not None:
             store.write_abort()
             store.close()
-    index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
-    removed = Counter(p.reason for p in index.values() if p.status == "removed")
     rules = Counter(d.reason for d in result.drops.values())
-    n = len(index)
     dropped = sum(removed.values()) + sum(rules.values())
     return DedupeReport(
-        pages=len(corpus.pages), paragraphs=n, kept=n - dropped, dropped=dropped,
+        pages=n_pages, paragraphs=n, kept=n - dropped, dropped=dropped,
         removed_by_reason=dict(removed), duplicates_by_rule=dict(rules),
-        clusters=result.clusters, drops=result.drops, paragraph_index=index,
+        clusters=result.clusters, drops=result.drops, paragraph_index=paragraph_index,
         articles=len(articles), articles_by_kind=dict(Counter(a.kind for a in articles)),
         entities=len(ents), problems=corpus.problems,
         db=None if dry_run else (store.path if store else db),
         seconds=time.perf_counter() - t0,
         reused=cache.reused if cache else 0,
     )
-

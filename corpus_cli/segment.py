@@ -266,8 +266,14 @@ def entity_text(it: PageItem, captions: Mapping[str, Sequence[str]] | None = Non
                 copies: Sequence[PageItem] = ()) -> str:
     """The text searched for entities: title, body and the captions of the images of the
     item and of its ``copies`` on other pages."""
-    parts = [it.title.text] if it.title else []
-    parts.append(it.text)
+    title, caps = entity_extras(it, captions, copies)
+    return join_entity_text(title, it.text, caps)
+
+
+def entity_extras(it: PageItem, captions: Mapping[str, Sequence[str]] | None = None,
+                  copies: Sequence[PageItem] = ()) -> tuple[str | None, tuple[str, ...]]:
+    """What :func:`entity_text` adds to the item's text: its title and the captions."""
+    found: list[str] = []
     if captions:
         seen: set[str] = set()
         for c in (it, *copies):
@@ -275,8 +281,14 @@ def entity_text(it: PageItem, captions: Mapping[str, Sequence[str]] | None = Non
                 for cap in captions.get(p.id, ()):
                     if cap not in seen:
                         seen.add(cap)
-                        parts.append(cap)
-    return "\n\n".join(x for x in parts if x)
+                        found.append(cap)
+    return (it.title.text if it.title else None), tuple(found)
+
+
+def join_entity_text(title: str | None, text: str, captions: Sequence[str] = ()) -> str:
+    """:func:`entity_text` from its parts (the process pool rebuilds it from them, so that
+    the text is not sent twice)."""
+    return "\n\n".join(x for x in (title, text, *captions) if x)
 
 
 def _keys(it: PageItem, cluster_of: Mapping[str, str]) -> set[str]:

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from sys import intern
 
 from corpus_cli.errors import StoreError
 from corpus_cli.models import (
@@ -365,7 +366,8 @@ class Store:
         row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
         if row is None:
             return None
-        paragraphs = tuple(p for p, _d in self.paragraphs(path=path))
+        paragraphs = tuple(_paragraph(r, path)[0] for r in self.conn.execute(
+            "SELECT * FROM paragraphs WHERE path = ? ORDER BY idx", (path,)))
         page = Page(path=path, text="", encoding=row["encoding"],
                     content_hash=row["content_hash"], size=row["size"],
                     mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns)
@@ -382,7 +384,7 @@ class Store:
         for r in self.conn.execute("SELECT * FROM paragraphs ORDER BY path, idx"):
             lst = paras.get(r["path"])
             if lst is not None:
-                lst.append(_paragraph(r)[0])
+                lst.append(_paragraph(r, pages[r["path"]]["path"])[0])
         out = {}
         for path, row in pages.items():
             page = Page(path=path, text="", encoding=row["encoding"],
@@ -574,12 +576,18 @@ def _date_dict(d: DateMention) -> dict:
             "kind": d.kind}
 
 
-def _paragraph(r: sqlite3.Row) -> tuple[Paragraph, Drop | None]:
+def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
     raw = r["raw"] if r["raw"] is not None else r["text"]
+    # SQLite gives a new string for every value: the few values repeated on every row are
+    # interned (and the page's path shared) so that a million paragraphs read back take
+    # no more memory than when they were made.
+    reason = r["reason"]
     p = Paragraph(
-        r["id"], r["path"], r["idx"], r["line_start"], r["line_end"], raw, r["text"],
-        r["kind"], r["status"], r["reason"], r["dateline"], r["script"],
-        tuple(Removal(**x) for x in json.loads(r["removals"])),
+        r["id"], path if path is not None else r["path"], r["idx"], r["line_start"],
+        r["line_end"], raw, r["text"], intern(r["kind"]), intern(r["status"]),
+        intern(reason) if reason is not None else None, r["dateline"], intern(r["script"]),
+        tuple(Removal(**x) for x in json.loads(r["removals"])) if r["removals"] != "[]"
+        else (),
     )
     d = None
     if r["kept_id"]:
@@ -649,7 +657,7 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA cache_size=-32768")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path}: cannot open the store ({exc})") from None
@@ -662,3 +670,46 @@ def index_rows(articles: Sequence[Article]
     ``articles``: the side index can be built from memory while the store is written."""
     for n, a in enumerate(articles, 1):
         yield (n, a.title, a.text, int(a.date[:4]) if a.date else None, a.date, a.kind)
+
+
+class StoredParagraphs(Mapping):
+    """The paragraphs of the store at ``path`` by id, read when asked for: what a run's
+    report holds instead of a million paragraphs in memory. The first lookups are read one
+    by one; past ``BULK`` of them, or when iterated, every paragraph is read in one scan.
+    No connection stays open between lookups."""
+
+    BULK = 200
+
+    def __init__(self, path: str, count: int):
+        self.path = path
+        self._count = count
+        self._all: dict[str, Paragraph] | None = None
+        self._some: dict[str, Paragraph] = {}
+
+    def _everything(self) -> dict[str, Paragraph]:
+        if self._all is None:
+            with open_store(self.path) as s:
+                self._all = {p.id: p for p, _d in s.paragraphs()}
+            self._some = {}
+        return self._all
+
+    def __getitem__(self, pid: str) -> Paragraph:
+        if self._all is not None:
+            return self._all[pid]
+        got = self._some.get(pid)
+        if got is not None:
+            return got
+        if len(self._some) >= self.BULK:
+            return self._everything()[pid]
+        with open_store(self.path) as s:
+            found = next(s.paragraphs(ids=[pid]), None)
+        if found is None:
+            raise KeyError(pid)
+        self._some[pid] = found[0]
+        return found[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return self._count

@@ -283,3 +283,21 @@ def test_broken_pipe_is_quiet(tmp_path, seeds):
     p = subprocess.run(f"{' '.join(exe)} clean {seeds} --jsonl | head -1", shell=True,
                        env=env, capture_output=True, text=True)
     assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
+
+
+def test_dedupe_report_read_back_from_the_store_equals_the_dry_run(run, seeds, tmp_path):
+    # A run that writes the store frees its paragraphs and reads back those the report
+    # shows; a dry run keeps them in memory. Both reports must be the same.
+    db = tmp_path / "c.db"
+    stored = json.loads(run("dedupe", seeds, "--db", db, "--json").stdout)
+    dry = json.loads(run("dedupe", seeds, "--dry-run", "--json").stdout)
+    for doc in (stored, dry):
+        doc.pop("db"), doc.pop("seconds", None)
+    assert stored == dry and stored["clusters"]
+    explain = run("dedupe", seeds, "--db", db, "--explain", "--top", "3").stdout
+    dry_explain = run("dedupe", seeds, "--dry-run", "--explain", "--top", "3").stdout
+    lines = [x for x in explain.splitlines() if "copy (" in x or ": " in x]
+    assert len(lines) > 20
+    assert [x for x in lines if "time" not in x and "store" not in x] == [
+        x for x in dry_explain.splitlines() if ("copy (" in x or ": " in x)
+        and "time" not in x and "store" not in x]

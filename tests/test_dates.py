@@ -498,11 +498,13 @@ _WINDOW_TOKENS = st.sampled_from(
     [*list("0123456789 .,-/–:()\n\"'aAmMyY"), "May", "june", "SEPT.", "December", "from ",
      " to ", " and ", "today", "the day before yesterday", "this year", "last month", "2024",
      "1988", ".jpg", "th", "сентября", "Мая", "between ", "Wednesday, ", "at 10:30 a.m.",
-     " (GMT)", " года", " г.", "İ", "ǅ", "Tues. ", "mid-", "T10:00:00Z", _FILLER, _FILLER * 3]
+     " (GMT)", " года", " г.", "İ", "ǅ", "Tues. ", "mid-", "T10:00:00Z", "5th of September",
+     " of the previous year", ", at 10:30:00 p.m. (GMT + 03:00)", "   ", "Friday", "MAY ",
+     "dismay", _FILLER, _FILLER * 3]
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(_WINDOW_TOKENS, max_size=80).map("".join), st.booleans())
 def test_windowed_scan_equals_whole_scan(text: str, digits: bool) -> None:
     from corpus_cli.dates import _candidates, _candidates_whole

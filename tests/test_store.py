@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -154,3 +155,24 @@ def test_touched_file_is_reused_by_hash(tmp_path, pages):
     assert report.reused == 1
     report = run_dedupe([str(folder)], db=db, workers=1, encoding="latin-1")
     assert report.reused == 0  # other options: clean again
+
+
+def test_stored_paragraphs_reads_one_by_one_then_all(tmp_path, seeds):
+    from corpus_cli.pipeline import run_dedupe
+    from corpus_cli.store import StoredParagraphs
+
+    db = str(tmp_path / "c.db")
+    report = run_dedupe([seeds], db=db, workers=1)
+    assert isinstance(report.paragraph_index, StoredParagraphs)
+    with open_store(db) as s:
+        every = {p.id: p for p, _d in s.paragraphs()}
+    sp = StoredParagraphs(db, len(every))
+    sp.BULK = 3
+    ids = list(every)
+    assert [sp[i] for i in ids[:3]] == [every[i] for i in ids[:3]]
+    assert sp._all is None  # three lookups, one by one
+    assert sp[ids[10]] == every[ids[10]] and sp._all is not None  # the fourth reads all
+    assert list(sp) == ids and len(sp) == len(every)
+    with pytest.raises(KeyError):
+        StoredParagraphs(db, 1)["nope"]
+    assert not os.path.exists(db + "-wal")  # no connection left open
