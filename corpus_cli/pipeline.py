@@ -531,14 +531,14 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
                 incremental, engine) -> DedupeReport:
     if isinstance(workers, WorkerPool):
         return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress,
-                              ner, incremental, engine)
+                              ner, incremental, engine, own_pool=False)
     with WorkerPool(workers) as pool:
         return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, pool, progress,
-                              ner, incremental, engine)
+                              ner, incremental, engine, own_pool=True)
 
 
 def _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
-                   incremental, engine) -> DedupeReport:
+                   incremental, engine, own_pool) -> DedupeReport:
     t0 = time.perf_counter()
     if ner == "spacy":  # fail early, before the long work
         import importlib.util
@@ -569,6 +569,8 @@ def _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progre
         articles, ents = analyse(corpus, ner, workers, progress, engine,
                                  during=write_paragraphs if writing else None)
         corpus.items = []  # merged into the articles: free them before the write
+        if own_pool:
+            workers.close()  # its work is done: its workers' memory goes before the write
         n = sum(len(cp.paragraphs) for cp in corpus.pages)
         removed = Counter(p.reason for cp in corpus.pages for p in cp.paragraphs
                           if p.status == "removed")

@@ -42,3 +42,26 @@ def test_accounting_identity(tmp_path_factory, page_lines):
     ids = set(report.paragraph_index)
     for pid, drop in report.drops.items():
         assert pid in ids and drop.kept_id in ids and drop.kept_id not in report.drops
+
+
+def test_shared_pool_and_paused_collector(pages):
+    import gc
+
+    from corpus_cli.pipeline import WorkerPool
+
+    files = {f"p{i:03d}.txt": "\n".join(LINES[(i + k) % len(LINES)] for k in range(7))
+             for i in range(POOL_MIN_FILES + 6)}
+    folder = pages(files)
+    seen = []
+    assert gc.isenabled()
+    with WorkerPool(2) as pool:
+        shared = run_dedupe([str(folder)], dry_run=True, workers=pool,
+                            progress=lambda *a: seen.append(gc.isenabled()))
+        executor = pool._executor
+        again = build([str(folder)], workers=pool)
+        assert pool._executor is executor  # one pool for every stage and call
+    assert pool._executor is None and gc.isenabled()  # both restored
+    assert seen and not any(seen)  # the collector was paused during the run
+    one = run_dedupe([str(folder)], dry_run=True, workers=1)
+    assert shared.clusters == one.clusters and shared.drops == one.drops
+    assert again.dedupe.clusters == one.clusters

@@ -176,3 +176,40 @@ def test_stored_paragraphs_reads_one_by_one_then_all(tmp_path, seeds):
     with pytest.raises(KeyError):
         StoredParagraphs(db, 1)["nope"]
     assert not os.path.exists(db + "-wal")  # no connection left open
+
+
+def test_incremental_run_in_the_pool_equals_fresh_run(tmp_path, pages):
+    # With a pool, the workers read unchanged pages back from the store themselves.
+    import os
+
+    from corpus_cli.pipeline import POOL_MIN_FILES
+
+    files = {f"p{i:03d}.txt": f"Title number {i} of the page\n\n05.09.2024\n\n"
+             f"The council met on day {i} to discuss the regional budget of the fund.\n"
+             "Go back\n" for i in range(POOL_MIN_FILES + 8)}
+    folder = pages(files)
+    db = str(tmp_path / "inc.db")
+    run_dedupe([str(folder)], db=db, workers=2)
+    (folder / "p000.txt").write_text("A changed page with other words in it.\n")
+    os.utime(folder / "p001.txt", ns=(1, 1))  # touched: reused by its content hash
+    second = run_dedupe([str(folder)], db=db, workers=2)
+    assert second.reused == len(files) - 1
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1, incremental=False)
+    assert _snapshot(db) == _snapshot(fresh)
+    assert not os.path.exists(db + "-wal")  # the workers' read connections are closed
+
+
+def test_write_in_two_halves_and_abort(tmp_path, seeds):
+    from corpus_cli.pipeline import build
+
+    db = str(tmp_path / "c.db")
+    run_dedupe([seeds], db=db, workers=1)
+    before = _snapshot(db)
+    corpus = build([seeds], workers=1)
+    with open_store(db) as s:
+        s.write_begin(corpus.pages, corpus.dedupe.drops, corpus.dedupe.clusters)
+        s.write_abort()  # the previous corpus is intact
+        with pytest.raises(StoreError):
+            s.write_end([], [])  # no transaction open
+    assert _snapshot(db) == before
