@@ -164,6 +164,8 @@ def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage |
     store = _READERS.get(db)
     if store is None:
         store = _READERS[db] = open_store(db)
+        # a worker reads each page once: a small page cache, not the writer's
+        store.conn.execute("PRAGMA cache_size=-4096")  # type: ignore[attr-defined]
     return store.clean_page(path, mtime_ns)  # type: ignore[attr-defined]
 
 
@@ -435,10 +437,12 @@ def analyse(
     progress: Progress | None = None,
     engine=None,
     during: Callable[[], None] | None = None,
+    release: bool = False,
 ) -> tuple[list[Article], list[Entity]]:
     """Merge the items of every page into articles; find their dates and entities (in the
     pool), and merge entity aliases across articles. ``during`` is called once, while the
-    pool works (``corpus dedupe`` writes the paragraphs then)."""
+    pool works (``corpus dedupe`` writes the paragraphs then); with ``release``, a
+    :class:`WorkerPool` given as ``workers`` is closed as soon as its work is done."""
     from corpus_cli.entities import extract, merge_entities
     from corpus_cli.segment import entity_extras, join_entity_text, merge_items
 
@@ -457,6 +461,8 @@ def analyse(
               for i in range(0, len(jobs), ANNOTATE_CHUNK)]
     found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
                                 engine=engine, during=during) for x in part]
+    if release and isinstance(workers, WorkerPool):
+        workers.close()  # the rest is this process's: the workers' memory goes now
     del chunks
     articles = [replace(a, dates=d) for (a, _, _), (d, _m) in zip(merged, found, strict=True)]
     del merged
@@ -567,10 +573,9 @@ def _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progre
                               result.cluster_of, progress)
 
         articles, ents = analyse(corpus, ner, workers, progress, engine,
-                                 during=write_paragraphs if writing else None)
+                                 during=write_paragraphs if writing else None,
+                                 release=own_pool)
         corpus.items = []  # merged into the articles: free them before the write
-        if own_pool:
-            workers.close()  # its work is done: its workers' memory goes before the write
         n = sum(len(cp.paragraphs) for cp in corpus.pages)
         removed = Counter(p.reason for cp in corpus.pages for p in cp.paragraphs
                           if p.status == "removed")
