@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from corpus_cli.clean import clean_page
 from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
@@ -37,6 +38,9 @@ from corpus_cli.models import (
     Paragraph,
     Problem,
 )
+
+if TYPE_CHECKING:
+    from corpus_cli.store import Store
 
 Progress = Callable[[str, int, int], None]
 # An engine runs the stages that do not need the whole corpus at once somewhere else (a Dask
@@ -155,7 +159,7 @@ def _reused(r: PageResult) -> PageResult:
 
 # Read connections to stores whose cleaned pages are reused, one per process (the pool's
 # workers read unchanged pages themselves, so that the parent does not do it alone).
-_READERS: dict[str, object] = {}
+_READERS: dict[str, Store] = {}
 
 
 def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage | None:
@@ -165,13 +169,13 @@ def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage |
     if store is None:
         store = _READERS[db] = open_store(db)
         # a worker reads each page once: a small page cache, not the writer's
-        store.conn.execute("PRAGMA cache_size=-4096")  # type: ignore[attr-defined]
-    return store.clean_page(path, mtime_ns)  # type: ignore[attr-defined]
+        store.conn.execute("PRAGMA cache_size=-4096")
+    return store.clean_page(path, mtime_ns)
 
 
 def _close_readers() -> None:
     while _READERS:
-        _READERS.popitem()[1].close()  # type: ignore[attr-defined]
+        _READERS.popitem()[1].close()
 
 
 class PageCache:
@@ -279,28 +283,24 @@ def _map(fn: Callable, jobs: list, workers: int | WorkerPool | None,
     else:
         size = _default_workers() if workers is None else max(1, workers)
     total = len(jobs)
-    out = []
+    pool = None
     if size > 1 and total >= min_jobs:
         pool = shared or WorkerPool(size)
-        try:
-            chunk = max(1, min(64, total // (size * 8)))
-            results = pool.executor().map(fn, jobs, chunksize=chunk)  # all queued now
-            if during is not None:
-                during()
-            for done, r in enumerate(results, 1):
-                out.append(r if each is None else each(r))
-                if progress and (done % 100 == 0 or done == total):
-                    progress(stage, done, total)
-        finally:
-            if shared is None:
-                pool.close()
+        chunk = max(1, min(64, total // (size * 8)))
+        results = pool.executor().map(fn, jobs, chunksize=chunk)  # all queued now
     else:
+        results = map(fn, jobs)  # lazily: ``during`` comes first
+    out = []
+    try:
         if during is not None:
             during()
-        for done, job in enumerate(jobs, 1):
-            out.append(fn(job) if each is None else each(fn(job)))
+        for done, r in enumerate(results, 1):
+            out.append(r if each is None else each(r))
             if progress and (done % 100 == 0 or done == total):
                 progress(stage, done, total)
+    finally:
+        if pool is not None and shared is None:
+            pool.close()
     return out
 
 
@@ -528,23 +528,19 @@ def run_dedupe(
 ) -> DedupeReport:
     """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
     to the store in one transaction."""
+    own_pool = not isinstance(workers, WorkerPool)
+    pool = WorkerPool(workers) if own_pool else workers
     with paused_gc():
-        return _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
-                           ner, incremental, engine)
+        try:
+            return _run_dedupe(args, pattern, encoding, db, config, dry_run, pool, progress,
+                               ner, incremental, engine, own_pool)
+        finally:
+            if own_pool:
+                pool.close()
 
 
 def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
-                incremental, engine) -> DedupeReport:
-    if isinstance(workers, WorkerPool):
-        return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress,
-                              ner, incremental, engine, own_pool=False)
-    with WorkerPool(workers) as pool:
-        return _run_dedupe_in(args, pattern, encoding, db, config, dry_run, pool, progress,
-                              ner, incremental, engine, own_pool=True)
-
-
-def _run_dedupe_in(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
-                   incremental, engine, own_pool) -> DedupeReport:
+                incremental, engine, own_pool) -> DedupeReport:
     t0 = time.perf_counter()
     if ner == "spacy":  # fail early, before the long work
         import importlib.util
