@@ -12,8 +12,9 @@ Layout, next to the store ``corpus.db``::
         tmp-XXXX/       a build in progress (or left by a killed build)
 
 ``corpus dedupe`` writes a random *generation token* into the store's ``meta`` table in the
-same transaction as the items (:func:`new_token`), then builds the index into ``tmp-XXXX``
-and renames it to ``<token>`` (an atomic rename of a new name), then removes the older
+same transaction as the items (:func:`new_token`), builds the index into ``tmp-XXXX``
+(from memory while SQLite writes the items, :class:`BackgroundBuild`) and, once the store
+has committed, renames it to ``<token>`` (an atomic rename of a new name), then removes the older
 generations. A search uses the index only when a folder named after the store's current
 token exists: a store written without rebuilding the index (tantivy missing, build failed
 or killed, another writer) has a token that names no folder, and search falls back to FTS5.
@@ -298,20 +299,6 @@ def _remove_old(root: str, keep: str) -> None:
             except OSError:
                 continue
         shutil.rmtree(path, ignore_errors=True)
-
-
-def update_index(store: Store, token: str,
-                 progress: Callable[[str, int, int], None] | None = None) -> bool:
-    """Build the side index when tantivy is installed (what ``corpus dedupe`` calls after
-    writing the store). Returns whether it was built; a failure is not an error: the store
-    is written, and search falls back to FTS5 until the next successful build."""
-    if not available():
-        return False
-    try:
-        build_index(store, token, progress)
-    except (OSError, ValueError, RuntimeError):
-        return False
-    return True
 
 
 # ---- searching ---------------------------------------------------------------------------

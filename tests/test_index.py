@@ -251,3 +251,32 @@ def test_day_number_keeps_the_order_of_iso_dates():
     assert [index.day_number(d) for d in dates] == sorted(index.day_number(d) for d in dates)
     assert index.day_number("2024-06") == 20240600
     assert index.day_number("June 2024") is None and index.day_number(None) is None
+
+
+@pytest.mark.parametrize("slow_build", [False, True])
+def test_failed_write_leaves_no_new_index(db, tmp_path, monkeypatch, slow_build):
+    # The index is built while the store writes the items; if the write fails, the new
+    # index never appears, and the previous store and index stay as they were.
+    import time
+
+    from corpus_cli.pipeline import run_dedupe
+    from corpus_cli.store import Store
+
+    with open_store(db) as store:
+        old = store.index_token()
+    if slow_build:  # the build is still running when the write fails: it is stopped
+        original = index._nfc
+        monkeypatch.setattr(index, "_nfc", lambda t: time.sleep(0.05) or original(t))
+
+    def broken(self, *a, **k):
+        self.write_abort()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Store, "write_end", broken)
+    folder = tmp_path / "pages"
+    with pytest.raises(RuntimeError):
+        run_dedupe([str(folder)], db=db, workers=1, incremental=False)
+    assert os.listdir(index.index_dir(db)) == [old]
+    with open_store(db) as store:
+        assert store.index_token() == old
+        assert run_search(store, "water", engine="tantivy").hits
