@@ -196,7 +196,7 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="Clusters shown in the report.")
 @click.option("--workers", type=click.IntRange(1, 64),
-              help="Processes for loading (default: cores).")
+              help="Processes for loading, dates and entities (default: cores, at most 8).")
 @click.option("--rebuild", is_flag=True,
               help="Clean every page again instead of reusing unchanged pages from the store.")
 @click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
