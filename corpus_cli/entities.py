@@ -275,17 +275,18 @@ _ORDINAL = (
     r"(?:\d{1,3}(?:st|nd|rd|th)|[IVX]{1,7}|first|second|third|fourth|fifth|sixth|seventh|"
     r"eighth|ninth|tenth|eleventh|twelfth|annual|regular|extraordinary|jubilee)"
 )
+_EVENT_NOUNS = "(?:session|meeting|summit|congress|conference|forum)"
 _ORD_OF_RE = re.compile(
     rf"\b{_ORDINAL}\s(?:plenary\s|regular\s|extraordinary\s|anniversary\s)?"
-    r"(?:session|meeting|summit|congress|conference|forum)\s(?:of\sthe|of)\s"
+    rf"{_EVENT_NOUNS}\s(?:of\sthe|of)\s"
 )
 _ORD_BEFORE_RE = re.compile(rf"\b{_ORDINAL}\s(?=[{_UP}])")
-_EVENT_NOUN_AFTER_RE = re.compile(r"\s(?:meeting|session|summit|congress|conference|forum)s?\b")
+_EVENT_NOUN_AFTER_RE = re.compile(rf"\s{_EVENT_NOUNS}s?\b")
 _SUMMIT_RE = re.compile(r"\b[Ss]ummits?\b")
 # Cheap tests run first: without them the patterns above (which start with \b, so that the
 # regex engine tries them at every position) cost as much as the rest of events().
-_EVENT_NOUN_RE = re.compile(r"(?:meeting|session|summit|congress|conference|forum)")
-_NOUN_OF_RE = re.compile(r"(?:session|meeting|summit|congress|conference|forum)\sof\s")
+_EVENT_NOUN_RE = re.compile(_EVENT_NOUNS)
+_NOUN_OF_RE = re.compile(rf"{_EVENT_NOUNS}\sof\s")
 _WORD_BEFORE_RE = re.compile(rf"(?<![^\W\d_])([{_UP}][^\W\d_]{{1,39}}) $")
 
 # Acronym definitions "Expansion (ACR)" / "Expansion (ACR, Alias)" / "ACR (Expansion)".
