@@ -1620,13 +1620,13 @@ def _cluster_persons(counts: Counter) -> dict[str, int]:
                     _full_match(reps[a], reps[b]) for a in members[ci] for b in members[cj]
                 ):
                     join(ci, cj)
-        full_clusters = sorted({cluster_of[i] for i in full})
         # Initial forms: attached to the one full-name cluster they fit, else kept together
-        # with the other initial forms of the same surname and initials.
+        # with the other initial forms of the same surname and initials. A join renumbers
+        # clusters (the smaller id is kept), so the full-name clusters are read afresh.
         inits = [i for i in block if reps[i].kind == "initials"]
         for i in inits:
             fits = [
-                c for c in full_clusters
+                c for c in sorted({cluster_of[j] for j in full})
                 if all(_initials_compatible(reps[i], reps[x]) for x in members[c])
             ]
             if len(fits) == 1 and cluster_of[i] != fits[0]:

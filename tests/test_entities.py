@@ -435,3 +435,13 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_full_name_with_two_initial_forms_does_not_crash():
+    # Attaching an initial form renumbers the clusters; a second initial form of the same
+    # person must still find the full name (this raised KeyError before).
+    names = ["Nurlan Bekmukhametov", "N. Bekmukhametov", "N.K. Bekmukhametov"]
+    docs = [[EntityMention(n, 0, len(n), "PERSON", n)] for n in names]
+    entities, _ = merge_entities(docs)
+    assert [(e.name, sorted(e.aliases)) for e in entities] == [
+        ("Nurlan Bekmukhametov", sorted(names))]
