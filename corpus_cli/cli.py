@@ -1,9 +1,11 @@
 """The ``corpus`` command: a thin Click layer over the library.
 
-Each command parses its options, calls one library function and hands the records to
-:mod:`corpus_cli.output`. Library errors (:class:`CorpusError`) become one-line messages;
-``--debug`` shows the traceback. Exit codes: 0 success (including no matches), 1 runtime
-error or some inputs unreadable, 2 usage error.
+Each command parses its options, calls one library function and hands what it returns to
+:mod:`corpus_cli.output`. Every command that prints records takes the same format flags
+(``--table/--tsv/--csv/--json/--jsonl``), ``-o FILE`` and ``--force``. Library errors
+(:class:`CorpusError`) become one-line messages; ``--debug`` shows the traceback. Exit
+codes: 0 success (including no matches), 1 runtime error or some inputs unreadable, 2 usage
+error.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from corpus_cli import __version__
 from corpus_cli.errors import CorpusError
 
 FORMAT_FLAGS = (
-    ("--json", "json", "A JSON array."),
-    ("--jsonl", "jsonl", "JSON Lines: one record a line (streams)."),
-    ("--csv", "csv", "CSV with a header row."),
-    ("--tsv", "tsv", "Tab-separated columns (the default when piped)."),
     ("--table", "table", "A table (the default on a terminal)."),
+    ("--tsv", "tsv", "Tab-separated, with a header row (the default when piped)."),
+    ("--csv", "csv", "CSV with a header row."),
+    ("--json", "json", "JSON: an array of records, or the one document."),
+    ("--jsonl", "jsonl", "JSON Lines: one record a line (streams)."),
 )
+DOCS = "corpus docs"  # the documentation ships with the package
 
 
 class CorpusGroup(click.Group):
@@ -60,10 +63,17 @@ def _silence_stdout() -> None:
         pass
 
 
-def format_options(default_help: str = "") -> Callable:
-    """--json/--jsonl/--csv/--tsv/--table, stored as ``fmt``."""
+# ---- shared options -----------------------------------------------------------------------
+def output_options(target_help: str = "Write to FILE (atomically) instead of stdout; the "
+                   "format comes from the flag or else from FILE's ending (.csv, .json...)."
+                   ) -> Callable:
+    """The format flags, ``-o FILE`` and ``--force``: the same on every command."""
 
     def deco(f: Callable) -> Callable:
+        f = click.option("--force", is_flag=True,
+                         help="Replace an existing output file (or write into a non-empty "
+                         "folder).")(f)
+        f = click.option("-o", "--output", "target", metavar="FILE", help=target_help)(f)
         for flag, value, help_ in reversed(FORMAT_FLAGS):
             f = click.option(flag, "fmt", flag_value=value, help=help_)(f)
         return f
@@ -86,9 +96,13 @@ def db_option(f: Callable) -> Callable:
         help="The corpus store (default ./corpus.db, or $CORPUS_DB).")(f)
 
 
+def limit_option(help_: str, *aliases: str, default: int | None = None) -> Callable:
+    return click.option("--limit", *aliases, "limit", type=click.IntRange(min=0),
+                        default=default, metavar="N", help=help_)
+
+
 def filter_options(f: Callable) -> Callable:
     opts = [
-        click.option("--limit", type=click.IntRange(min=0), help="At most this many items."),
         click.option("--entity", metavar="NAME", help="Items mentioning this entity (any alias)."),
         click.option("--source", metavar="TEXT", help="Items with a source path containing TEXT."),
         click.option("--kind", type=click.Choice(["article", "brief"]), help="Only this kind."),
@@ -113,14 +127,55 @@ def _check_date(ctx, param, value: str | None) -> str | None:
     return value
 
 
-def _filter(kw: dict):
+def _filter(kw: dict, limit: int | None = None):
     from corpus_cli.store import ArticleFilter
 
     return ArticleFilter(
         year=kw.get("year"), date_from=kw.get("date_from"), date_to=kw.get("date_to"),
         kind=kw.get("kind"), source=kw.get("source"), entity=kw.get("entity"),
-        limit=kw.get("limit"),
+        limit=limit,
     )
+
+
+def _pick_format(fmt: str | None, target: str | None, allowed: tuple[str, ...]) -> str | None:
+    """The format asked for by a flag, or named by ``-o FILE``'s ending; a flag and an
+    ending that disagree are a usage error. ``None``: the command's default."""
+    from corpus_cli.output import format_of_path
+
+    named = format_of_path(target)
+    if named is not None and named not in allowed:
+        if named == "txt" and "table" in allowed:
+            named = None  # a .txt file gets what a pipe gets
+        elif fmt is None:
+            raise click.UsageError(
+                f"cannot write {named} to {target}: this command writes "
+                f"{', '.join(allowed)} (give a flag or another file name)")
+        else:
+            named = None
+    if fmt is not None and named is not None and fmt != named:
+        raise click.UsageError(f"--{fmt} does not match the file name {target} ({named}): "
+                               "use one or the other")
+    return fmt or named
+
+
+def _emit(view: Callable, fmt: str | None, target: str | None, force: bool,
+          allowed: tuple[str, ...] = ("table", "tsv", "csv", "json", "jsonl"),
+          document: bool = False, store: str | None = None, inputs=(), what: str = "record"
+          ) -> int:
+    """Open stdout or ``-o FILE``, pick the format and call ``view(fmt, stream)``.
+    ``document``: the default is the human view even when piped (``dedupe``, ``show``,
+    ``stats``); else a table on a terminal and TSV when piped."""
+    from corpus_cli import output
+
+    fmt = _pick_format(fmt, target, allowed)
+    with output.open_output(target, force, store=store, inputs=inputs,
+                            inert_on_terminal=fmt == "csv") as stream:
+        if fmt is None:
+            fmt = "table" if document else output.default_format(None, stream)
+        n = view(fmt, stream)
+    if target not in (None, "-"):
+        output.message(f"corpus: wrote {n} {what}(s) to {target}")
+    return n
 
 
 def _report_problems(problems) -> None:
@@ -148,6 +203,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Start with:   corpus dedupe PAGES/        (builds ./corpus.db)
     Then:         corpus list --year 2024
                   corpus search "some words"
+                  corpus report -o report.html
+    Every command that prints records takes --table, --tsv, --csv, --json,
+    --jsonl and -o FILE. Documentation: corpus docs (or corpus docs cli).
     Shell completion: eval "$(_CORPUS_COMPLETE=bash_source corpus)" (zsh_source, fish_source).
     """
     ctx.ensure_object(dict)
@@ -158,31 +216,47 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @input_options
 @click.option("--explain", is_flag=True, help="List every removal with its reason.")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Write each cleaned page as a text file into DIR.")
-@click.option("--force", is_flag=True, help="Allow writing into a non-empty DIR.")
-@format_options()
-def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
-    """Show the cleaned paragraphs of pages (files, folders, globs, - for stdin)."""
+@limit_option("At most N paragraphs.")
+@output_options("A file gets the paragraph records (format from the flag or FILE's ending); "
+                "a folder (existing, ending in /, or a name without a format ending) gets "
+                "one cleaned text file per page.")
+def clean(paths, pattern, encoding, explain, limit, fmt, target, force) -> None:
+    """Show the cleaned paragraphs of pages (files, folders, globs, - for stdin).
+
+    \b
+    Examples:
+      corpus clean seeds/ --explain
+      corpus clean seeds/ --jsonl | jq -r 'select(.status == "removed") | .reason'
+      corpus clean seeds/ -o cleaned/
+    """
     from corpus_cli import output
+    from corpus_cli.output.views import clean_summary, clean_view
     from corpus_cli.pipeline import clean_paths
 
     with output.progress_bar() as progress:
-        pages, problems = clean_paths(paths, pattern, encoding, progress=progress)
-    _report_problems(problems)
-    if out_dir:
-        written = output.write_clean_pages(pages, out_dir, paths, force=force)
-        output.message(f"corpus: wrote {written} cleaned page(s) to {out_dir}")
+        report = clean_paths(paths, pattern, encoding, progress=progress)
+    _report_problems(report.problems)
+    if target and _is_folder(target, fmt):
+        written = output.write_clean_pages(report.pages, target, force=force)
+        output.message(f"corpus: wrote {written} cleaned page(s) to {target}")
     else:
-        output.show_clean(pages, fmt, explain=explain)
-    n = sum(len(cp.paragraphs) for cp in pages)
-    removed = [p for cp in pages for p in cp.paragraphs if p.status == "removed"]
-    output.message(
-        f"corpus: {len(pages)} page(s), {n} paragraph(s): {n - len(removed)} kept, "
-        f"{len(removed)} removed" + output.by_reason(p.reason for p in removed))
-    if not pages and not problems:
+        _emit(lambda f, s: clean_view(report.pages, f, s, explain=explain, limit=limit),
+              fmt, target, force, inputs=[cp.page.path for cp in report.pages],
+              what="paragraph")
+    output.message(clean_summary(report.counts))
+    if not report.pages and not report.problems:
         raise click.ClickException("no pages found")
-    _exit_for(problems)
+    _exit_for(report.problems)
+
+
+def _is_folder(target: str, fmt: str | None) -> bool:
+    from corpus_cli.output import format_of_path
+
+    if target == "-":
+        return False
+    if target.endswith(("/", os.sep)) or os.path.isdir(target):
+        return True
+    return fmt is None and format_of_path(target) is None
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,8 +267,8 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
               help="Similarity (rapidfuzz ratio, 0-1) for two paragraphs to be copies.")
 @click.option("--dry-run", is_flag=True, help="Report what would be stored; write nothing.")
 @click.option("--explain", is_flag=True, help="List every dropped paragraph and why.")
-@click.option("--top", type=click.IntRange(0), default=10, show_default=True,
-              help="Clusters shown in the report.")
+@limit_option("Clusters shown (the report: 10 unless given; JSON, CSV: all unless given).",
+              "--top")
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Processes for loading, dates and entities (default: cores, at most 8).")
 @click.option("--rebuild", is_flag=True,
@@ -204,16 +278,29 @@ def clean(paths, pattern, encoding, explain, out_dir, force, fmt) -> None:
               help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
-@click.option("--json", "fmt", flag_value="json", help="The report as one JSON object.")
-def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, workers, rebuild,
-           ner, scheduler, fmt) -> None:
-    """Load, clean and deduplicate pages, and write the corpus store."""
+@output_options()
+def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, limit, workers, rebuild,
+           ner, scheduler, fmt, target, force) -> None:
+    """Load, clean and deduplicate pages, and write the corpus store.
+
+    Prints a report: counts, the largest clusters of copies (--json: the whole
+    report, --csv/--tsv: one row per cluster).
+
+    \b
+    Examples:
+      corpus dedupe seeds/
+      corpus dedupe pages/ --db site.db --explain > drops.txt
+      corpus dedupe seeds/ --json | jq '.clusters | length'
+    """
     from contextlib import nullcontext
 
     from corpus_cli import output
     from corpus_cli.dedupe import DedupeConfig
+    from corpus_cli.output.views import dedupe_view
     from corpus_cli.pipeline import run_dedupe
+    from corpus_cli.store import default_path
 
+    _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
     engine = None
     if scheduler:
         from corpus_cli.distributed import DaskEngine
@@ -225,9 +312,10 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, worke
                             workers=workers, progress=progress, ner=ner,
                             incremental=not rebuild, engine=engine)
     _report_problems(report.problems)
-    if not report.pages and not report.problems:
+    if not report.counts.pages and not report.problems:
         raise click.ClickException("no pages found")
-    output.show_dedupe(report, fmt or "human", top=top, explain=explain)
+    _emit(lambda f, s: dedupe_view(report, f, s, limit=limit, explain=explain), fmt, target,
+          force, document=True, store=db or default_path(), what="cluster")
     _exit_for(report.problems)
 
 
@@ -235,25 +323,49 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, top, worke
 @cli.command(name="list")
 @db_option
 @filter_options
-@format_options()
-def list_(db, fmt, **kw) -> None:
-    """List the news items of the corpus, newest first."""
-    from corpus_cli import output
+@limit_option("At most N items.")
+@output_options()
+def list_(db, limit, fmt, target, force, **kw) -> None:
+    """List the news items of the corpus, newest first.
+
+    \b
+    Examples:
+      corpus list --year 2024
+      corpus list --kind article --jsonl | jq -r .title
+      corpus list --csv -o items.csv
+    """
+    from corpus_cli.output.views import items_view
     from corpus_cli.store import open_store
 
     with open_store(db) as store:
-        n = output.show_articles(store.articles(_filter(kw)), output.default_format(fmt))
+        n = _emit(lambda f, s: items_view(store.articles(_filter(kw, limit)), f, s), fmt,
+                  target, force, store=store.path, what="item")
     if n == 0:
-        output.message("corpus: no items match")
+        _no_match()
+
+
+def _no_match(what: str = "items") -> None:
+    from corpus_cli import output
+
+    output.message(f"corpus: no {what} match")
 
 
 @cli.command()
 @db_option
 @click.argument("ident", metavar="ID")
-@click.option("--json", "fmt", flag_value="json", help="The item as one JSON object.")
-def show(db, ident, fmt) -> None:
-    """Show one item in full: text, sources, dates, entities and merged copies."""
-    from corpus_cli import output
+@output_options()
+def show(db, ident, fmt, target, force) -> None:
+    """Show one item in full: text, sources, dates, entities and merged copies.
+
+    ID is an item id (the last column of list and search) or a unique prefix of
+    at least 4 characters.
+
+    \b
+    Examples:
+      corpus show 3f2a9c
+      corpus show 3f2a9c --json | jq .sources
+    """
+    from corpus_cli.output.views import item_view
     from corpus_cli.store import open_store
 
     with open_store(db) as store:
@@ -262,59 +374,75 @@ def show(db, ident, fmt) -> None:
             raise click.ClickException(f"no item with id {ident!r} (see 'corpus list')")
         paragraphs = list(store.paragraphs(ids=article.paragraph_ids))
         copies = store.copies(article.paragraph_ids)
-        output.show_article(article, paragraphs, fmt or "human", copies)
+        _emit(lambda f, s: item_view(article, paragraphs, copies, f, s), fmt, target, force,
+              document=True, store=store.path, what="item")
 
 
 @cli.command()
 @db_option
 @click.option("--type", "type_", type=click.Choice(["PERSON", "ORG", "PLACE", "EVENT"],
               case_sensitive=False), help="Only entities of this type.")
-@click.option("--top", type=click.IntRange(0), help="The N most mentioned.")
-@format_options()
-def entities(db, type_, top, fmt) -> None:
-    """List canonical entities (people, organizations, places, events) with aliases."""
-    from corpus_cli import output
+@limit_option("The N most mentioned.", "--top")
+@output_options()
+def entities(db, type_, limit, fmt, target, force) -> None:
+    """List canonical entities (people, organizations, places, events) with aliases.
+
+    \b
+    Examples:
+      corpus entities --type PERSON --limit 10
+      corpus entities --json | jq -r '.[] | select(.aliases | length > 1) | .name'
+    """
+    from corpus_cli.output.views import entities_view
     from corpus_cli.store import open_store
 
     with open_store(db) as store:
-        n = output.show_entities(store.entities(type_, top), output.default_format(fmt))
+        n = _emit(lambda f, s: entities_view(store.entities(type_, limit), f, s), fmt, target,
+                  force, store=store.path, what="entity")
     if n == 0:
-        output.message("corpus: no entities")
+        _no_match("entities")
 
 
 # ---------------------------------------------------------------------------------------
-@cli.command(context_settings={"default_map": {"limit": 20}})
+@cli.command()
 @db_option
 @click.argument("query", nargs=-1, required=True)
 @filter_options
+@limit_option("At most N hits (default 20; 0: all).", default=20)
 @click.option("--fuzzy/--no-fuzzy", default=True, show_default=True,
               help="Also match similar spellings of rare words (Yuri/Yury).")
 @click.option("--engine", type=click.Choice(["auto", "fts5", "tantivy"]), default="auto",
               show_default=True,
               help="auto: the tantivy index when installed and up to date, else SQLite FTS5.")
-@format_options()
-def search(db, query, fuzzy, engine, fmt, **kw) -> None:
-    """Full-text search of titles and texts, best matches first (20 unless --limit; 0: all).
+@output_options()
+def search(db, query, limit, fuzzy, engine, fmt, target, force, **kw) -> None:
+    """Full-text search of titles and texts, best matches first.
 
     \b
     Words must all occur; "a phrase" in quotes; AND, OR, NOT (upper case)
     and parentheses; a prefix with a star: terror*. Case and accents are
-    ignored. See docs/search.md.
+    ignored. The whole syntax: corpus docs search.
+
+    \b
+    Examples:
+      corpus search Afghanistan --year 2024
+      corpus search '"Working Group" OR terror*' --jsonl | jq -r .id
+      corpus show "$(corpus search water --jsonl --limit 1 | jq -r .id)"
     """
     from corpus_cli import output
+    from corpus_cli.output.views import hits_view
     from corpus_cli.search import run_search
     from corpus_cli.store import open_store
 
-    if kw.get("limit") == 0:
-        kw["limit"] = None
     with open_store(db) as store:
-        result = run_search(store, " ".join(query), _filter(kw), fuzzy=fuzzy, engine=engine)
-    for term, variants in result.variants.items():
-        output.message(f"corpus: {_quoted(term)} also matched "
-                       + ", ".join(_quoted(v) for v in variants))
-    n = output.show_hits(result.hits, output.default_format(fmt))
+        result = run_search(store, " ".join(query), _filter(kw, limit or None), fuzzy=fuzzy,
+                            engine=engine)
+        for term, variants in result.variants.items():
+            output.message(f"corpus: {_quoted(term)} also matched "
+                           + ", ".join(_quoted(v) for v in variants))
+        n = _emit(lambda f, s: hits_view(result.hits, f, s), fmt, target, force,
+                  store=store.path, what="hit")
     if n == 0:
-        output.message("corpus: no items match")
+        _no_match()
 
 
 def _quoted(text: str) -> str:
@@ -324,43 +452,129 @@ def _quoted(text: str) -> str:
 @cli.command()
 @db_option
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv", "md", "txt"]),
-              default="jsonl", show_default=True, help="The export format.")
-@click.option("-o", "--output", "target", default="-", show_default=True, metavar="FILE|DIR|-",
-              help="A file, a folder (md/txt: one file per item) or - for stdout.")
-@click.option("--force", is_flag=True, help="Replace an existing file / write into a "
-              "non-empty folder.")
-def export(db, fmt, target, force, **kw) -> None:
-    """Export the items (newest first) as JSON Lines, JSON, CSV, Markdown or text."""
+@limit_option("At most N items.")
+@click.option("--format", "export_fmt", type=click.Choice(
+    ["jsonl", "json", "csv", "tsv", "md", "txt"]),
+    help="The format (default: from -o's ending, else jsonl); the flags say the same.")
+@output_options("A file, a folder (md/txt: one file per item) or - for stdout (default).")
+def export(db, limit, export_fmt, fmt, target, force, **kw) -> None:
+    """Export the items (newest first) as JSON Lines, JSON, CSV, TSV, Markdown or text.
+
+    The records are those of 'corpus list'; the format comes from --format (or a
+    format flag) or from the ending of -o FILE, and the two must agree.
+
+    \b
+    Examples:
+      corpus export -o items.jsonl
+      corpus export -o items.csv --year 2024
+      corpus export --format md -o items/
+    """
     from corpus_cli import output
     from corpus_cli.store import open_store
 
+    if export_fmt and fmt and export_fmt != fmt:
+        raise click.UsageError(f"--format {export_fmt} and --{fmt} disagree")
+    if fmt == "table":
+        raise click.UsageError("export writes jsonl, json, csv, tsv, md or txt (not a table)")
+    chosen = _pick_format(export_fmt or fmt, target, output.EXPORT_FORMATS) or "jsonl"
     with open_store(db) as store:
-        n = output.export_articles(store.articles(_filter(kw)), fmt, target, force,
-                                   protect=(store.path,))
-    if target != "-":
+        n = output.export_items(store.articles(_filter(kw, limit)), chosen, target or "-",
+                                force, store=store.path)
+    if target not in (None, "-"):
         output.message(f"corpus: exported {n} item(s) to {target}")
     if n == 0:
-        output.message("corpus: no items match")
+        _no_match()
 
 
 @cli.command()
 @db_option
 @filter_options
 @click.option("--by", type=click.Choice(["month", "year"]),
-              help="Histogram periods (default: month, or year when the dates span > 3 years).")
-@click.option("--json", "fmt", flag_value="json", help="The statistics as one JSON object.")
-def stats(db, by, fmt, **kw) -> None:
-    """Counts, date range, items per month or year and top entities (filters: items only)."""
-    from corpus_cli import output
+              help="Histogram periods (default: month, or year when the bulk of the dates "
+              "spans more than 3 years).")
+@limit_option("The N entities in most items (default 10).", default=10)
+@output_options()
+def stats(db, by, limit, fmt, target, force, **kw) -> None:
+    """Counts, date range, items per month or year and top entities (filters: items only).
+
+    --csv and --tsv give the histogram (period, items); --json everything.
+
+    \b
+    Examples:
+      corpus stats --year 2024
+      corpus stats --by month --csv -o months.csv
+      corpus stats --json | jq .removed_by_reason
+    """
+    from corpus_cli.output.views import stats_view
     from corpus_cli.search import corpus_stats
     from corpus_cli.store import open_store
 
     with open_store(db) as store:
-        st = corpus_stats(store, _filter(kw), by)
-    output.show_stats(st, fmt)
+        st = corpus_stats(store, _filter(kw), by, top=limit)
+        _emit(lambda f, s: stats_view(st, f, s), fmt, target, force, document=True,
+              store=store.path, what="record")
+
+
+@cli.command()
+@db_option
+@limit_option("Rows in each table and chart (default 15).", default=15)
+@click.option("-o", "--output", "target", metavar="FILE.html",
+              help="The HTML file to write (default: stdout when it is not a terminal).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def report(db, limit, target, force) -> None:
+    """Write a self-contained HTML report of the corpus: items per month, top
+    entities, sites, duplicate clusters and every dropped paragraph.
+
+    One file, no network needed to view it: charts are inline SVG. Each chart
+    links to the corpus command that prints its data.
+
+    \b
+    Examples:
+      corpus report -o report.html
+      corpus report --db site.db -o site.html && xdg-open site.html
+    """
+    from corpus_cli import output
+    from corpus_cli.output.report import render_report
+    from corpus_cli.report import build_report
+    from corpus_cli.store import open_store
+
+    if target in (None, "-") and output.is_terminal():
+        raise click.UsageError("give -o FILE.html (the report is an HTML file)")
+    with open_store(db) as store:
+        data = build_report(store, limit=limit)
+    html = render_report(data)
+    with output.open_output(target, force, store=data.db) as stream:
+        stream.write(html)
+    if target not in (None, "-"):
+        output.message(f"corpus: wrote the report to {target}")
+
+
+@cli.command()
+@click.argument("topic", required=False)
+def docs(topic) -> None:
+    """Print the documentation that ships with corpus (Markdown).
+
+    Without TOPIC, lists the topics.
+
+    \b
+    Examples:
+      corpus docs
+      corpus docs search | less
+      corpus docs json
+    """
+    from corpus_cli import output
+    from corpus_cli.manual import doc_text, topics
+
+    if topic is None:
+        for name, title in topics():
+            sys.stdout.write(f"{name:<12} {title}\n")
+        return
+    text = doc_text(topic)
+    if text is None:
+        names = ", ".join(n for n, _ in topics())
+        raise click.ClickException(f"no documentation on {topic!r} (topics: {names})")
+    sys.stdout.write(output.inert(text, keep_newlines=True))
 
 
 def main() -> None:  # pragma: no cover
     cli(prog_name="corpus")
-

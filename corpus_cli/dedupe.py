@@ -25,13 +25,12 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from corpus_cli.models import Cluster, Drop, Paragraph
+from corpus_cli.models import Cluster, Drop, Paragraph, Progress
 
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
 _MASK64 = (1 << 64) - 1
 
-Progress = Callable[[str, int, int], None]
 CandidateFinder = Callable[
     [Sequence[str], Sequence[int], "DedupeConfig", "Progress | None"], list[list[int]]
 ]

@@ -37,8 +37,8 @@ from corpus_cli.dedupe import (
 )
 from corpus_cli.errors import CorpusError
 from corpus_cli.loader import Source
+from corpus_cli.models import Progress
 
-Progress = Callable[[str, int, int], None]
 INSTALL_HINT = "pip install 'corpus-cli[distributed]'"
 TEXTS_PER_PARTITION = 50_000  # distinct texts signed by one task
 JOBS_PER_TASK = 64  # most jobs (pages, annotate chunks) run by one task

@@ -41,9 +41,10 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from corpus_cli.models import Progress
 from corpus_cli.search import FEW_HITS, Node, Op, Term
 from corpus_cli.store import ArticleFilter, Store
 
@@ -117,7 +118,7 @@ def _schema():
 Row = tuple[int, "str | None", str, "int | None", "str | None", str]
 
 
-def build_index(store: Store, token: str, progress: Callable[[str, int, int], None] | None = None,
+def build_index(store: Store, token: str, progress: Progress | None = None,
                 threads: int | None = None) -> str:
     """Index the items of ``store`` under generation ``token`` (the store's current one, as
     written by :meth:`Store.write`). Builds into a temporary folder, renames it into place,
@@ -129,7 +130,7 @@ def build_index(store: Store, token: str, progress: Callable[[str, int, int], No
 
 
 def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
-               progress: Callable[[str, int, int], None] | None = None,
+               progress: Progress | None = None,
                threads: int | None = None, cancel: threading.Event | None = None) -> str:
     """Build the index of ``rows`` into a new temporary folder next to the store at ``db``
     and return it (removed again on any error, or when ``cancel`` is set)."""
@@ -209,7 +210,7 @@ class BackgroundBuild:
     the index of a write that did not happen never becomes visible."""
 
     def __init__(self, db: str, token: str, rows: Iterable[Row], total: int,
-                 progress: Callable[[str, int, int], None] | None = None):
+                 progress: Progress | None = None):
         self.db, self.token = db, token
         self.tmp: str | None = None
         self.error: BaseException | None = None
@@ -247,7 +248,7 @@ class BackgroundBuild:
 
 
 def start_build(db: str, token: str, rows: Iterable[Row], total: int,
-                progress: Callable[[str, int, int], None] | None = None
+                progress: Progress | None = None
                 ) -> BackgroundBuild | None:
     """Start a :class:`BackgroundBuild`; ``None`` when tantivy is not installed."""
     if not available():

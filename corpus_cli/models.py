@@ -2,12 +2,20 @@
 
 Every stage takes and returns these dataclasses (or iterators of them). They carry no
 behaviour beyond small derived properties, so they can be built in tests, pickled to a
-process pool and turned into JSON by :mod:`corpus_cli.output` with ``dataclasses.asdict``.
+process pool and turned into their documented JSON shape (docs/json.md) by their own
+``to_dict()``: the store and :mod:`corpus_cli.output` both use it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+# The library reports progress through ``progress(stage, done, total)``.
+Progress = Callable[[str, int, int], None]
+# The version of the JSON records and documents (docs/json.md): fields are added, never
+# renamed or removed.
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +24,9 @@ class Problem:
 
     path: str
     message: str
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,9 @@ class Removal:
     kind: str  # navigation | image | url | attachment | repeated_title | empty
     text: str
     reason: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,32 @@ class Paragraph:
     dateline: str | None = None
     script: str = "latin"  # latin | cyrillic | greek | arabic | cjk | mixed | none | other
     removals: tuple[Removal, ...] = ()
+
+    def to_dict(self, drop: Drop | None = None) -> dict:
+        """The paragraph record (docs/json.md), with its ``drop`` when dedupe dropped it."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "index": self.index,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "kind": self.kind,
+            "status": "dropped" if drop is not None else self.status,
+            "reason": self.reason if drop is None else "duplicate",
+            "text": self.text,
+            "raw": self.raw,
+            "dateline": self.dateline,
+            "script": self.script,
+            "removals": [r.to_dict() for r in self.removals],
+            "duplicate_of": drop.kept_id if drop else None,
+            "similarity": drop.score if drop else None,
+            "rule": drop.reason if drop else None,
+        }
+
+    def where(self) -> dict:
+        """Where the paragraph is: ``{id, path, line_start, line_end}``."""
+        return {"id": self.id, "path": self.path, "line_start": self.line_start,
+                "line_end": self.line_end}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +154,11 @@ class DateMention:
     inferred: bool = False
     kind: str = "date"  # date | range | relative | datetime
 
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "value": self.value,
+                "end_value": self.end_value, "precision": self.precision,
+                "inferred": self.inferred, "kind": self.kind}
+
 
 @dataclass(frozen=True, slots=True)
 class EntityMention:
@@ -137,12 +182,21 @@ class Entity:
     mentions: int
     articles: int = 0
 
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": self.type, "mentions": self.mentions,
+                "articles": self.articles, "aliases": list(self.aliases)}
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """Where a copy of an item was seen: a page and the lines of the item in it."""
+
     path: str
     line_start: int
     line_end: int
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line_start": self.line_start, "line_end": self.line_end}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +214,87 @@ class Article:
     paragraph_ids: tuple[str, ...] = ()
     dates: tuple[DateMention, ...] = ()
     entities: tuple[dict, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """The item record (docs/json.md)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "date": self.date,
+            "date_precision": self.date_precision,
+            "date_inferred": self.date_inferred,
+            "text": self.text,
+            "copies": len(self.sources),
+            "sources": [s.to_dict() for s in self.sources],
+            "dates": [d.to_dict() for d in self.dates],
+            "entities": [
+                {"name": e["name"], "type": e["type"], "aliases": list(e["aliases"]),
+                 "mentions": e["mentions"]}
+                for e in self.entities
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What a corpus (or a run, or a ``corpus clean``) holds: the same counts for the dedupe
+    report, the clean summary and ``corpus stats``. ``paragraphs == kept + dropped`` and
+    ``dropped == removed + duplicates_removed``."""
+
+    pages: int = 0
+    paragraphs: int = 0
+    removed_by_reason: Mapping[str, int] = field(default_factory=dict)  # noise, by reason
+    duplicates_by_rule: Mapping[str, int] = field(default_factory=dict)  # copies, by rule
+    clusters_by_kind: Mapping[str, int] = field(default_factory=dict)
+    items_by_kind: Mapping[str, int] = field(default_factory=dict)
+    entities: int = 0
+
+    @property
+    def removed(self) -> int:
+        return sum(self.removed_by_reason.values())
+
+    @property
+    def duplicates_removed(self) -> int:
+        return sum(self.duplicates_by_rule.values())
+
+    @property
+    def dropped(self) -> int:
+        return self.removed + self.duplicates_removed
+
+    @property
+    def kept(self) -> int:
+        return self.paragraphs - self.dropped
+
+    @property
+    def clusters(self) -> int:
+        return sum(self.clusters_by_kind.values())
+
+    @property
+    def items(self) -> int:
+        return sum(self.items_by_kind.values())
+
+    def to_dict(self) -> dict:
+        """The counts as they appear in the dedupe report and ``stats`` (docs/json.md)."""
+        return {
+            "pages": self.pages,
+            "paragraphs": self.paragraphs,
+            "kept": self.kept,
+            "dropped": self.dropped,
+            "removed": self.removed,
+            "removed_by_reason": _sorted(self.removed_by_reason),
+            "duplicates_removed": self.duplicates_removed,
+            "duplicates_by_rule": _sorted(self.duplicates_by_rule),
+            "clusters_by_kind": _sorted(self.clusters_by_kind),
+            "items": self.items,
+            "items_by_kind": _sorted(self.items_by_kind),
+            "entities": self.entities,
+        }
+
+
+def _sorted(d: Mapping[str, int]) -> dict[str, int]:
+    """Most first, then by name: a deterministic order for JSON and summaries."""
+    return dict(sorted(((k, v) for k, v in d.items() if v), key=lambda kv: (-kv[1], kv[0])))
 
 
 def pickle_by_fields(cls: type) -> type:

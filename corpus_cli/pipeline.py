@@ -30,19 +30,21 @@ from corpus_cli.loader import (
     stat_key,
 )
 from corpus_cli.models import (
+    SCHEMA_VERSION,
     Article,
     CleanPage,
     Cluster,
+    Counts,
     Drop,
     Entity,
     Paragraph,
     Problem,
+    Progress,
 )
 
 if TYPE_CHECKING:
     from corpus_cli.store import Store
 
-Progress = Callable[[str, int, int], None]
 # An engine runs the stages that do not need the whole corpus at once somewhere else (a Dask
 # cluster, see corpus_cli.distributed): ``map(fn, jobs, progress, stage)`` returns
 # ``[fn(job) for job in jobs]`` in order, and ``candidates`` replaces the local MinHash-LSH
@@ -363,17 +365,39 @@ def ingest(
     return pages, problems
 
 
+@dataclass(slots=True)
+class CleanReport:
+    """What ``corpus clean`` did: the cleaned pages, the inputs it could not use, and the
+    counts (pages, paragraphs, noise removed by reason)."""
+
+    pages: list[CleanPage]
+    problems: list[Problem]
+    counts: Counts
+
+
 def clean_paths(
     args: Iterable[str],
     pattern: str = DEFAULT_GLOB,
     encoding: str | None = None,
     workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
-) -> tuple[list[CleanPage], list[Problem]]:
+) -> CleanReport:
     """Load and clean: what ``corpus clean`` shows."""
     with paused_gc():
         results, problems = ingest(args, pattern, encoding, workers, progress)
-    return [r.page for r in results], problems
+    pages = [r.page for r in results]
+    return CleanReport(pages, problems, clean_counts(pages))
+
+
+def clean_counts(pages: Iterable[CleanPage]) -> Counts:
+    """Pages, paragraphs and noise removed by reason (no dedupe yet)."""
+    n_pages = n = 0
+    removed: Counter[str] = Counter()
+    for cp in pages:
+        n_pages += 1
+        n += len(cp.paragraphs)
+        removed.update(p.reason for p in cp.paragraphs if p.status == "removed")
+    return Counts(pages=n_pages, paragraphs=n, removed_by_reason=dict(removed))
 
 
 def build(
@@ -495,22 +519,34 @@ def analyse(
 class DedupeReport:
     """What ``corpus dedupe`` did: counts, clusters, drops and problems."""
 
-    pages: int
-    paragraphs: int
-    kept: int
-    dropped: int
-    removed_by_reason: dict[str, int]
-    duplicates_by_rule: dict[str, int]
+    counts: Counts
     clusters: list[Cluster]
     drops: dict[str, Drop]
     paragraph_index: Mapping[str, Paragraph]  # every paragraph by id (read from the store)
-    articles: int
-    articles_by_kind: dict[str, int]
-    entities: int
     problems: list[Problem]
     db: str | None  # None with --dry-run
     seconds: float
     reused: int = 0  # pages whose cleaning was taken from the store
+
+    def cluster_dict(self, cl: Cluster) -> dict:
+        """A cluster of the report: its kept copy (with its text) and the dropped copies."""
+        idx = self.paragraph_index
+        kept = idx[cl.kept_id]
+        members = []
+        for m in cl.member_ids[1:]:
+            dr = self.drops[m]
+            members.append({**idx[m].where(), "similarity": dr.score, "rule": dr.reason})
+        return {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
+                "kept": {**kept.where(), "text": kept.text}, "members": members}
+
+    def to_dict(self, limit: int | None = None) -> dict:
+        """The report of ``corpus dedupe --json`` (docs/json.md): the counts, the problems
+        and the clusters (the ``limit`` largest, or all)."""
+        counts = self.counts.to_dict()
+        head = {"schema_version": SCHEMA_VERSION, "db": self.db, "pages": counts.pop("pages"),
+                "reused_pages": self.reused}
+        return {**head, **counts, "problems": [p.to_dict() for p in self.problems],
+                "clusters": [self.cluster_dict(cl) for cl in self.clusters[:limit]]}
 
 
 def run_dedupe(
@@ -572,10 +608,7 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
                                  during=write_paragraphs if writing else None,
                                  release=own_pool)
         corpus.items = []  # merged into the articles: free them before the write
-        n = sum(len(cp.paragraphs) for cp in corpus.pages)
-        removed = Counter(p.reason for cp in corpus.pages for p in cp.paragraphs
-                          if p.status == "removed")
-        n_pages = len(corpus.pages)
+        counts = clean_counts(corpus.pages)
         if writing:
             from corpus_cli import index
             from corpus_cli.store import StoredParagraphs, index_rows
@@ -583,7 +616,8 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
             # The paragraphs are in the store now: the report reads back those it shows,
             # and the run's peak of memory (the items being written) is lower without them.
             corpus.pages = []
-            paragraph_index: Mapping[str, Paragraph] = StoredParagraphs(store.path, n)
+            paragraph_index: Mapping[str, Paragraph] = StoredParagraphs(store.path,
+                                                                        counts.paragraphs)
             token = index.new_token()  # names the side index of this generation
             # The side index is built from memory while SQLite writes the items; it is put
             # into place only once the store has committed.
@@ -606,14 +640,13 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
         if store is not None:
             store.write_abort()
             store.close()
-    rules = Counter(d.reason for d in result.drops.values())
-    dropped = sum(removed.values()) + sum(rules.values())
+    counts = replace(counts, duplicates_by_rule=dict(Counter(
+        d.reason for d in result.drops.values())), clusters_by_kind=dict(Counter(
+            cl.kind for cl in result.clusters)), items_by_kind=dict(Counter(
+                a.kind for a in articles)), entities=len(ents))
     return DedupeReport(
-        pages=n_pages, paragraphs=n, kept=n - dropped, dropped=dropped,
-        removed_by_reason=dict(removed), duplicates_by_rule=dict(rules),
-        clusters=result.clusters, drops=result.drops, paragraph_index=paragraph_index,
-        articles=len(articles), articles_by_kind=dict(Counter(a.kind for a in articles)),
-        entities=len(ents), problems=corpus.problems,
+        counts=counts, clusters=result.clusters, drops=result.drops,
+        paragraph_index=paragraph_index, problems=corpus.problems,
         db=None if dry_run else (store.path if store else db),
         seconds=time.perf_counter() - t0,
         reused=cache.reused if cache else 0,

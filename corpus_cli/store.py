@@ -23,6 +23,7 @@ from corpus_cli.models import (
     Article,
     CleanPage,
     Cluster,
+    Counts,
     DateMention,
     Drop,
     Entity,
@@ -109,21 +110,6 @@ class ArticleFilter:
     source: str | None = None  # a substring of a source path
     entity: str | None = None  # a canonical entity name or any alias
     limit: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What a run wrote (or would write, with --dry-run)."""
-
-    pages: int
-    paragraphs: int
-    kept: int
-    dropped: int
-    removed_by_reason: dict[str, int]
-    duplicates_by_rule: dict[str, int]
-    clusters_by_kind: dict[str, int]
-    articles_by_kind: dict[str, int]
-    problems: int
 
 
 class Store:
@@ -229,10 +215,9 @@ class Store:
                 " first_path, first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ((n, a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
                   int(a.date[:4]) if a.date else None, a.text,
-                  json.dumps([{"path": s.path, "line_start": s.line_start,
-                               "line_end": s.line_end} for s in a.sources]),
+                  json.dumps([s.to_dict() for s in a.sources], ensure_ascii=False),
                   json.dumps(a.paragraph_ids),
-                  json.dumps([_date_dict(d) for d in a.dates], ensure_ascii=False),
+                  json.dumps([d.to_dict() for d in a.dates], ensure_ascii=False),
                   json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
                   a.sources[0].path, a.sources[0].line_start)
                  for n, a in enumerate(articles, 1)),
@@ -396,23 +381,54 @@ class Store:
     def page_paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
 
-    def summary(self) -> Summary:
+    def summary(self) -> Counts:
+        """The counts of the whole store (pages, paragraphs, noise, copies, clusters,
+        items, entities)."""
         c = self.conn
-        reasons = dict(c.execute(
-            "SELECT reason, COUNT(*) FROM paragraphs WHERE status='removed' GROUP BY reason"))
-        rules = dict(c.execute(
-            "SELECT rule, COUNT(*) FROM paragraphs WHERE kept_id IS NOT NULL GROUP BY rule"))
-        kinds = dict(c.execute("SELECT kind, COUNT(*) FROM clusters GROUP BY kind"))
-        akinds = dict(c.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind"))
-        n_par = c.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
-        dropped = sum(reasons.values()) + sum(rules.values())
-        return Summary(
+        return Counts(
             pages=c.execute("SELECT COUNT(*) FROM pages").fetchone()[0],
-            paragraphs=n_par, kept=n_par - dropped, dropped=dropped,
-            removed_by_reason=reasons, duplicates_by_rule=rules, clusters_by_kind=kinds,
-            articles_by_kind=akinds,
-            problems=c.execute("SELECT COUNT(*) FROM problems").fetchone()[0],
+            paragraphs=c.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0],
+            removed_by_reason=dict(c.execute(
+                "SELECT reason, COUNT(*) FROM paragraphs WHERE status='removed'"
+                " GROUP BY reason")),
+            duplicates_by_rule=dict(c.execute(
+                "SELECT rule, COUNT(*) FROM paragraphs WHERE kept_id IS NOT NULL"
+                " GROUP BY rule")),
+            clusters_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM clusters GROUP BY kind")),
+            items_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind")),
+            entities=c.execute("SELECT COUNT(*) FROM entities").fetchone()[0],
         )
+
+    def problems(self) -> list[Problem]:
+        """The inputs the last run could not use."""
+        return [Problem(r[0], r[1]) for r in self.conn.execute(
+            "SELECT path, message FROM problems ORDER BY path")]
+
+    def page_urls(self) -> dict[str, tuple[str, ...]]:
+        """The source URLs found in each stored page, by path."""
+        return {r[0]: tuple(json.loads(r[1])) for r in self.conn.execute(
+            "SELECT path, urls FROM pages ORDER BY path")}
+
+    def item_paths(self) -> Iterator[tuple[str, str]]:
+        """``(item id, page path)`` for every page each item was seen on."""
+        yield from self.conn.execute(
+            "SELECT article_id, path FROM article_sources ORDER BY article_id, path")
+
+    def drop_examples(self) -> tuple[dict[str, Paragraph], dict[str, tuple[Paragraph, Drop]]]:
+        """One dropped paragraph per reason, the first in page order: noise by reason, and
+        copies by rule (with their drop)."""
+        noise = {}
+        for r in self.conn.execute(
+                "SELECT * FROM paragraphs WHERE rowid IN (SELECT MIN(rowid) FROM paragraphs"
+                " WHERE status = 'removed' GROUP BY reason) ORDER BY reason"):
+            noise[r["reason"]] = _paragraph(r)[0]
+        copies = {}
+        for r in self.conn.execute(
+                "SELECT * FROM paragraphs WHERE rowid IN (SELECT MIN(rowid) FROM paragraphs"
+                " WHERE kept_id IS NOT NULL GROUP BY rule) ORDER BY rule"):
+            p, d = _paragraph(r)
+            copies[r["rule"]] = (p, d)
+        return noise, copies
 
     def date_histogram(self, by: str = "month", f: ArticleFilter | None = None
                        ) -> list[tuple[str, int]]:
@@ -560,20 +576,13 @@ def _paragraph_rows(pages, drops, cluster_of):
         for p in cp.paragraphs:
             d = drops.get(p.id)
             removals = "[]" if not p.removals else json.dumps(
-                [{"kind": r.kind, "text": r.text, "reason": r.reason} for r in p.removals],
-                ensure_ascii=False)
+                [r.to_dict() for r in p.removals], ensure_ascii=False)
             # raw is stored only where it differs from the cleaned text
             yield (p.id, p.path, p.index, p.line_start, p.line_end,
                    None if p.raw == p.text else p.raw, p.text, p.kind,
                    p.status, p.reason, p.dateline, p.script, removals,
                    cluster_of.get(p.id), d.kept_id if d else None,
                    d.score if d else None, d.reason if d else None)
-
-
-def _date_dict(d: DateMention) -> dict:
-    return {"text": d.text, "start": d.start, "end": d.end, "value": d.value,
-            "end_value": d.end_value, "precision": d.precision, "inferred": d.inferred,
-            "kind": d.kind}
 
 
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:

@@ -182,7 +182,8 @@ def test_list_formats(run, db):
     rows = list(csv.reader(io.StringIO(run("list", "--db", db, "--csv").stdout)))
     assert rows[0][:3] == ["id", "kind", "title"] and len(rows) == len(jl) + 1
     tsv = run("list", "--db", db).stdout.splitlines()  # piped: tab-separated, no colour
-    assert len(tsv) == len(jl) and "\t" in tsv[0] and "\x1b" not in "".join(tsv)
+    assert tsv[0] == "date\tkind\ttitle\tsource\tcopies\tid"  # a header row
+    assert len(tsv) == len(jl) + 1 and "\x1b" not in "".join(tsv)
     table = run("list", "--db", db, env=TTY).stdout
     assert "date" in table and "title" in table
 

@@ -84,7 +84,7 @@ def test_csv_round_trips(db, records, tmp_path):
     assert run("export", "--db", db, "--format", "csv", "-o", str(target)).exit_code == 0
     with open(target, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert tuple(rows[0]) == output.CSV_COLUMNS
+    assert rows[0] == list(records[0])  # one CSV shape: the record's keys, as list --csv
     got = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert len(got) == len(records)
     for row, rec in zip(got, records, strict=True):
@@ -93,7 +93,8 @@ def test_csv_round_trips(db, records, tmp_path):
         assert row["date_inferred"] == ("true" if rec["date_inferred"] else "false")
         assert int(row["copies"]) == rec["copies"]
         assert json.loads(row["sources"]) == rec["sources"]
-        assert row["entities"] == "; ".join(e["name"] for e in rec["entities"])
+        assert json.loads(row["entities"]) == rec["entities"]
+        assert json.loads(row["dates"]) == rec["dates"]
 
 
 def test_csv_to_stdout(db, records):
@@ -175,24 +176,24 @@ def _failing(db):
 def test_interrupted_export_leaves_no_file(db, tmp_path, fmt):
     target = tmp_path / f"out.{fmt}"
     with pytest.raises(RuntimeError):
-        output.export_articles(_failing(db), fmt, str(target))
+        output.export_items(_failing(db), fmt, str(target))
     assert os.listdir(tmp_path) == []
     target.write_text("old")
     with pytest.raises(RuntimeError):
-        output.export_articles(_failing(db), fmt, str(target), force=True)
+        output.export_items(_failing(db), fmt, str(target), force=True)
     assert target.read_text() == "old" and os.listdir(tmp_path) == [target.name]
 
 
 @pytest.mark.parametrize("fmt", ["md", "txt"])
 def test_interrupted_folder_export_leaves_nothing(db, tmp_path, fmt):
     with pytest.raises(RuntimeError):
-        output.export_articles(_failing(db), fmt, str(tmp_path / "items") + "/")
+        output.export_items(_failing(db), fmt, str(tmp_path / "items") + "/")
     assert os.listdir(tmp_path) == []
 
 
 def test_unknown_format_is_a_corpus_error(tmp_path):
     with pytest.raises(CorpusError):
-        output.export_articles([], "xml", str(tmp_path / "x"))
+        output.export_items([], "xml", str(tmp_path / "x"))
 
 
 def test_filters_and_empty_export(db, records, tmp_path):
@@ -200,8 +201,37 @@ def test_filters_and_empty_export(db, records, tmp_path):
     assert [json.loads(x)["id"] for x in r.stdout.splitlines()] == \
         [x["id"] for x in records if (x["date"] or "").startswith("2022")]
     r = run("export", "--db", db, "--year", "1999", "--format", "csv")
-    assert r.exit_code == 0 and r.stdout.splitlines() == [",".join(output.CSV_COLUMNS)]
+    assert r.exit_code == 0 and r.stdout.splitlines() == [",".join(records[0])]
     assert "no items match" in r.stderr
+
+
+@pytest.mark.parametrize("name, fmt", [("items.csv", "csv"), ("items.json", "json"),
+                                       ("items.jsonl", "jsonl"), ("items.tsv", "tsv"),
+                                       ("items.md", "md"), ("items.txt", "txt")])
+def test_format_from_the_file_name(db, records, tmp_path, name, fmt):
+    target = tmp_path / name
+    r = run("export", "--db", db, "-o", str(target))
+    assert r.exit_code == 0, r.stderr
+    same = tmp_path / f"same.{name.split('.')[1]}"
+    assert run("export", "--db", db, "--format", fmt, "-o", str(same)).exit_code == 0
+    assert target.read_bytes() == same.read_bytes()
+    if fmt == "csv":  # the bug this fixes: JSON Lines written into a .csv file
+        rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+        assert rows[0] == list(records[0]) and len(rows) == len(records) + 1
+
+
+def test_format_and_file_name_must_agree(db, tmp_path):
+    for args in (["--format", "jsonl", "-o", "items.csv"], ["--json", "-o", "items.csv"],
+                 ["--format", "csv", "--json"]):
+        r = run("export", "--db", db, *args[:-1], str(tmp_path / args[-1])
+                if args[-1].endswith(".csv") else args[-1])
+        assert r.exit_code == 2, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+    # a flag says the same as --format
+    target = tmp_path / "x.out"
+    assert run("export", "--db", db, "--csv", "-o", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("id,kind,title")
 
 
 def test_hostile_text_exact_in_files_inert_on_a_terminal(db, records, tmp_path):

@@ -91,7 +91,7 @@ def test_every_paragraph_is_kept_or_dropped_with_a_reason(tmp_path_factory, corp
         (folder / f"p{i}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     report = run_dedupe([str(folder)], dry_run=True, workers=1)
-    _check_identity(report)
+    _check_identity(report.counts)
     idx = report.paragraph_index
     for p in idx.values():
         drop = report.drops.get(p.id)
@@ -99,7 +99,7 @@ def test_every_paragraph_is_kept_or_dropped_with_a_reason(tmp_path_factory, corp
             assert p.reason and drop is None
         elif drop is not None:
             assert drop.reason and drop.kept_id in idx and drop.kept_id not in report.drops
-    if report.pages == 0:  # every page was empty or binary
+    if report.counts.pages == 0:  # every page was empty or binary
         return
 
     db = root / "c.db"
@@ -109,7 +109,7 @@ def test_every_paragraph_is_kept_or_dropped_with_a_reason(tmp_path_factory, corp
     _check_identity(doc)
     for k in ("pages", "paragraphs", "kept", "dropped", "removed_by_reason",
               "duplicates_by_rule"):
-        assert doc[k] == getattr(report, k), k
+        assert doc[k] == getattr(report.counts, k), k
     members = [m["id"] for c in doc["clusters"] for m in c["members"]]
     assert sorted(members) == sorted(report.drops)  # each copy in one cluster, once
     assert not {c["kept"]["id"] for c in doc["clusters"]} & set(members)
@@ -119,9 +119,9 @@ def test_every_paragraph_is_kept_or_dropped_with_a_reason(tmp_path_factory, corp
         stored = {p.id for p, _d in s.paragraphs()}
     _check_identity(summary)
     assert (summary.pages, summary.paragraphs, summary.kept, summary.dropped) == (
-        report.pages, report.paragraphs, report.kept, report.dropped)
-    assert summary.removed_by_reason == report.removed_by_reason
-    assert summary.duplicates_by_rule == report.duplicates_by_rule
+        report.counts.pages, report.counts.paragraphs, report.counts.kept, report.counts.dropped)
+    assert summary.removed_by_reason == report.counts.removed_by_reason
+    assert summary.duplicates_by_rule == report.counts.duplicates_by_rule
     assert stored == set(idx)
 
     r = run("dedupe", folder, "--dry-run", "--explain", "--top", "0", "--workers", "1")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import LISTING_PAGE, build_store
 
-from corpus_cli import output
+from corpus_cli.output.views import bar
 from corpus_cli.cli import cli
 from corpus_cli.errors import QueryError
 from corpus_cli.models import Article, Source
@@ -216,7 +216,8 @@ def test_cli_search_tsv_and_exit_codes(db):
     r = run("search", "water", "--db", db)
     assert r.exit_code == 0
     rows = [line.split("\t") for line in r.stdout.splitlines()]
-    assert len(rows) == 2 and all(len(row) == 5 for row in rows)
+    assert rows[0] == ["date", "title", "score", "snippet", "id"]  # the header row
+    assert len(rows) == 3 and all(len(row) == 5 for row in rows)
     r = run("search", "nothingatall", "--db", db)
     assert r.exit_code == 0 and r.stdout == ""
     assert r.stderr.strip() == "corpus: no items match"
@@ -298,7 +299,7 @@ def test_seeds_afghanistan_each_item_once(seeds_db):
     assert [x["id"] for x in got] and len(got) == len({x["id"] for x in got})
     assert {x["id"] for x in got} == want
     r = run("search", "Afghanistan", "--db", seeds_db)
-    assert len(r.stdout.splitlines()) == len(want)
+    assert len(r.stdout.splitlines()) == len(want) + 1  # and the header row
 
 
 def test_seeds_yuri_khachaturov(seeds_db):
@@ -313,16 +314,17 @@ def test_seeds_yuri_khachaturov(seeds_db):
 def test_stats_library(db):
     with open_store(db) as s:
         st = corpus_stats(s, ArticleFilter())
-        assert st.items == 8 and st.items_by_kind == {"article": 2, "brief": 6}
+        c = st.counts
+        assert c.items == 8 and c.items_by_kind == {"article": 2, "brief": 6}
         assert (st.date_min, st.date_max, st.undated) == ("2019-10-10", "2024-09-05", 0)
         assert st.by == "year"  # more than three years
         assert st.histogram[0] == ("2019", 1) and st.histogram[-1] == ("2024", 2)
         assert sum(c for _, c in st.histogram) == 8
         assert [p for p, _ in st.histogram] == [str(y) for y in range(2019, 2025)]
-        assert st.pages == 3 and st.duplicates_removed >= 1
-        assert st.kept + st.dropped == st.paragraphs
+        assert c.pages == 3 and c.duplicates_removed >= 1
+        assert c.kept + c.dropped == c.paragraphs
         month = corpus_stats(s, ArticleFilter(year=2024), by="month")
-        assert month.items == 2 and month.histogram == [("2024-09", 2)]
+        assert month.counts.items == 2 and month.histogram == [("2024-09", 2)]
         months = corpus_stats(s, ArticleFilter(date_from="2022", date_to="2023"))
         assert months.by == "month" and len(months.histogram) == 16  # 2022-03 .. 2023-06
 
@@ -343,9 +345,9 @@ def test_stats_cli(db):
 
 
 def test_bar():
-    assert output.bar(10, 10, 5) == "\u2588" * 5
-    assert output.bar(1, 16, 1) == "\u258f"
-    assert output.bar(0, 10, 5) == ""
+    assert bar(10, 10, 5) == "\u2588" * 5
+    assert bar(1, 16, 1) == "\u258f"
+    assert bar(0, 10, 5) == ""
 
 
 # ---- show ----------------------------------------------------------------------------------

@@ -61,14 +61,14 @@ def test_write_read_and_idempotent(tmp_path, seeds):
     with open_store(db) as s:
         assert [a.id for a in s.articles()] == first
         assert s.summary() == summary
-    assert n_par == r1.paragraphs == r2.paragraphs
+    assert n_par == r1.counts.paragraphs == r2.counts.paragraphs
     assert summary.paragraphs == summary.kept + summary.dropped
 
 
 def test_dry_run_writes_nothing(tmp_path, seeds):
     db = tmp_path / "c.db"
     report = run_dedupe([str(seeds)], db=str(db), dry_run=True, workers=1)
-    assert not db.exists() and report.db is None and report.pages == 5
+    assert not db.exists() and report.db is None and report.counts.pages == 5
 
 
 def test_filters(tmp_path, seeds):

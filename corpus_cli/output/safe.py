@@ -1,0 +1,131 @@
+"""Scraped text is data: the one place that makes it inert for terminals and exact in JSON,
+and the consoles and the writer everything goes through.
+
+* On a terminal (and in TSV), C0/C1 controls, DEL, bidi overrides and line separators
+  become visible escapes (``\\x1b``, ``\\u202e``); rich never reads text as markup or emoji.
+* In JSON the text is exact, with U+0085, U+2028 and U+2029 escaped so that line-based tools
+  see one record a line.
+* CSV cells: :func:`csv_cell` is where a cell is neutralised for spreadsheets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import IO, Any
+
+# C0 controls but tab/newline, DEL, C1 controls, and the bidi / isolate overrides.
+_UNSAFE = {c: f"\\x{c:02x}" for c in list(range(0, 32)) + list(range(0x7F, 0xA0))}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, 0x061C)})
+_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x202A, 0x202F)})
+_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x2066, 0x206A)})
+_UNSAFE.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+_UNSAFE_TAB_NL = dict(_UNSAFE)
+del _UNSAFE_TAB_NL[9], _UNSAFE_TAB_NL[10]
+_JSON_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def inert(text: str, keep_newlines: bool = False) -> str:
+    """Make text safe for a terminal: controls, DEL and bidi overrides become visible escapes.
+    With ``keep_newlines`` tabs and newlines are kept (for multi-line text views)."""
+    return text.translate(_UNSAFE_TAB_NL if keep_newlines else _UNSAFE)
+
+
+def one_line(text: str) -> str:
+    """Inert text on one line: tabs and line breaks become spaces (TSV cells, table rows)."""
+    return inert(" ".join(text.split("\n")).replace("\t", " "))
+
+
+def to_json(obj: Any, indent: int | None = None) -> str:
+    """JSON text of ``obj``: UTF-8 kept, line separators escaped, keys in given order."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+    return text.translate(_JSON_LINE_BREAKS)
+
+
+def _default(obj: Any) -> Any:
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: lists and objects as JSON text, ``None`` empty, booleans
+    ``true``/``false``. Any neutralisation of cells for spreadsheets belongs here."""
+    if isinstance(value, (list, dict, tuple)):
+        return to_json(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def tsv_cell(value: str) -> str:
+    """A TSV cell: on one line, without tabs, inert."""
+    return one_line(value)
+
+
+# ---- terminals ---------------------------------------------------------------------------
+def no_color() -> bool:
+    return os.environ.get("NO_COLOR", "") != ""
+
+
+def is_terminal(stream: IO | None = None) -> bool:
+    """Whether ``stream`` (stdout) is a terminal; ``TTY_COMPATIBLE=1``/``0`` forces it."""
+    stream = stream or sys.stdout
+    forced = os.environ.get("TTY_COMPATIBLE")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def console(stream: IO[str] | None = None, terminal: bool | None = None, width: int | None = None):
+    """A rich console that never reads markup, emoji or highlights. On a terminal it has
+    colour (unless NO_COLOR) and wraps at its width; otherwise no colour and no wrapping."""
+    from rich.console import Console
+
+    stream = stream or sys.stdout
+    if terminal is None:
+        terminal = is_terminal(stream)
+    return Console(
+        file=stream,
+        color_system=None if no_color() or not terminal else "auto",
+        force_terminal=terminal or None,
+        soft_wrap=not terminal,
+        width=width if width else (None if terminal else 1_000_000),
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def stdout_console(stream: IO[str] | None = None):
+    return console(stream or sys.stdout)
+
+
+def stderr_console():
+    """The console for messages and progress: stderr, plain when NO_COLOR or not a tty."""
+    from rich.console import Console
+
+    return Console(
+        stderr=True,
+        color_system=None if no_color() or not is_terminal(sys.stderr) else "auto",
+        soft_wrap=True,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def message(text: str, style: str | None = None) -> None:
+    """One line on stderr (scraped text in it is made inert)."""
+    from rich.text import Text
+
+    stderr_console().print(Text(inert(text), style=style or ""), soft_wrap=True)

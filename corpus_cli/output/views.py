@@ -1,0 +1,388 @@
+"""What each command prints: its records in every format, and its human view.
+
+Every view takes what the library returned, a format (``table``, ``tsv``, ``csv``,
+``json``, ``jsonl``) and a stream, and returns how many records it wrote. The human view
+(``table``) wraps at word boundaries and fits the terminal; when the stream is not a
+terminal it is plain text with nothing cut or wrapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO
+
+from corpus_cli.output.formats import Column, write_records, write_table
+from corpus_cli.output.safe import console, inert, is_terminal, one_line, to_json
+
+
+def _text(s: str, style: str | None = None):
+    from rich.text import Text
+
+    return Text(inert(s), style=style or "")
+
+
+def by_reason(counts: Mapping[str, int]) -> str:
+    """`` (navigation 6, url 1)``: counts by name, most first; empty without any."""
+    items = sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    return " (" + ", ".join(f"{k} {v}" for k, v in items) + ")" if items else ""
+
+
+def write_document(doc: dict, fmt: str, stream: IO[str]) -> None:
+    """A one-object document: indented for ``json``, on one line for ``jsonl``."""
+    stream.write(to_json(doc, indent=2 if fmt == "json" else None) + "\n")
+    stream.flush()
+
+
+# ---- clean --------------------------------------------------------------------------------
+PARAGRAPH_COLUMNS = [
+    Column("path", "path", shrink=True),
+    Column("line", "line_start", justify="right"),
+    Column("status", "status"),
+    Column("reason", "reason"),
+    Column("dateline", "dateline"),
+    # a removed paragraph shows what was removed
+    Column("text", lambda r: r["text"] if r["status"] == "kept" else r["raw"], shrink=True),
+]
+
+
+def clean_summary(counts) -> str:
+    return (f"corpus: {counts.pages} page(s), {counts.paragraphs} paragraph(s): "
+            f"{counts.kept} kept, {counts.removed} removed" + by_reason(counts.removed_by_reason))
+
+
+def clean_view(pages: Sequence, fmt: str, stream: IO[str], explain: bool = False,
+               limit: int | None = None) -> int:
+    """``corpus clean``: paragraph records, or the cleaned pages one after the other."""
+    from itertools import islice
+
+    if fmt != "table":
+        every = explain or fmt in ("json", "jsonl")  # JSON always has removed paragraphs
+        recs = (p.to_dict() for cp in pages for p in cp.paragraphs
+                if every or p.status == "kept")
+        return write_records(islice(recs, limit), fmt, PARAGRAPH_COLUMNS, stream=stream)
+    con = console(stream)
+    n = 0
+    for cp in pages:
+        if limit is not None and n >= limit:
+            break
+        head = _text(cp.page.path, "bold")
+        head.append(f"  ({cp.page.encoding})", style="dim")
+        con.print(head)
+        for url in cp.urls:
+            con.print(_text("  source: " + url, "cyan"))
+        for p in cp.paragraphs:
+            if limit is not None and n >= limit:
+                break
+            loc = f"{p.line_start:>6} "
+            if p.status == "removed":
+                if explain:
+                    line = _text(loc, "dim")
+                    line.append(f"- {p.reason}: ", style="red")
+                    line.append(one_line(p.raw), style="dim")
+                    con.print(line)
+                    n += 1
+                continue
+            if p.dateline:
+                con.print(_text(loc, "dim") + _text(p.dateline, "green"))
+            line = _text(loc, "dim")
+            line.append(inert(p.text), style="green" if p.kind == "dateline" else "")
+            con.print(line)
+            n += 1
+            if explain:
+                for r in p.removals:
+                    con.print(_text(f"        - {r.kind}: {r.text}", "red"))
+        con.print()
+    return n
+
+
+# ---- dedupe -------------------------------------------------------------------------------
+CLUSTER_COLUMNS = [
+    Column("kind", "kind"),
+    Column("size", "size", justify="right"),
+    Column("pages", "pages", justify="right"),
+    Column("id", "id"),
+    Column("kept copy", lambda r: f"{r['kept']['path']}:{r['kept']['line_start']}",
+           shrink=True, max_width=40),
+    Column("text", lambda r: r["kept"]["text"], shrink=True),
+]
+DEFAULT_CLUSTERS = 10  # shown in the human report without --limit
+
+
+def count_lines(counts, reused: int = 0) -> list[str]:
+    """The counts as the dedupe report and ``stats`` show them."""
+    return [
+        f"pages       {counts.pages}"
+        + (f" ({reused} unchanged since the last run)" if reused else ""),
+        f"paragraphs  {counts.paragraphs}",
+        f"kept        {counts.kept}",
+        f"dropped     {counts.dropped} = {counts.removed} noise"
+        f"{by_reason(counts.removed_by_reason)} + {counts.duplicates_removed} copies"
+        f"{by_reason(counts.duplicates_by_rule)}",
+        f"clusters    {counts.clusters}" + by_reason(counts.clusters_by_kind),
+        f"items       {counts.items}" + by_reason(counts.items_by_kind),
+        f"entities    {counts.entities}",
+    ]
+
+
+def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
+                explain: bool = False) -> int:
+    """``corpus dedupe``: the report (json, jsonl), its clusters (csv, tsv), or the human
+    report with the largest clusters and, with ``explain``, every dropped paragraph."""
+    if fmt in ("json", "jsonl"):
+        write_document(report.to_dict(limit), fmt, stream)
+        return 1
+    clusters = report.clusters[:limit]
+    if fmt in ("csv", "tsv"):
+        return write_records((report.cluster_dict(cl) for cl in clusters), fmt,
+                             CLUSTER_COLUMNS, stream=stream)
+    con = console(stream)
+    lines = count_lines(report.counts, report.reused) + [
+        f"store       {report.db}" if report.db else "store       (dry run: nothing written)",
+        f"time        {report.seconds:.1f}s",
+    ]
+    for line in lines:
+        con.print(_text(line))
+    shown = report.clusters[: DEFAULT_CLUSTERS if limit is None else limit]
+    if shown:
+        con.print(_text(f"largest clusters ({len(shown)} of {len(report.clusters)})", "bold"))
+        write_table((report.cluster_dict(cl) for cl in shown), CLUSTER_COLUMNS, stream)
+    if explain:
+        idx = report.paragraph_index
+        con.print(_text("dropped paragraphs:", "bold"))
+        for p in idx.values():
+            d = report.drops.get(p.id)
+            if d is not None:
+                k = idx[d.kept_id]
+                msg = (f"{p.path}:{p.line_start}  {d.reason} copy ({d.score:.2f}) of "
+                       f"{k.path}:{k.line_start}  {one_line(p.text)}")
+            elif p.status == "removed":
+                msg = f"{p.path}:{p.line_start}  {p.reason}: {one_line(p.raw)}"
+            else:
+                continue
+            con.print(_text(msg), no_wrap=True, overflow="ellipsis")
+    return len(shown)
+
+
+# ---- items --------------------------------------------------------------------------------
+def _first_source(r: dict) -> str:
+    s = r["sources"][0] if r["sources"] else None
+    return f"{s['path']}:{s['line_start']}" if s else ""
+
+
+ITEM_COLUMNS = [
+    Column("date", "date"),
+    Column("kind", "kind"),
+    Column("title", lambda r: r["title"] or r["text"], shrink=True),  # a brief: its text
+    Column("source", _first_source, shrink=True, max_width=40),
+    Column("copies", "copies", justify="right"),
+    Column("id", "id"),
+]
+# The source column is left out of tables narrower than this.
+WIDE = 120
+
+
+def _item_columns(stream: IO[str], fmt: str) -> list[Column]:
+    if fmt == "table" and is_terminal(stream) and console(stream).width < WIDE:
+        return [c for c in ITEM_COLUMNS if c.header != "source"]
+    return ITEM_COLUMNS
+
+
+def item_csv_keys() -> list[str]:
+    """The CSV columns of an item: the keys of its record."""
+    from corpus_cli.models import Article, Source
+
+    return list(Article("", "article", None, None, None, False, "", (Source("", 0, 0),))
+                .to_dict())
+
+
+def items_view(articles: Iterable, fmt: str, stream: IO[str]) -> int:
+    """``corpus list``: item records, or a table newest first."""
+    n = write_records((a.to_dict() for a in articles), fmt, _item_columns(stream, fmt),
+                      stream=stream)
+    if n == 0 and fmt == "csv":
+        from corpus_cli.output.formats import write_csv_header
+
+        write_csv_header(item_csv_keys(), stream)
+    return n
+
+
+def item_document(article, paragraphs, copies) -> dict:
+    """The record of ``corpus show``: the item plus its paragraphs and merged copies."""
+    rec = article.to_dict()
+    rec["paragraphs"] = [p.where() for p, _d in paragraphs]
+    rec["duplicates"] = [
+        {**p.where(), "duplicate_of": d.kept_id, "similarity": d.score, "rule": d.reason}
+        for p, d in copies
+    ]
+    return rec
+
+
+def item_view(article, paragraphs, copies, fmt: str, stream: IO[str]) -> int:
+    """``corpus show``: one item in full."""
+    rec = item_document(article, paragraphs, copies)
+    if fmt in ("json", "jsonl"):
+        write_document(rec, fmt, stream)
+        return 1
+    if fmt in ("csv", "tsv"):
+        return write_records([rec], fmt, ITEM_COLUMNS, stream=stream)
+    con = console(stream)
+    con.print(_text(one_line(article.title or "(untitled)"), "bold"))
+    date = article.date or "undated"
+    if article.date and article.date_inferred:
+        date += " (inferred)"
+    con.print(_text(f"{article.kind} \u00b7 {date} \u00b7 {article.id}", "dim"))
+    con.print()
+    con.print(_text_block(article.text))
+    con.print()
+    con.print(_text(f"sources ({len(article.sources)}):", "bold"))
+    for s in article.sources:
+        con.print(_text(f"  {s.path}:{s.line_start}-{s.line_end}"))
+    if article.dates:
+        con.print(_text("dates:", "bold"))
+        for d in article.dates:
+            v = d.value or "?"
+            if d.end_value:
+                v += f"/{d.end_value}"
+            con.print(_text(f"  {d.text!r} -> {v} ({d.precision}"
+                            f"{', inferred' if d.inferred else ''})"))
+    if article.entities:
+        con.print(_text("entities:", "bold"))
+        for e in article.entities:
+            con.print(_text(f"  {e['type']:<6} {e['name']}  x{e['mentions']}"))
+    if paragraphs:
+        con.print(_text(f"paragraphs ({len(paragraphs)}):", "bold"))
+        for p, _d in paragraphs:
+            con.print(_text(f"  {p.path}:{p.line_start}-{p.line_end}  {p.id}"))
+    if copies:
+        con.print(_text(f"merged copies ({len(copies)}):", "bold"))
+        for p, d in copies:
+            con.print(_text(f"  {p.path}:{p.line_start}-{p.line_end}  {d.reason} "
+                            f"copy ({d.score:.2f}) of {d.kept_id}"))
+    return 1
+
+
+def _text_block(text: str):
+    from rich.text import Text
+
+    return Text(inert(text, keep_newlines=True))
+
+
+# ---- entities -----------------------------------------------------------------------------
+ENTITY_COLUMNS = [
+    Column("type", "type"),
+    Column("name", "name", shrink=True),
+    Column("mentions", "mentions", justify="right"),
+    Column("items", "articles", justify="right"),
+    Column("aliases", "aliases", shrink=True),
+]
+
+
+def entities_view(entities: Iterable, fmt: str, stream: IO[str]) -> int:
+    """``corpus entities``: entity records or a table."""
+    return write_records((e.to_dict() for e in entities), fmt, ENTITY_COLUMNS, stream=stream)
+
+
+# ---- search -------------------------------------------------------------------------------
+HIGHLIGHT = "bold yellow"
+HIT_COLUMNS = [
+    Column("date", "date"),
+    Column("title", lambda r: r["title"] or f"({r['kind']})", shrink=True, max_width=50),
+    Column("score", "score", justify="right"),
+    Column("snippet", "snippet", shrink=True),
+    Column("id", "id"),
+]
+
+
+def highlighted(text: str, spans, style: str = HIGHLIGHT):
+    """A rich Text of scraped ``text`` (made inert, never read as markup) with ``spans``
+    styled. Each piece is made inert on its own so the spans stay in place."""
+    from rich.text import Text
+
+    out = Text()
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(inert(text[pos:start]))
+        out.append(inert(text[start:end]), style=style)
+        pos = end
+    out.append(inert(text[pos:]))
+    return out
+
+
+def hits_view(hits: Iterable, fmt: str, stream: IO[str]) -> int:
+    """``corpus search``: hit records, or a table with the matched words highlighted."""
+    if fmt != "table":
+        return write_records((h.to_dict() for h in hits), fmt, HIT_COLUMNS, stream=stream)
+    recs = [{**h.to_dict(), "_hit": h} for h in hits]
+
+    def cell(c: Column, r: dict):
+        if c.header == "snippet":
+            return highlighted(r["_hit"].snippet, r["_hit"].spans)
+        if c.header == "title" and r["title"]:
+            return _text(one_line(r["title"]), "bold")
+        if c.header == "id":
+            return _text(r["id"], "dim")
+        return None
+
+    return write_table(recs, HIT_COLUMNS, stream, wrap=True, cell=cell)
+
+
+# ---- stats --------------------------------------------------------------------------------
+STATS_COLUMNS = [Column("period", "period"), Column("items", "items", justify="right")]
+_EIGHTHS = " \u258f\u258e\u258d\u258c\u258b\u258a\u2589"
+
+
+def bar(value: int, top: int, width: int) -> str:
+    """A horizontal bar of unicode blocks, ``width`` cells for ``top``."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / top))
+    full, part = divmod(eighths, 8)
+    return "\u2588" * full + (_EIGHTHS[part] if part else "")
+
+
+def stats_view(st, fmt: str, stream: IO[str]) -> int:
+    """``corpus stats``: the document (json, jsonl), the histogram (csv, tsv), or the
+    counts, a chart of items per period and the top entities."""
+    from corpus_cli.search import bins
+
+    if fmt in ("json", "jsonl"):
+        write_document(st.to_dict(), fmt, stream)
+        return 1
+    doc = st.to_dict()
+    if fmt in ("csv", "tsv"):
+        return write_records(doc["histogram"], fmt, STATS_COLUMNS, stream=stream)
+    con = console(stream)
+    c = st.counts
+    span = f"{st.date_min} .. {st.date_max}" if st.date_min else "no dates"
+    lines = count_lines(c) + [
+        f"dates       {span}" + (f", {st.undated} undated" if st.undated else ""),
+    ]
+    for line in lines:
+        con.print(_text(line))
+    rows = bins(st.histogram, st.by)
+    if rows:
+        con.print()
+        con.print(_text(f"items per {st.by}", "bold"))
+        top = max(b.items for b in rows)
+        label = max(len(b.period) for b in rows)
+        digits = max(len(str(top)), 1)
+        room = con.width if is_terminal(stream) else 100
+        width = max(10, min(60, room - label - digits - 14))
+        for b in rows:
+            if b.skipped:
+                con.print(_text(f"{'':<{label}} {'':>{digits}}  \u22ee {b.skipped} empty "
+                                f"{st.by}s", "dim"))
+                continue
+            line = _text(f"{b.period:<{label}} {b.items:>{digits}} ")
+            line.append(bar(b.items, top, width), style="cyan")
+            if b.outlier:
+                line.append("  (outlier)", style="dim")
+            con.print(line)
+    if st.top_entities:
+        con.print()
+        con.print(_text("top entities (items)", "bold"))
+        for name, type_, count in st.top_entities:
+            con.print(_text(f"  {count:>5}  {type_:<6} {name}"))
+    return 1
