@@ -8,7 +8,6 @@ lines). The number of examples comes from the Hypothesis profile set up in conft
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -16,7 +15,6 @@ import os
 import re
 import time
 from datetime import date
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -35,6 +33,9 @@ from corpus_cli.models import (
     Problem,
     Source,
 )
+from corpus_cli.output import views
+from corpus_cli.output.views import ITEM_COLUMNS
+from corpus_cli.search import Hit
 
 # ---- strategies ---------------------------------------------------------------------------
 # Characters that have broken terminals, line-based tools and parsers.
@@ -217,7 +218,7 @@ articles = st.builds(_article, st.one_of(st.none(), wild_text), wild_text, wild_
                      wild_text, wild_text)
 
 
-def _render(fmt, records, columns=output.ARTICLE_COLUMNS) -> str:
+def _render(fmt, records, columns=ITEM_COLUMNS) -> str:
     buf = io.StringIO()
     env = {"NO_COLOR": "1", "COLUMNS": "120", "TTY_COMPATIBLE": "1"}
     with mock.patch.dict(os.environ, env):
@@ -236,7 +237,7 @@ def _csv_text(v) -> str:
 
 @given(st.lists(articles, max_size=4))
 def test_json_and_jsonl_round_trip_one_record_a_line(arts):
-    recs = [output.article_record(a) for a in arts]
+    recs = [a.to_dict() for a in arts]
     out = _render("jsonl", recs)
     lines = out.splitlines()  # splits on every Unicode line break, as line tools may
     assert len(lines) == len(recs)
@@ -248,7 +249,7 @@ def test_json_and_jsonl_round_trip_one_record_a_line(arts):
 
 @given(st.lists(articles, min_size=1, max_size=4))
 def test_csv_round_trips(arts):
-    recs = [output.article_record(a) for a in arts]
+    recs = [a.to_dict() for a in arts]
     recs[0]["sources"] = [{"path": "a\rb.txt", "line_start": 1, "line_end": 1}]
     recs[0]["title"] = "lone\rcarriage return"
     rows = list(csv.reader(io.StringIO(_render("csv", recs), newline="")))
@@ -259,12 +260,13 @@ def test_csv_round_trips(arts):
 @settings(max_examples=150 * FUZZ_SCALE)
 @given(st.lists(articles, min_size=1, max_size=4))
 def test_tsv_and_table_show_no_raw_controls(arts):
-    recs = [output.article_record(a) for a in arts]
-    cols = [output.Column(c.header, c.key) for c in output.ARTICLE_COLUMNS]
+    recs = [a.to_dict() for a in arts]
+    cols = ITEM_COLUMNS
     tsv = _render("tsv", recs, cols)
     assert not UNSAFE.search(tsv)
     lines = tsv.split("\n")
-    assert lines[-1] == "" and len(lines) == len(recs) + 1
+    assert lines[0] == "\t".join(c.header for c in cols)  # the header row
+    assert lines[-1] == "" and len(lines) == len(recs) + 2
     assert all(line.count("\t") == len(cols) - 1 for line in lines[:-1])
     table = _render("table", recs)
     assert "\t" not in table and not UNSAFE.search(table)
@@ -274,13 +276,12 @@ def test_tsv_and_table_show_no_raw_controls(arts):
 @given(articles, wild_text)
 def test_show_article_and_hits_are_inert(a, snippet):
     buf = io.StringIO()
-    hit = SimpleNamespace(article=a, score=1.5, snippet=snippet, matched=["x"],
-                          spans=[(0, min(3, len(snippet)))])
+    hit = Hit(a, 1.5, snippet, ("x",), ((0, min(3, len(snippet))),))
     with mock.patch.dict(os.environ, {"NO_COLOR": "1", "COLUMNS": "120",
-                                      "TTY_COMPATIBLE": "1"}), contextlib.redirect_stdout(buf):
-        output.show_article(a, [], "human")
-        output.show_hits([hit], "table")
-        output.show_entities([Entity(a.text or "x", "PERSON", (snippet,), 1, 1)], "table")
+                                      "TTY_COMPATIBLE": "1"}):
+        views.item_view(a, [], [], "table", buf)
+        views.hits_view([hit], "table", buf)
+        views.entities_view([Entity(a.text or "x", "PERSON", (snippet,), 1, 1)], "table", buf)
     assert not UNSAFE.search(buf.getvalue().replace("\t", " "))
     if "\t" not in a.text:  # rich expands tabs to the next tab stop
         assert output.inert(a.text, keep_newlines=True) in buf.getvalue()
@@ -300,7 +301,7 @@ def test_100k_character_line_goes_through_every_stage(unit):
     segment.build_articles([cp])
     _check_date_mentions(text, dates.find_dates(text, "2024-03-12"))
     entities.find_mentions(text)
-    recs = [output.article_record(_article(text[:300], text))]
+    recs = [_article(text[:300], text).to_dict()]
     assert [json.loads(x) for x in _render("jsonl", recs).splitlines()] == recs
     assert not UNSAFE.search(_render("tsv", recs, [output.Column("text", "text")]))
     assert not UNSAFE.search(_render("table", recs))

@@ -511,8 +511,6 @@ def test_no_command_modifies_its_inputs(tmp_path, pages):
 def test_export_is_atomic_when_it_fails_midway(tmp_path, monkeypatch):
     db = tmp_path / "c.db"
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
-    target = tmp_path / "items.jsonl"
-    target.write_text("the previous export\n")
     import corpus_cli.store as store_mod
 
     real = store_mod.Store.articles
@@ -524,6 +522,8 @@ def test_export_is_atomic_when_it_fails_midway(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_mod.Store, "articles", failing)
     for fmt in ("jsonl", "json", "csv"):
+        target = tmp_path / f"items.{fmt}"
+        target.write_text("the previous export\n")
         r = run("export", "--db", db, "--format", fmt, "-o", target, "--force")
         assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
         assert target.read_text() == "the previous export\n"
@@ -532,7 +532,7 @@ def test_export_is_atomic_when_it_fails_midway(tmp_path, monkeypatch):
     for fmt in ("md", "txt"):
         r = run("export", "--db", db, "--format", fmt, "-o", tmp_path / fmt)
         assert r.exit_code == 1 and not (tmp_path / fmt).exists()
-    left = {p.name for p in tmp_path.iterdir()} - {"items.jsonl"}
+    left = {p.name for p in tmp_path.iterdir()} - {"items.jsonl", "items.json", "items.csv"}
     assert all(n.startswith("c.db") for n in left), left  # the store, no temp file
 
 
