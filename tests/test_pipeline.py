@@ -38,7 +38,8 @@ def test_accounting_identity(tmp_path_factory, page_lines):
         (folder / f"p{i}.txt").write_text("\n".join(lines) + "\n")
     report = run_dedupe([str(folder)], dry_run=True, workers=1)
     assert report.counts.paragraphs == report.counts.kept + report.counts.dropped
-    assert report.counts.dropped == sum(report.counts.removed_by_reason.values()) + len(report.drops)
+    c = report.counts
+    assert c.dropped == sum(c.removed_by_reason.values()) + len(report.drops)
     ids = set(report.paragraph_index)
     for pid, drop in report.drops.items():
         assert pid in ids and drop.kept_id in ids and drop.kept_id not in report.drops

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import LISTING_PAGE, build_store
 
-from corpus_cli.output.views import bar
 from corpus_cli.cli import cli
 from corpus_cli.errors import QueryError
 from corpus_cli.models import Article, Source
+from corpus_cli.output.views import bar
 from corpus_cli.search import (
     _hit,
     corpus_stats,
