@@ -118,3 +118,39 @@ def test_readme_links_exist():
     readme = (ROOT / "README.md").read_text()
     for link in re.findall(r"\]\(([^)#]+)\)", readme):
         assert (ROOT / link).exists(), link
+
+
+def test_every_command_has_an_example_in_its_help():
+    from click.testing import CliRunner
+
+    for name in cli.commands:
+        r = CliRunner().invoke(cli, [name, "--help"])
+        assert r.exit_code == 0, name
+        examples = r.stdout.split("Examples:", 1)
+        assert len(examples) == 2 and f"corpus {name}" in examples[1], name
+        # help never points to a file of the repository, which a pip user does not have
+        assert "docs/" not in r.stdout and ".md" not in r.stdout, name
+
+
+def test_docs_ship_with_the_package():
+    from click.testing import CliRunner
+
+    r = CliRunner().invoke(cli, ["docs"])
+    names = {line.split()[0] for line in r.stdout.splitlines()}
+    assert names == {p.stem for p in (ROOT / "docs").glob("*.md")}
+    r = CliRunner().invoke(cli, ["docs", "search"])
+    assert r.exit_code == 0 and r.stdout == (ROOT / "docs" / "search.md").read_text()
+    r = CliRunner().invoke(cli, ["docs", "nope"])
+    assert r.exit_code == 1 and "topics:" in r.stderr
+
+
+def test_one_output_vocabulary():
+    """Every command that prints records has the same format flags, -o and --force."""
+    flags = {"--table", "--tsv", "--csv", "--json", "--jsonl", "--output", "--force"}
+    for name, cmd in cli.commands.items():
+        if name in ("report", "docs"):
+            continue
+        opts = {o for p in cmd.params for o in getattr(p, "opts", [])}
+        assert flags <= opts, (name, flags - opts)
+        if name not in ("show",):
+            assert "--limit" in opts, name
