@@ -302,3 +302,133 @@ def test_dedupe_report_read_back_from_the_store_equals_the_dry_run(run, seeds, t
     assert [x for x in lines if "time" not in x and "store" not in x] == [
         x for x in dry_explain.splitlines() if ("copy (" in x or ": " in x)
         and "time" not in x and "store" not in x]
+
+
+# ---- terminals: widths, wrapping, ids, pipes ------------------------------------------------
+def test_tables_keep_ids_and_use_the_width(run, db):
+    ids = {json.loads(x)["id"] for x in run("list", "--db", db, "--jsonl").stdout.splitlines()}
+    for width in (60, 80, 200):
+        env = {"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": str(width)}
+        for args in (["list"], ["search", "CSTO", "--limit", "0"]):
+            out = run(*args, "--db", db, env=env).stdout
+            lines = out.splitlines()
+            assert max(len(x) for x in lines) <= width, (args, width)
+            shown = {i for i in ids if i in out}
+            if args == ["list"]:
+                assert shown == ids, width  # every id, whole, however narrow
+            else:
+                assert shown and all(len(i) == 13 for i in shown)
+    wide = run("list", "--db", db, env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1",
+                                         "COLUMNS": "200"}).stdout
+    # at 200 columns the table is wider than at 80 (the long titles use the room)
+    assert max(len(x) for x in wide.splitlines()) > 150
+    assert "source" in wide.splitlines()[0]
+
+
+def test_show_wraps_at_word_boundaries(run, db):
+    items = json.loads(run("list", "--db", db, "--json").stdout)
+    art = max(items, key=lambda i: len(i["text"]))
+    out = run("show", art["id"], "--db", db,
+              env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"}).stdout
+    words = set(art["text"].split())
+    body = out.split("\n\n", 2)[1]
+    for line in body.splitlines():
+        assert len(line) <= 80
+        for w in line.split():
+            assert w in words, w  # no word cut in two ("Masadyk/ov")
+    piped = run("show", art["id"], "--db", db).stdout
+    assert art["text"] in piped  # piped: the text as stored, not wrapped
+
+
+def test_piped_dedupe_report_is_not_cut(run, seeds, tmp_path):
+    out = run("dedupe", seeds, "--db", tmp_path / "c.db").stdout
+    assert "\u2026" not in out and "\x1b" not in out
+    doc = json.loads(run("dedupe", seeds, "--db", tmp_path / "c.db", "--json").stdout)
+    for cl in doc["clusters"][:10]:
+        assert cl["kept"]["text"] in out and cl["id"] in out
+    assert all(line == line.rstrip() for line in out.splitlines())
+    rows = list(csv.reader(io.StringIO(run("dedupe", seeds, "--db", tmp_path / "c.db",
+                                           "--csv").stdout)))
+    assert rows[0] == ["id", "kind", "size", "pages", "kept", "members"]
+    assert len(rows) == len(doc["clusters"]) + 1
+
+
+def test_clean_explain_tsv_shows_the_removed_text(run, seeds):
+    out = run("clean", seeds, "--explain", "--tsv").stdout.splitlines()
+    assert out[0] == "path\tline\tstatus\treason\tdateline\ttext"
+    removed = [x.split("\t") for x in out[1:] if "\tremoved\t" in x]
+    assert removed and all(r[-1] for r in removed)
+    assert any(r[3] == "navigation" and r[-1] == "Go back" for r in removed)
+
+
+def test_every_record_command_writes_a_file(run, db, seeds, tmp_path):
+    ident = json.loads(run("list", "--db", db, "--jsonl", "--limit", "1").stdout)["id"]
+    for args in (["list"], ["search", "CSTO"], ["entities"], ["show", ident], ["stats"],
+                 ["export"]):
+        for ext, check in ((".csv", lambda t: t.splitlines()[0].count(",") >= 1),
+                           (".json", json.loads),
+                           (".tsv", lambda t: "\t" in t.splitlines()[0])):
+            target = tmp_path / f"{args[0]}{ext}"
+            r = run(*args, "--db", db, "-o", target)
+            assert r.exit_code == 0, (args, ext, r.stderr)
+            assert r.stdout == "" and check(target.read_text(encoding="utf-8")), (args, ext)
+            r = run(*args, "--db", db, "-o", target)  # no silent overwrite
+            assert r.exit_code == 1 and "--force" in r.stderr
+        r = run(*args, "--db", db, "--jsonl", "-o", tmp_path / f"{args[0]}.csv")
+        assert r.exit_code == 2 and "does not match" in r.stderr, args
+    r = run("list", "--db", db, "-o", db, "--force")
+    assert r.exit_code == 1 and "corpus store" in r.stderr
+    target = tmp_path / "paras.jsonl"
+    assert run("clean", seeds, "-o", target).exit_code == 0
+    assert len(target.read_text().splitlines()) == 77
+    assert run("dedupe", seeds, "--db", tmp_path / "d.db", "-o", tmp_path / "r.json"
+               ).exit_code == 0
+    assert json.loads((tmp_path / "r.json").read_text())["pages"] == 5
+
+
+def test_limit_everywhere_a_list_is_printed(run, db, seeds):
+    assert len(run("entities", "--db", db, "--jsonl", "--limit", "3").stdout.splitlines()) == 3
+    assert len(run("entities", "--db", db, "--jsonl", "--top", "2").stdout.splitlines()) == 2
+    assert len(json.loads(run("stats", "--db", db, "--json", "--limit", "4").stdout)[
+        "top_entities"]) == 4
+    assert len(run("clean", seeds, "--jsonl", "--limit", "5").stdout.splitlines()) == 5
+    assert len(json.loads(run("dedupe", seeds, "--dry-run", "--json", "--limit", "2").stdout)[
+        "clusters"]) == 2
+    assert len(run("export", "--db", db, "--limit", "3").stdout.splitlines()) == 3
+
+
+def test_stats_collapses_empty_stretches_and_shows_outliers(run, pages, tmp_path):
+    listing = "".join(f"{d:02d}.{m:02d}.2024\n\nBrief {d} {m} on the training of rescue units "
+                      f"near the river.\n\n" for m in range(1, 13) for d in (5, 20))
+    folder = pages({"new.txt": listing,
+                    "old.txt": "15.01.1910\n\nAn item from long ago, far from the others.\n"})
+    db = tmp_path / "s.db"
+    assert run("dedupe", folder, "--db", db).exit_code == 0
+    doc = json.loads(run("stats", "--db", db, "--json").stdout)
+    assert doc["by"] == "month"  # the bulk of the dates is one year: the outlier aside
+    assert doc["histogram"][0] == {"period": "1910-01", "items": 1}
+    out = run("stats", "--db", db).stdout
+    chart = out.split("items per month\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(chart) < 20, chart  # not 1,380 rows
+    assert "1910-01" in chart[0] and "(outlier)" in chart[0]
+    assert "empty months" in chart[1]
+
+
+def test_progress_bar_columns():
+    from unittest import mock
+
+    from corpus_cli.output import progress_bar
+
+    buf = io.StringIO()
+    with mock.patch("corpus_cli.output.formats.stderr_console") as con:
+        from rich.console import Console
+
+        con.return_value = Console(file=buf, force_terminal=True, width=120,
+                                   color_system=None)
+        with progress_bar(enabled=True) as progress:
+            progress("load", 50, 200)
+            progress("load", 100, 200)
+            progress("store", 10, 40)
+    out = buf.getvalue()
+    assert "load" in out and "100/200" in out and "10/40" in out
+    assert "0:00:0" in out and "eta" in out  # elapsed and remaining time
