@@ -278,8 +278,11 @@ def _similar(a: str, b: str, config: DedupeConfig) -> float:
     return score if score >= cutoff else 0.0
 
 
-def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig
-            ) -> list[list[tuple[int, float]]]:
+VERIFY_CHUNK = 200_000  # candidate pairs scored per call (the progress bar moves between)
+
+
+def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
+            progress: Progress | None = None) -> list[list[tuple[int, float]]]:
     """Score every candidate pair at once (rapidfuzz ``cpdist``, in C, on all cores) and keep
     those that pass :func:`_similar`'s rules: for each text, its verified copies with their
     similarity, in index order."""
@@ -302,9 +305,14 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig
     out: list[list[tuple[int, float]]] = [[] for _ in texts]
     if not qa:
         return out
-    scores = process.cpdist([texts[a] for a in qa], [texts[b] for b in qb],
-                            scorer=fuzz.ratio, score_cutoff=lo, workers=-1)
-    for a, b, sc in zip(qa, qb, scores.tolist(), strict=True):
+    scores: list[float] = []
+    for i in range(0, len(qa), VERIFY_CHUNK):
+        part = slice(i, i + VERIFY_CHUNK)
+        scores += process.cpdist([texts[a] for a in qa[part]], [texts[b] for b in qb[part]],
+                                 scorer=fuzz.ratio, score_cutoff=lo, workers=-1).tolist()
+        if progress:
+            progress("verify", len(scores), len(qa))
+    for a, b, sc in zip(qa, qb, scores, strict=True):
         if not sc:
             continue
         sc /= 100.0
@@ -355,10 +363,8 @@ def cluster_texts(
         [texts[i] for i in fuzzy], local_ranks, config, progress
     )
     sub = [texts[i] for i in fuzzy]
-    verified = _verify(sub, neigh, config)
+    verified = _verify(sub, neigh, config, progress)
     del neigh
-    if progress:
-        progress("verify", len(fuzzy), len(fuzzy))
     order = sorted(range(len(fuzzy)), key=lambda j: local_ranks[j])
     local_rep: list[int | None] = [None] * len(fuzzy)
     for j in order:

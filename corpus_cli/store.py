@@ -160,8 +160,9 @@ class Store:
         working it out again from ``clusters``."""
         c = self.conn
         try:
+            n_rows = sum(len(cp.paragraphs) for cp in pages)
             if progress:
-                progress("store", 0, 4)
+                progress("store", 0, n_rows)
             c.execute("BEGIN IMMEDIATE")
             for t in _TABLES:
                 c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
@@ -180,7 +181,7 @@ class Store:
                 cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
             c.executemany(
                 "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                _paragraph_rows(pages, drops, cluster_of),
+                _counted(_paragraph_rows(pages, drops, cluster_of), progress, "store", n_rows),
             )
             c.execute("CREATE UNIQUE INDEX paragraphs_id ON paragraphs(id)")
             c.execute("CREATE INDEX paragraphs_path ON paragraphs(path, idx)")
@@ -190,7 +191,7 @@ class Store:
                   json.dumps(list(cl.member_ids))) for cl in clusters),
             )
             if progress:
-                progress("store", 1, 4)
+                progress("store", n_rows, n_rows)
         except BaseException:
             self.write_abort()
             raise
@@ -220,19 +221,18 @@ class Store:
                   json.dumps([d.to_dict() for d in a.dates], ensure_ascii=False),
                   json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
                   a.sources[0].path, a.sources[0].line_start)
-                 for n, a in enumerate(articles, 1)),
+                 for n, a in _counted(enumerate(articles, 1), progress, "items",
+                                      len(articles) * 2)),
             )
-            if progress:
-                progress("store", 2, 4)
             c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
             c.executemany("INSERT INTO article_sources VALUES (?,?,?,?)",
                           ((a.id, s.path, s.line_start, s.line_end)
-                           for a in articles for s in a.sources))
+                           for a in _counted(articles, progress, "items", len(articles) * 2,
+                                             len(articles))
+                           for s in a.sources))
             c.executemany("INSERT INTO article_entities VALUES (?,?)",
                           ((a.id, n) for a in articles
                            for n in sorted({e["name"] for e in a.entities})))
-            if progress:
-                progress("store", 3, 4)
             c.executemany(
                 "INSERT INTO entities VALUES (?,?,?,?,?)",
                 ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
@@ -252,7 +252,7 @@ class Store:
                           ((k, json.dumps(v)) for k, v in meta.items()))
             c.execute("COMMIT")
             if progress:
-                progress("store", 4, 4)
+                progress("items", 2 * len(articles), 2 * len(articles))
         except BaseException:
             self.write_abort()
             raise
@@ -569,6 +569,19 @@ def _where(f: ArticleFilter) -> tuple[str, list]:
             " ON al.name = ae.name WHERE al.alias = ?)")
         args.append(f.entity)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _counted(rows: Iterable, progress, stage: str, total: int, start: int = 0,
+             every: int = 5000) -> Iterator:
+    """``rows`` as they are, reporting ``progress(stage, start + done, total)`` every
+    ``every`` rows: a bar that moves while SQLite takes them."""
+    if not progress:
+        yield from rows
+        return
+    for n, row in enumerate(rows, 1):
+        yield row
+        if n % every == 0:
+            progress(stage, start + n, total)
 
 
 def _paragraph_rows(pages, drops, cluster_of):
