@@ -189,7 +189,7 @@ def test_relative_paths_are_read_by_workers_elsewhere(client, folder, monkeypatc
     monkeypatch.chdir(folder.parent)
     remote = run_dedupe(["pages"], dry_run=True, engine=DaskEngine(client=client))
     local = run_dedupe(["pages"], dry_run=True, workers=1)
-    assert not remote.problems and remote.pages == 80
+    assert not remote.problems and remote.counts.pages == 80
     remote.seconds = local.seconds = 0.0
     assert remote == local
 
