@@ -24,7 +24,6 @@ from typing import IO, Any
 from corpus_cli.output.safe import (
     console,
     csv_cell,
-    inert,
     is_terminal,
     one_line,
     stderr_console,
@@ -264,8 +263,3 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
                 bar.update(tasks[stage], completed=done, total=total)
 
         yield update
-
-
-def plain(text: str) -> str:
-    """Text for a multi-line view: inert, its own line breaks kept."""
-    return inert(text, keep_newlines=True)

@@ -31,7 +31,7 @@ border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:16px;margin:16px 0 
 .card{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:8px 14px;
 min-width:110px}
 .card b{display:block;font-size:22px}.card span{color:#666;font-size:13px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 section.panel{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:12px 16px}
 .cmd{display:block;background:#f1f3f5;border-radius:4px;padding:6px 8px;margin-top:8px;
 font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;
@@ -70,7 +70,8 @@ def hbars(rows: Sequence, anchor: str, color: str, width: int = 500,
     room = width - label_w - value_w
     top = max(r.value for r in rows) or 1
     parts = [f'<svg role="img" width="{width}" height="{h * len(rows) + 4}" '
-             f'viewBox="0 0 {width} {h * len(rows) + 4}" xmlns="http://www.w3.org/2000/svg">']
+             f'style="max-width:100%;height:auto" viewBox="0 0 {width} {h * len(rows) + 4}" '
+             'xmlns="http://www.w3.org/2000/svg">']
     for i, r in enumerate(rows):
         y = i * h + 2
         w = max(1, round(r.value * room / top)) if r.value else 0
@@ -95,13 +96,14 @@ def columns(periods: Sequence, by: str, anchor: str, command: str, width: int = 
     slot = max(6, min(40, (width - 40) // n))
     height, base, top_pad = 220, 190, 16
     top = max(b.items for b in periods) or 1
-    total_w = max(width, 40 + slot * n)
-    parts = [f'<svg role="img" width="{total_w}" height="{height}" '
-             f'viewBox="0 0 {total_w} {height}" xmlns="http://www.w3.org/2000/svg">',
+    total_w = 44 + slot * n
+    parts = [f'<svg role="img" width="{total_w}" height="{height}" style="max-width:100%;'
+             f'height:auto" viewBox="0 0 {total_w} {height}" '
+             'xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="30" y1="{base}" x2="{total_w - 4}" y2="{base}" stroke="#999"/>',
              f'<text x="26" y="{top_pad + 4}" text-anchor="end">{top}</text>',
              f'<text x="26" y="{base}" text-anchor="end">0</text>']
-    every = max(1, -(-n // 12))
+    every = max(1, -(-56 // slot))  # a label needs about 56 pixels
     for i, b in enumerate(periods):
         x = 34 + i * slot
         if b.skipped:
@@ -110,7 +112,7 @@ def columns(periods: Sequence, by: str, anchor: str, command: str, width: int = 
                 f'<text x="{x + slot / 2:.1f}" y="{base - 6}" text-anchor="middle" '
                 f'fill="#999">\u22ef</text>'
                 f'<text x="{x + slot / 2:.1f}" y="{base + 28}" text-anchor="middle" '
-                f'fill="#999">{b.skipped} empty</text></g>')
+                f'fill="#999">{b.skipped:,} empty</text></g>')
             continue
         h = round(b.items * (base - top_pad) / top)
         tip = (f"{b.period}: {b.items} item(s)" + (" (outlier)" if b.outlier else "")

@@ -159,7 +159,7 @@ def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
                 msg = f"{p.path}:{p.line_start}  {p.reason}: {one_line(p.raw)}"
             else:
                 continue
-            con.print(_text(msg), no_wrap=True, overflow="ellipsis")
+            con.print(_text(msg))
     return len(shown)
 
 
