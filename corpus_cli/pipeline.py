@@ -293,12 +293,13 @@ def _map(fn: Callable, jobs: list, workers: int | WorkerPool | None,
     else:
         results = map(fn, jobs)  # lazily: ``during`` comes first
     out = []
+    step = max(1, min(100, total // 50))  # about 50 updates of the bar, at most every 100
     try:
         if during is not None:
             during()
         for done, r in enumerate(results, 1):
             out.append(r if each is None else each(r))
-            if progress and (done % 100 == 0 or done == total):
+            if progress and (done % step == 0 or done == total):
                 progress(stage, done, total)
     finally:
         if pool is not None and shared is None:
@@ -492,6 +493,8 @@ def analyse(
     del merged
     if ner == "none":
         return articles, []
+    if progress:
+        progress("entities", 0, len(articles))
     if ner == "builtin":
         mentions_of = [m or [] for _d, m in found]
         del found, jobs  # free as early as possible: this is the run's peak of memory
@@ -512,6 +515,8 @@ def analyse(
             for e in sorted(per.values(), key=lambda e: (-e["mentions"], e["name"]))
         )
         out.append(replace(a, entities=ents_of_a))
+    if progress:
+        progress("entities", len(out), len(out))
     return out, ents
 
 
