@@ -522,11 +522,12 @@ def stats(db, by, limit, fmt, target, force, **kw) -> None:
               help="The HTML file to write (default: stdout when it is not a terminal).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def report(db, limit, target, force) -> None:
-    """Write a self-contained HTML report of the corpus: items per month, top
-    entities, sites, duplicate clusters and every dropped paragraph.
+    """Write a self-contained HTML report of the corpus.
 
-    One file, no network needed to view it: charts are inline SVG. Each chart
-    links to the corpus command that prints its data.
+    Items per month, top entities by type, sites, duplicate clusters by kind
+    and every dropped paragraph. One file, no network needed to view it:
+    charts are inline SVG. Each chart links to the corpus command that prints
+    its data.
 
     \b
     Examples:
