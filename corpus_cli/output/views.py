@@ -61,6 +61,7 @@ def clean_view(pages: Sequence, fmt: str, stream: IO[str], explain: bool = False
                 if every or p.status == "kept")
         return write_records(islice(recs, limit), fmt, PARAGRAPH_COLUMNS, stream=stream)
     con = console(stream)
+    terminal = is_terminal(stream)
     n = 0
     for cp in pages:
         if limit is not None and n >= limit:
@@ -70,29 +71,47 @@ def clean_view(pages: Sequence, fmt: str, stream: IO[str], explain: bool = False
         con.print(head)
         for url in cp.urls:
             con.print(_text("  source: " + url, "cyan"))
+        rows = []  # (line number, text): wrapped text hangs under its first line
         for p in cp.paragraphs:
             if limit is not None and n >= limit:
                 break
-            loc = f"{p.line_start:>6} "
+            loc = str(p.line_start)
             if p.status == "removed":
                 if explain:
-                    line = _text(loc, "dim")
-                    line.append(f"- {p.reason}: ", style="red")
+                    line = _text(f"- {p.reason}: ", "red")
                     line.append(one_line(p.raw), style="dim")
-                    con.print(line)
+                    rows.append((loc, line))
                     n += 1
                 continue
             if p.dateline:
-                con.print(_text(loc, "dim") + _text(p.dateline, "green"))
-            line = _text(loc, "dim")
-            line.append(inert(p.text), style="green" if p.kind == "dateline" else "")
-            con.print(line)
+                rows.append((loc, _text(p.dateline, "green")))
+            rows.append((loc, _text(p.text, "green" if p.kind == "dateline" else None)))
             n += 1
             if explain:
                 for r in p.removals:
-                    con.print(_text(f"        - {r.kind}: {r.text}", "red"))
+                    rows.append(("", _text(f"  - {r.kind}: {r.text}", "red")))
+        _numbered(con, rows, terminal)
         con.print()
     return n
+
+
+def _numbered(con, rows, terminal: bool) -> None:
+    """Rows of (line number, text): on a terminal a grid whose text wraps at word
+    boundaries under itself; otherwise one line each, nothing wrapped."""
+    if not rows:
+        return
+    if not terminal:
+        for loc, text in rows:
+            con.print(_text(f"{loc:>6} ", "dim") + text)
+        return
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="dim", min_width=6, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for loc, text in rows:
+        grid.add_row(loc, text)
+    con.print(grid)
 
 
 # ---- dedupe -------------------------------------------------------------------------------
