@@ -601,3 +601,28 @@ def test_ten_thousand_pages_with_five_percent_bad(tmp_path):
     assert sorted(Path(p).name for p in paths) == sorted(good)
     assert texts == good
     assert took < 60
+
+
+@pytest.mark.parametrize("mode", ["table", "plain_table"])
+def test_machine_formats_on_a_terminal_are_inert(hostile_db, mode):
+    """CSV on a terminal shows control characters as escapes (piped it is exact); the TSV
+    of dedupe and the HTML report never carry them raw."""
+    env = {"table": TTY, "plain_table": PLAIN_TTY}[mode]
+    for args in (["list", "--csv"], ["export", "--format", "csv"], ["export", "--format", "md"]):
+        r = run(*args, "--db", hostile_db.db, env=env)
+        assert r.exit_code == 0, (args, r.stderr)
+        _assert_inert(r.stdout, strict=True)
+        assert "[bold]Bold[/bold]" in r.stdout and "\\x1b[31mred" in r.stdout
+    r = run("dedupe", hostile_db.folder, "--dry-run", "--tsv", "--workers", "1", env=env)
+    _assert_inert(r.stdout, strict=True)
+    piped = run("list", "--csv", "--db", hostile_db.db)
+    assert "\x1b[31mred" in piped.stdout  # exact when piped
+
+
+def test_report_shows_hostile_text_as_text(hostile_db, tmp_path):
+    out = tmp_path / "r.html"
+    r = run("report", "--db", hostile_db.db, "-o", out)
+    assert r.exit_code == 0, r.stderr
+    html = out.read_text(encoding="utf-8")
+    _assert_inert(html.replace("\n", " "), strict=True)
+    assert "<script" not in html.lower()
