@@ -9,11 +9,15 @@ Two evaluations, each for the built-in extractor and (when installed) for spaCy:
   mention level. A found mention is right when its text and type are in the sentence's
   expected list (each expected mention counts once). Precision, recall and F1 per type
   and overall; the misses and the wrong finds are printed.
-* **Seed pages** (project ``seeds/``): entity level, after :func:`merge_entities`. Each
-  expected entity is a set of aliases and a type; it is found when some entity of that
-  type has one of the aliases. An extracted entity matching no expected one is a wrong
-  find; an expected entity matched by more than one extracted entity is a *split*
-  (aliases that were not merged).
+* **Seed pages** (project ``seeds/``) against the hand-made gold
+  ``benchmarks/data/seed_entities_gold.json`` (every mention with its span, and the
+  canonical entities with their aliases; its conventions are written in the file):
+  mention level, exact span and type, per type (ORG exact-span F1 is the figure to watch);
+  and canonical-entity level: an extracted entity is right when its mentions that are gold
+  mentions of its type all belong to one gold entity, and no larger extracted entity has
+  claimed that one already. Otherwise it is wrong: *not in the gold* (junk, or a partial
+  name), a *split* (aliases of one entity left apart) or a wrong merge. The top 30
+  entities are listed, those not in the gold marked.
 
 Speed: milliseconds per 1,000 words (whitespace words) over the seed pages repeated
 ``--repeat`` times, and MB/s of text.
@@ -22,12 +26,14 @@ Speed: milliseconds per 1,000 words (whitespace words) over the seed pages repea
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "benchmarks" / "data" / "seed_entities_gold.json"
 sys.path.insert(0, str(ROOT))
 
 from corpus_cli.entities import SPACY_INSTALL_HINT, extract, find_mentions  # noqa: E402
@@ -276,79 +282,6 @@ HELDOUT: list[tuple[str, list[tuple[str, str]]]] = [
     ),
 ]
 
-# Expected entities of the seed pages: (type, aliases). Any alias may be the found name.
-SEED_ENTITIES: list[tuple[str, set[str]]] = [
-    ("ORG", {"CSTO", "Collective Security Treaty Organization", "ОДКБ"}),
-    ("ORG", {"SCO", "Shanghai Cooperation Organization", "ШОС"}),
-    ("ORG", {"CIS", "Commonwealth of Independent States", "СНГ"}),
-    ("ORG", {"UN", "United Nations"}),
-    ("ORG", {"Crisis Response Center", "Crisis Response Centre"}),
-    ("ORG", {"Joint Staff"}),
-    ("ORG", {"Monitoring Group", "MG"}),
-    ("ORG", {"Security Council Sanctions Committees", "UN Security Council Sanctions Committees"}),
-    ("ORG", {"Taliban Movement"}),
-    ("ORG", {"Al-Qaeda"}),
-    ("ORG", {"Working Group on Afghanistan"}),
-    ("ORG", {"Ministerial Council", "CSTO Ministerial Council"}),
-    ("ORG", {"UNOCT"}),
-    ("ORG", {"UNRCCA"}),
-    ("ORG", {"ATC", "CIS ATC", "Antiterrorist Center", "Anti-Terrorist Center"}),
-    ("ORG", {"Coordination Service"}),
-    ("ORG", {"Council of Commanders of Border Troops"}),
-    ("ORG", {"RATS", "SCO RATS", "Regional Antiterrorist Structure",
-             "Regional Anti-Terrorist Structure"}),
-    ("ORG", {"ICRC"}),
-    ("ORG", {"ISIS"}),
-    ("ORG", {"Executive Committee"}),
-    ("ORG", {"Collective Security Forces"}),
-    ("ORG", {"Collective Rapid Reaction Forces"}),
-    ("ORG", {"Council of Defense Ministers"}),
-    ("ORG", {"Committee of Secretaries of Security Council"}),
-    ("ORG", {"Council of Foreign Ministers"}),
-    ("ORG", {"Interstate Commission on Military-Economic Cooperation", "ICMEC",
-             "Intestate Commission on Military-Economic Cooperation"}),
-    ("ORG", {"Working Group on Military-Economic Cooperation"}),
-    ("ORG", {"General Assembly", "UN General Assembly"}),
-    ("ORG", {"Security Council", "UN Security Council"}),
-    ("ORG", {"Sputnik Armenia"}),
-    ("ORG", {"Cronos.Asia"}),
-    ("PERSON", {"Taalatbek Masadykov", "T. Masadykov"}),
-    ("PERSON", {"S. Ordabayev"}),
-    ("PERSON", {"Yuri Khachaturov", "Yury Khachaturov"}),
-    ("PERSON", {"Sergey Lebedev"}),
-    ("PERSON", {"Rashid Alimov"}),
-    ("PERSON", {"Imangali Tasmagambetov"}),
-    ("PERSON", {"Ararat Mirzoyan"}),
-    ("PERSON", {"Viktor Zinoviev"}),
-    ("PERSON", {"Andrei Nikolaevich Serdyukov"}),
-    ("PERSON", {"Ruslan Mirzaev"}),
-    ("PERSON", {"Yevgeny Sysoyev"}),
-    ("PERSON", {"Stanislav Zas"}),
-    ("PLACE", {"Qingdao", "Циндао"}),
-    ("PLACE", {"China", "People's Republic of China"}),
-    ("PLACE", {"Russia"}),
-    ("PLACE", {"Armenia"}),
-    ("PLACE", {"Belarus"}),
-    ("PLACE", {"Kazakhstan", "Republic of Kazakhstan"}),
-    ("PLACE", {"Tajikistan", "Republic of Tajikistan"}),
-    ("PLACE", {"Kyrgyzstan", "Kyrgyz Republic"}),
-    ("PLACE", {"Central Asia"}),
-    ("PLACE", {"Moscow"}),
-    ("PLACE", {"Almaty"}),
-    ("PLACE", {"Dushanbe"}),
-    ("PLACE", {"Rock City-Astana"}),
-    ("EVENT", {"SCO summit"}),
-    ("EVENT", {"40th meeting of the Working Group on Afghanistan"}),
-    ("EVENT", {"Rock-2024"}),
-    ("EVENT", {"Interaction-2024"}),
-    ("EVENT", {"Search-2024"}),
-    ("EVENT", {"Echelon-2024"}),
-    ("EVENT", {"79th session of the UN General Assembly"}),
-    ("EVENT", {"XXI ICMEC meeting"}),
-    ("EVENT", {"XXII meeting of the Commission"}),
-]
-
-
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
@@ -389,33 +322,81 @@ def eval_sentences(name: str, labelled, docs: list[list], verbose: bool, title: 
             print(f"    wrong  {typ:6} {text!r}   <- {sentence[:60]!r}")
 
 
-def eval_seeds(name: str, entities: list, verbose: bool) -> None:
-    found = Counter()
+def load_gold() -> dict:
+    return json.loads(GOLD.read_text(encoding="utf-8"))
+
+
+def eval_seed_gold(name: str, pages: list[str], docs: list[list], entities: list,
+                   gold: dict, verbose: bool, top: int = 30) -> dict:
+    """Mention spans and canonical entities of the seed pages against the hand-made gold."""
+    gold_span: dict[tuple, tuple[str, str]] = {}  # (page, start, end) -> (type, entity id)
+    for page, ms in gold["pages"].items():
+        for start, end, _text, eid in ms:
+            gold_span[(page, start, end)] = (gold["entities"][eid]["type"], eid)
+    # mention level, exact spans, per type
+    found = {(page, m.start, m.end, m.type): m for page, ms in zip(pages, docs, strict=True)
+             for m in ms}
+    want = {(p, s, e, t) for (p, s, e), (t, _) in gold_span.items()}
+    print(f"\n[{name}] seed pages, mention level (exact span and type), "
+          f"{len(want)} gold mentions")
+    scores = {}
+    for t in (*TYPES, "all"):
+        got_t = {k for k in found if t in ("all", k[3])}
+        want_t = {k for k in want if t in ("all", k[3])}
+        tp = len(got_t & want_t)
+        p_, r_, f_ = prf(tp, len(got_t) - tp, len(want_t) - tp)
+        scores[t] = f_
+        print(f"  {t:7} P={p_:.2f} R={r_:.2f} F1={f_:.2f}  (tp={tp} fp={len(got_t) - tp} "
+              f"fn={len(want_t) - tp})")
+    if verbose:
+        gold_text = {(p, s, e): t for p, ms in gold["pages"].items() for s, e, t, _ in ms}
+        for k in sorted(want - set(found), key=lambda k: (k[0], k[1])):
+            print(f"    missed {k[3]:6} {k[0][:3]} {k[1]:5} {gold_span[k[:3]][1]:14} "
+                  f"{gold_text[k[:3]]!r}")
+        for k in sorted(set(found) - want, key=lambda k: (k[0], k[1])):
+            print(f"    wrong  {k[3]:6} {k[0][:3]} {k[1]:5} {found[k].text!r}")
+    # entity level: an entity is right when its mentions that are gold mentions of its type
+    # all belong to one gold entity, not claimed by a larger entity already
+    mentions_of: dict[tuple[str, str], list] = {}
+    for page, ms in zip(pages, docs, strict=True):
+        for m in ms:
+            mentions_of.setdefault((m.canonical, m.type), []).append((page, m.start, m.end))
+    claimed: dict[str, str] = {}
     wrong = []
     for e in entities:
-        names = set(e.aliases) | {e.name}
-        hits = [i for i, (t, al) in enumerate(SEED_ENTITIES) if t == e.type and names & al]
-        for i in hits:
-            found[i] += 1
-        if not hits:
-            wrong.append(e)
-    tp = len(found)
-    fn = len(SEED_ENTITIES) - tp
-    fp = len(wrong)
-    splits = [i for i, n in found.items() if n > 1]
-    p, r, f = prf(len(entities) - fp, fp, fn)
-    print(f"\n[{name}] seed pages, entity level: {len(entities)} entities, expected "
-          f"{len(SEED_ENTITIES)}")
-    print(f"  P={p:.2f} R={r:.2f} F1={f:.2f}  found={tp} missed={fn} wrong={fp} "
-          f"split={len(splits)}")
+        ids = {gold_span[sp][1] for sp in mentions_of.get((e.name, e.type), [])
+               if sp in gold_span and gold_span[sp][0] == e.type}
+        if len(ids) == 1 and next(iter(ids)) not in claimed:
+            claimed[next(iter(ids))] = e.name
+        else:
+            if not ids:
+                why = "not in the gold"
+            elif len(ids) > 1:
+                why = "merges " + ", ".join(sorted(ids))
+            else:
+                why = f"split of {next(iter(ids))}"
+            wrong.append((e, why))
+    n_gold = len(gold["entities"])
+    tp = len(claimed)
+    p_, r_, f_ = prf(tp, len(wrong), n_gold - tp)
+    scores["entity"] = f_
+    print(f"\n[{name}] seed pages, canonical entities: {len(entities)} found, {n_gold} in "
+          "the gold")
+    print(f"  P={p_:.2f} R={r_:.2f} F1={f_:.2f}  (right={tp} wrong={len(wrong)} "
+          f"missed={n_gold - tp})")
     if verbose:
-        for i, (t, al) in enumerate(SEED_ENTITIES):
-            if i not in found:
-                print(f"    missed {t:6} {sorted(al)}")
-        for i in splits:
-            print(f"    split  {SEED_ENTITIES[i][0]:6} {sorted(SEED_ENTITIES[i][1])}")
-        for e in wrong:
-            print(f"    wrong  {e.type:6} {e.name!r} {list(e.aliases)}")
+        for eid, g in gold["entities"].items():
+            if eid not in claimed:
+                print(f"    missed {g['type']:6} {g['name']!r}")
+        for e, why in wrong:
+            print(f"    wrong  {e.type:6} {e.name!r} ({why}) {list(e.aliases)}")
+    bad = {e.name for e, why in wrong if why == "not in the gold"}
+    head = entities[:top]
+    junk = [e.name for e in head if e.name in bad]
+    scores["junk"] = len(junk)
+    print(f"  top {top}: {len(junk)} not in the gold " + (f"{junk}" if junk else "") + "\n    "
+          + "; ".join(f"{e.name} ({e.type}, {e.mentions})" for e in head))
+    return scores
 
 
 def timing(name: str, fn, texts: list[str], repeat: int) -> None:
@@ -442,7 +423,10 @@ def main() -> None:
     args = ap.parse_args()
     verbose = not args.quiet
 
-    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    gold = load_gold()
+    seed_paths = sorted((ROOT / "seeds").glob("*.txt"))
+    pages = [p.name for p in seed_paths]
+    seeds = [p.read_text(encoding="utf-8") for p in seed_paths]
     sentences = [s for s, _ in LABELLED]
     heldout = [s for s, _ in HELDOUT]
     print(f"seed pages: {len(seeds)} ({sum(len(t.split()) for t in seeds):,} words); "
@@ -452,8 +436,8 @@ def main() -> None:
                    "labelled sentences, used for tuning")
     eval_sentences("builtin", HELDOUT, [find_mentions(s) for s in heldout], verbose,
                    "held-out sentences")
-    entities, _ = extract(seeds)
-    eval_seeds("builtin", entities, verbose)
+    entities, docs = extract(seeds)
+    eval_seed_gold("builtin", pages, docs, entities, gold, verbose)
 
     backends = [("builtin", lambda ts: extract(ts))]
     spacy_ok = False
@@ -468,8 +452,8 @@ def main() -> None:
         eval_sentences("spacy", LABELLED, sdocs, verbose, "labelled sentences, used for tuning")
         _, hdocs = spacy_docs(heldout)
         eval_sentences("spacy", HELDOUT, hdocs, verbose, "held-out sentences")
-        sentities, _ = spacy_docs(seeds)
-        eval_seeds("spacy", sentities, verbose)
+        sentities, sdocs = spacy_docs(seeds)
+        eval_seed_gold("spacy", pages, sdocs, sentities, gold, verbose)
         backends.append(("spacy", lambda ts: extract(ts, backend="spacy")))
 
     print(f"\nspeed over the seed pages x{args.repeat} (find + merge):")
