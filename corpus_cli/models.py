@@ -162,7 +162,13 @@ class DateMention:
 
 @dataclass(frozen=True, slots=True)
 class EntityMention:
-    """An entity mention in a text, with character offsets and its canonical name."""
+    """An entity mention in a text, with character offsets and its canonical name.
+
+    ``parent`` is set for an organisation named within its parent organisation ("CSTO
+    Joint Staff", "Joint Staff of the CSTO"): the parent as written (a mention of its own),
+    while ``canonical`` names the body ("Joint Staff"). After merging, ``canonical`` is the
+    entity's name and ``parent`` the parent entity's name.
+    """
 
     text: str
     start: int
@@ -170,6 +176,7 @@ class EntityMention:
     type: str  # PERSON | ORG | PLACE | EVENT
     canonical: str
     role: str | None = None  # e.g. "Secretary General" written next to a person
+    parent: str | None = None  # the parent organisation of a compound organisation name
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from corpus_cli.entities.lexicon import ACRONYM_SKIPPABLE, CYRILLIC_RE, UPPER, is_acronym
 
-__all__ = ["Definitions", "find_definitions", "initials_match"]
+__all__ = ["DEF_WORD_RE", "Definitions", "find_definitions", "initials_match"]
 
 _UP = UPPER
 _PAREN_ACR_RE = re.compile(
@@ -23,7 +23,7 @@ _PAREN_ACR_RE = re.compile(
 _ACR_PAREN_RE = re.compile(
     rf"(?<![^\W\d_])([{_UP}][{_UP}\d&]{{1,9}})\s\((?:the\s)?([^()\n]{{3,150}})\)"
 )
-_DEF_WORD_RE = re.compile(r"[^\W\d_][\w'’]{0,60}(?:-[\w'’]{1,40}){0,8}")
+DEF_WORD_RE = re.compile(r"[^\W\d_][\w'’]{0,60}(?:-[\w'’]{1,40}){0,8}")
 _DEF_STOP_RE = re.compile(r"[.,;:!?()\[\]\n\"“”«»]")
 _ACR_BEFORE_RE = re.compile(rf"([{_UP}][{_UP}\d&]{{1,9}})$")
 
@@ -117,7 +117,7 @@ def find_definitions(text: str) -> Definitions:
         if budget < 0:
             break
         inner = m.group(2).strip()
-        words = _DEF_WORD_RE.findall(inner)
+        words = DEF_WORD_RE.findall(inner)
         if len(words) < 2 or " ".join(words) != " ".join(inner.split()):
             continue
         cyr = bool(CYRILLIC_RE.search(acr))
@@ -147,7 +147,7 @@ def _expansion_before(text: str, pos: int, acr: str) -> tuple[int, int] | None:
     cut = 0
     for mm in _DEF_STOP_RE.finditer(window):
         cut = mm.end()
-    words = [w for w in _DEF_WORD_RE.finditer(window, cut)][-16:]
+    words = [w for w in DEF_WORD_RE.finditer(window, cut)][-16:]
     if len(words) < 2:
         return None
     letters = "".join(ch for ch in acr.lower() if ch.isalpha())

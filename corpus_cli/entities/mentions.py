@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
-from corpus_cli.entities.definitions import find_definitions
+from corpus_cli.entities.definitions import DEF_WORD_RE, find_definitions, initials_match
 from corpus_cli.entities.lexicon import (
     ABBREVIATIONS,
     CONNECTORS,
@@ -35,6 +35,7 @@ from corpus_cli.entities.lexicon import (
     NAME_PARTICLES,
     NOT_PLACE,
     ORG_HEADS,
+    ORGANISATIONS,
     PLACE_ACRONYMS,
     PLACE_HEADS,
     POSSESSIVE_KEEP,
@@ -42,6 +43,7 @@ from corpus_cli.entities.lexicon import (
     ROLE_WORDS,
     STOP_WORDS,
     UPPER,
+    is_acronym,
     is_roman,
     lines,
 )
@@ -105,6 +107,12 @@ _SUMMIT_RE = re.compile(r"\b[Ss]ummits?\b")
 # regex engine tries them at every position) cost as much as the rest of events().
 _EVENT_NOUN_RE = re.compile(_EVENT_NOUNS)
 _NOUN_OF_RE = re.compile(rf"{_EVENT_NOUNS}\sof\s")
+# Compound organisation names (see MentionFinder.compounds).
+_OF_THE_RE = re.compile(r" of (?:the )?")
+_ACRONYM_AFTER_RE = re.compile(rf" [{_UP}][{_UP}\d&]{{1,9}}(?![^\W\d_])")
+_ACRONYM_BEFORE_RE = re.compile(rf"(?<![^\W\d_])[{_UP}][{_UP}\d&]{{1,9}} $")
+_DASH_ACR_ROLE_RE = re.compile(rf" ?[-–—] ?([{_UP}][{_UP}\d&]{{1,9}}) ([{_UP}][\w-]{{1,30}})")
+_DEF_WORDS_RE = DEF_WORD_RE
 _WORD_BEFORE_RE = re.compile(rf"(?<![^\W\d_])([{_UP}][^\W\d_]{{1,39}}) $")
 
 
@@ -133,6 +141,9 @@ _P_ACR, _P_ROLE, _P_GROUP = PieceKind
 # Longest chunk of capitalised tokens looked at as one (names are far shorter; Title Case
 # headlines and lists are cut, which keeps the work per token bounded).
 _MAX_CHUNK = 16
+# Longest compound organisation name ("Executive Committee of the Regional Anti-Terrorist
+# Structure of the Shanghai Cooperation Organization" has 101 characters).
+_MAX_COMPOUND = 160
 
 # A token: (start, end, kind, lower-case text). A unit (tokens joined into one place, or
 # one token): (first token, last token, kind, gazetteer name or None, start, end). A piece:
@@ -207,6 +218,8 @@ class MentionFinder:
         # Names without evidence yet: (start, end, lower-case surname, role).
         self.candidates: list[tuple[int, int, str, tuple[int, int] | None]] = []
         self.single_words: list[tuple[int, int, str]] = []
+        # Organisation head-words alone ("Secretariat"): (start, end, lower case).
+        self.lone_heads: list[tuple[int, int, str]] = []
 
     # -- helpers -------------------------------------------------------------------
 
@@ -517,8 +530,84 @@ class MentionFinder:
         self.second_pass()
         for s, e, exp_text in self.defs.spans:
             self.emit_definition(s, e, exp_text)
+        self.compounds()
         self.events()
         return self.out
+
+    # -- compound organisation names -------------------------------------------------
+
+    def compounds(self) -> None:
+        """Organisations named within their parent: "CSTO Joint Staff", "SCO RATS",
+        "Joint Staff of the CSTO", "Secretariat of the Collective Security Treaty
+        Organization", built right to left so that a parent can be a compound itself
+        ("Coordination Service of the CIS Council of Commanders of Border Troops"). The
+        compound replaces the body's mention; the parent keeps its own. A lone head-word
+        ("Secretariat") is a body only here. Also: a body followed by " - ACR Role" (a
+        second title of the same person: "Executive Committee - CIS Executive Secretary")
+        takes that acronym as its parent."""
+        text = self.text
+        orgs = [m for m in self.out if m.type == ORG]
+        lone = [EntityMention(text[s:e], s, e, ORG, self.defs.alias.get(low, text[s:e]))
+                for s, e, low in self.lone_heads]
+        if not orgs or len(orgs) + len(lone) < 2:
+            return
+        longest: dict[int, EntityMention] = {}  # the longest ORG mention at each start
+        for m in orgs:
+            if m.start not in longest or longest[m.start].end < m.end:
+                longest[m.start] = m
+        lone_at = {m.start: m for m in lone}
+        replaced: dict[int, EntityMention] = {}  # id of a body mention -> its compound
+        for x in sorted(orgs + lone, key=lambda m: (-m.start, m.end)):
+            if longest.get(x.start, x).end > x.end:
+                continue  # inside a longer name
+            comp = None
+            if is_acronym(x.text):
+                if self.text[x.end : x.end + 1] == " ":
+                    body = longest.get(x.end + 1) or lone_at.get(x.end + 1)
+                    if (body is not None and body.parent is None
+                            and body.end - x.start <= _MAX_COMPOUND):
+                        comp = self._acronym_parent(x, body)
+                        if comp is not None:
+                            replaced[id(body)] = comp
+            elif x.parent is None:
+                gap = _OF_THE_RE.match(text, x.end)
+                parent = longest.get(gap.end()) if gap is not None else None
+                if parent is not None and parent.end - x.start <= _MAX_COMPOUND:
+                    comp = EntityMention(text[x.start : parent.end], x.start, parent.end, ORG,
+                                         x.canonical, None, parent.text)
+                    replaced[id(x)] = comp
+                elif x.start not in lone_at:
+                    dash = _DASH_ACR_ROLE_RE.match(text, x.end)
+                    if (dash is not None and is_acronym(dash.group(1))
+                            and _is_role_word(dash.group(2).lower())):
+                        replaced[id(x)] = EntityMention(x.text, x.start, x.end, ORG,
+                                                        x.canonical, None, dash.group(1))
+            if comp is not None:
+                longest[comp.start] = comp
+        if replaced:
+            out = [replaced.get(id(m), m) for m in self.out]
+            out.extend(c for m in lone if (c := replaced.get(id(m))) is not None)
+            self.out = out
+
+    def _acronym_parent(self, acr: EntityMention, body: EntityMention) -> EntityMention | None:
+        """"ACR Body" ("CSTO Joint Staff", "UN Security Council") or "ACR ACR" ("SCO
+        RATS"), unless the body spells the acronym out or both are in a run of capitals."""
+        text = self.text
+        if is_acronym(body.text):
+            if (body.text == acr.text or body.text in ORGANISATIONS
+                    or body.text.lower() in ORG_HEADS or body.text.lower() in EVENT_HEADS
+                    or _ACRONYM_AFTER_RE.match(text, body.end)
+                    or _ACRONYM_BEFORE_RE.search(text, max(0, acr.start - 12), acr.start)):
+                return None
+            canonical = self.acr_canonical(body.text)
+        else:
+            words = _DEF_WORDS_RE.findall(body.canonical)
+            letters = "".join(ch for ch in acr.text.lower() if ch.isalpha())
+            if len(words) > 1 and initials_match(letters, words):
+                return None  # "CSTO Collective Security Treaty Organization"
+            canonical = body.canonical
+        return EntityMention(text[acr.start : body.end], acr.start, body.end, ORG, canonical,
+                             None, acr.text)
 
     def emit_definition(self, s: int, e: int, exp_text: str) -> None:
         low = exp_text.lower()
@@ -566,6 +655,9 @@ class MentionFinder:
         alias = self.defs.alias.get(low)
         if alias is not None:
             self.emit(ORG, s, e, alias)
+            return
+        if _is_org_head(low):
+            self.lone_heads.append((s, e, low))
             return
         if _nameable(low) and low not in NOT_PLACE and low not in GIVEN_NAMES:
             if self.text[e : e + 1] not in ("'", "’") and _PLACE_CUE_RE.search(
@@ -615,6 +707,8 @@ class MentionFinder:
                 alias = self.defs.alias.get(low(u0))
                 if alias is not None:
                     self.emit(ORG, units[u0][4], units[u0][5], alias)
+                elif _is_org_head(low(u0)):
+                    self.lone_heads.append((units[u0][4], units[u0][5], low(u0)))
             else:
                 start = u0
                 while start < end and units[start][2] == _INITIALS:

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from corpus_cli.entities.definitions import DEF_WORD_RE, initials_match
 from corpus_cli.entities.lexicon import (
     CYRILLIC_RE,
     GAZETTEER,
@@ -40,6 +41,7 @@ __all__ = ["collect_definitions", "merge_entities", "org_key"]
 _KEY_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _IS_SUFFIX_RE = re.compile(r"is(ation|ations|e|ed|es|ing)$")
 _NON_DIGIT_RE = re.compile(r"\D")
+_DEF_WORDS_RE = DEF_WORD_RE
 
 
 def org_key(name: str) -> str:
@@ -90,31 +92,6 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-def _fuzzy_union(keys: Iterable[tuple[str, str]], uf: _UnionFind) -> None:
-    """Union ORG/EVENT keys that differ by a typo (ratio >= 95, long names, same digits)."""
-    from rapidfuzz.fuzz import ratio
-
-    blocks: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
-    for typ, key in keys:
-        if typ not in (ORG, EVENT) or len(key) < 20 or " " not in key:
-            continue
-        words = key.split()
-        blocks[(typ, words[0][:3], words[-1])].append((typ, key))
-    for members in blocks.values():
-        if len(members) < 2 or len(members) > 300:
-            continue
-        members.sort()
-        for i in range(len(members)):
-            a = members[i][1]
-            da = _NON_DIGIT_RE.sub("", a)
-            for j in range(i):
-                b = members[j][1]
-                if _NON_DIGIT_RE.sub("", b) != da:
-                    continue
-                if ratio(a, b) >= 95:
-                    uf.union(members[i], members[j])
-
-
 # --------------------------------------------------------------------------- 1. definitions
 
 
@@ -159,17 +136,16 @@ def collect_definitions(docs: Sequence[Sequence[EntityMention]]) -> CorpusDefini
 
 
 class _Resolver:
-    """The type and canonical name of an ORG/PLACE/EVENT mention, acronyms resolved."""
+    """The type and canonical name of an ORG/PLACE/EVENT name, acronyms resolved."""
 
     def __init__(self, defs: CorpusDefinitions, known: Mapping[str, str]) -> None:
         self.defs = defs
         self.known = known
         self.latin_acronyms = defs.seen | set(defs.best) | set(known)
 
-    def __call__(self, m: EntityMention) -> tuple[str, str]:
+    def __call__(self, typ: str, text: str, canonical: str) -> tuple[str, str]:
         defs, known = self.defs, self.known
-        c = _strip_the(m.canonical or m.text)
-        typ = m.type
+        c = _strip_the(canonical or text)
         for _ in range(5):
             if not is_acronym(c):
                 break
@@ -183,7 +159,7 @@ class _Resolver:
             if not nxt or nxt == c:
                 break
             c = nxt
-        if is_acronym(m.text) and c != m.text and typ != PERSON:
+        if is_acronym(text) and c != text and typ != PERSON:
             typ = defs.type_of.get(c, typ)
             gz = GAZETTEER.get(c.lower())
             if gz is not None:
@@ -191,7 +167,9 @@ class _Resolver:
         return typ, c
 
 
-Key = tuple[str, str]  # (type, comparison key)
+# A key: (type, comparison key) for a name, (ORG, body's comparison key, parent's key) for
+# an organisation named within its parent ("CSTO Joint Staff").
+Key = tuple
 
 
 @dataclass
@@ -199,9 +177,71 @@ class _Keyed:
     """Step 2's result: each mention's key (None for a person) and the counts per key."""
 
     mention_keys: list[list[Key | None]]
-    display: dict[Key, Counter]  # key -> canonical names given to its mentions
+    display: dict[Key, Counter]  # key -> canonical names given to its mentions (bodies)
     surfaces: dict[Key, Counter]  # key -> the mentions' texts
     person_counts: Counter  # person surface form -> mentions
+
+
+def _parent_index(doc: Sequence[EntityMention], i: int, by_text: dict[str, list[int]]
+                  ) -> int | None:
+    """The mention of a compound's parent: nested in it, else the next one, else any."""
+    m = doc[i]
+    cands = [j for j in by_text.get(m.parent or "", ()) if j != i]
+    if not cands:
+        return None
+    for j in cands:
+        if m.start <= doc[j].start and doc[j].end <= m.end:
+            return j
+    after = [j for j in cands if doc[j].start >= m.end]
+    return after[0] if after else cands[-1]
+
+
+class _DocKeys:
+    """The keys of one document's mentions (a compound's key holds its parent's)."""
+
+    def __init__(self, doc: Sequence[EntityMention], plain, resolve: _Resolver) -> None:
+        self.doc, self.plain, self.resolve = doc, plain, resolve
+        self.keys: list[Key | None] = [None] * len(doc)
+        self.names: list[str] = [""] * len(doc)
+        self.parents: set[int] = set()
+        self.by_text: dict[str, list[int]] = defaultdict(list)
+        for i, m in enumerate(doc):
+            if m.type == ORG:
+                self.by_text[m.text].append(i)
+
+    def key_of(self, i: int, depth: int = 0) -> Key:
+        k = self.keys[i]
+        if k is not None:
+            return k
+        m = self.doc[i]
+        if m.parent is None or m.type != ORG or depth > 8:
+            k, self.names[i] = self.plain(m.type, m.text, m.canonical)
+        else:
+            j = _parent_index(self.doc, i, self.by_text)
+            if j is None:
+                pk = self.plain(ORG, m.parent, m.parent)[0]
+            else:
+                self.parents.add(j)
+                pk = self.key_of(j, depth + 1)
+            _typ, c = self.resolve(ORG, m.canonical, m.canonical)
+            k, self.names[i] = (ORG, org_key(c) or c.lower(), pk), c
+        self.keys[i] = k
+        return k
+
+    def attach_bodies(self) -> None:
+        """In one document, a body written alone is the compound written with it ("the
+        CSTO Joint Staff ... the Joint Staff")."""
+        keys = self.keys
+        bodies: dict[str, set[Key]] = defaultdict(set)
+        for k in keys:
+            if k is not None and len(k) == 3:
+                bodies[k[1]].add(k)
+        if not bodies:
+            return
+        for i, k in enumerate(keys):
+            if (k is not None and len(k) == 2 and k[0] == ORG and i not in self.parents
+                    and len(bodies.get(k[1], ())) == 1):
+                keys[i] = next(iter(bodies[k[1]]))
 
 
 def _keys(docs: Sequence[Sequence[EntityMention]], resolve: _Resolver) -> _Keyed:
@@ -209,28 +249,218 @@ def _keys(docs: Sequence[Sequence[EntityMention]], resolve: _Resolver) -> _Keyed
     display: dict[Key, Counter] = defaultdict(Counter)
     surfaces: dict[Key, Counter] = defaultdict(Counter)
     person_counts: Counter = Counter()
-    memo: dict[tuple[str, str, str], tuple[Key, str]] = {}
+    memo: dict[tuple, tuple[Key, str]] = {}
+
+    def plain(typ: str, text: str, canonical: str) -> tuple[Key, str]:
+        mk = (typ, text, canonical)
+        hit = memo.get(mk)
+        if hit is None:
+            typ, c = resolve(typ, text, canonical)
+            hit = memo[mk] = ((typ, org_key(c) or c.lower()), c)
+        return hit
+
     for doc in docs:
-        keys: list[Key | None] = []
-        for m in doc:
+        dk = _DocKeys(doc, plain, resolve)
+        for i, m in enumerate(doc):
             if m.type == PERSON:
                 person_counts[m.text] += 1
-                keys.append(None)
-                continue
-            mk = (m.type, m.text, m.canonical)
-            hit = memo.get(mk)
-            if hit is None:
-                typ, c = resolve(m)
-                hit = memo[mk] = ((typ, org_key(c) or c.lower()), c)
-            k, c = hit
-            display[k][c] += 1
-            surfaces[k][m.text] += 1
-            keys.append(k)
-        mention_keys.append(keys)
+            else:
+                dk.key_of(i)
+        if dk.parents or any(m.parent is not None for m in doc):
+            dk.attach_bodies()
+        for i, m in enumerate(doc):
+            k = dk.keys[i]
+            if k is not None:
+                display[k][dk.names[i]] += 1
+                surfaces[k][m.text] += 1
+        mention_keys.append(dk.keys)
     return _Keyed(mention_keys, display, surfaces, person_counts)
 
 
+# --------------------------------------------------------------------------- 3. unions
+
+
+def _depth(k: Key) -> int:
+    d = 0
+    while len(k) == 3:
+        k = k[2]
+        d += 1
+    return d
+
+
+def _unions(keyed: _Keyed) -> _UnionFind:
+    """Join the keys of one organisation, event or place:
+
+    * keys that differ by a typo (:func:`_fuzzy_union`);
+    * compounds, layer by layer from the outermost parents: the same body under parents
+      that were joined, a body with a typo, an acronym body ("SCO RATS") and a body whose
+      initials spell it under the same parent ("Regional Anti-Terrorist Structure of the
+      SCO"), a compound written as one plain name ("SCO Regional Anti-Terrorist
+      Structure");
+    * a body written alone anywhere ("Joint Staff") with the one compound that has it, when
+      no other parent has such a body.
+    """
+    uf = _UnionFind()
+    keys = sorted(keyed.display)
+    for k in keys:
+        uf.find(k)
+    plain = [k for k in keys if len(k) == 2]
+    _fuzzy_union([(k, k[0], k[1], None) for k in plain], uf)
+    compounds = [k for k in keys if len(k) == 3]
+    if not compounds:
+        return uf
+    plain_index = {k[1]: k for k in plain if k[0] == ORG}
+    for depth in sorted({_depth(k) for k in compounds}):
+        layer = [k for k in compounds if _depth(k) == depth]
+        members: dict[Key, list[Key]] = defaultdict(list)
+        for k in keys:
+            members[uf.find(k)].append(k)
+        same: dict[tuple, Key] = {}
+        for k in layer:
+            pr = uf.find(k[2])
+            first = same.setdefault((k[1], pr), k)
+            uf.union(first, k)
+            for q in members.get(pr, ()):
+                if len(q) == 2:
+                    for spelled in (f"{q[1]} {k[1]}", f"{k[1]} of {q[1]}",
+                                    f"{k[1]} of the {q[1]}"):
+                        if spelled in plain_index:
+                            uf.union(plain_index[spelled], k)
+        _fuzzy_union([(k, ORG, k[1], uf.find(k[2])) for k in layer], uf)
+        by_parent: dict[Key, list[Key]] = defaultdict(list)
+        for k in layer:
+            by_parent[uf.find(k[2])].append(k)
+        for group in by_parent.values():
+            for k in group:
+                if not is_acronym(k[1].upper()):
+                    continue
+                letters = k[1].lower()
+                fits = sorted({
+                    uf.find(q) for q in group
+                    if q[1] != k[1] and any(
+                        len(w := _DEF_WORDS_RE.findall(name)) > 1
+                        and initials_match(letters, w)
+                        for name in keyed.display[q]
+                    )
+                })
+                if len(fits) == 1:
+                    uf.union(fits[0], k)
+    bodies: dict[str, set[Key]] = defaultdict(set)
+    for k in compounds:
+        bodies[k[1]].add(k)
+    for q in plain:
+        if q[0] == ORG and q[1] in bodies:
+            roots = {uf.find(k) for k in bodies[q[1]]}
+            if len(roots) == 1:
+                uf.union(q, roots.pop())
+    return uf
+
+
+def _fuzzy_union(items: Iterable[tuple[Key, str, str, object]], uf: _UnionFind) -> None:
+    """Union ORG/EVENT keys that differ by a typo (ratio >= 95, long names, same digits).
+    ``items``: (key, type, comparison string, group): only keys of one group are compared."""
+    from rapidfuzz.fuzz import ratio
+
+    blocks: dict[tuple, list[tuple[str, Key]]] = defaultdict(list)
+    for key, typ, s, group in items:
+        if typ not in (ORG, EVENT) or len(s) < 20 or " " not in s:
+            continue
+        words = s.split()
+        blocks[(typ, group, words[0][:3], words[-1])].append((s, key))
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > 300:
+            continue
+        members.sort()
+        for i in range(len(members)):
+            a = members[i][0]
+            da = _NON_DIGIT_RE.sub("", a)
+            for j in range(i):
+                b = members[j][0]
+                if _NON_DIGIT_RE.sub("", b) != da:
+                    continue
+                if ratio(a, b) >= 95:
+                    uf.union(members[i][1], members[j][1])
+
+
 # --------------------------------------------------------------------------- 4. entities
+
+
+def _is_junk(group: list[Key], keyed: _Keyed) -> bool:
+    """An organisation known only as a short acronym that nothing explains: written in
+    two or three capitals, defined nowhere in the corpus, not in the gazetteer, not part of
+    a compound name ("RUS", "TV", "PM")."""
+    for k in group:
+        if k[0] != ORG or len(k) != 2:
+            return False
+        for s in keyed.surfaces[k]:
+            if not is_acronym(s) or sum(ch.isalpha() for ch in s) > 3:
+                return False
+        for c in keyed.display[k]:
+            if c not in keyed.surfaces[k]:
+                return False  # resolved: a definition or the gazetteer explains it
+    return True
+
+
+class _Namer:
+    """The canonical name of each group of keys."""
+
+    def __init__(self, keyed: _Keyed, uf: _UnionFind, groups: dict[Key, list[Key]]) -> None:
+        self.keyed, self.uf, self.groups = keyed, uf, groups
+        self.names: dict[Key, str] = {}
+        self.shorts: dict[Key, str | None] = {}
+
+    def parent_root(self, root: Key) -> Key | None:
+        """The parent of a group of compounds (of its most mentioned compound key)."""
+        comps = [k for k in self.groups[root] if len(k) == 3]
+        if not comps:
+            return None
+        best = min(comps, key=lambda k: (-sum(self.keyed.surfaces[k].values()), k))
+        return self.uf.find(best[2])
+
+    def short(self, root: Key, depth: int = 0) -> str | None:
+        """A short name: the organisation's Latin acronym ("CSTO"), or for a compound its
+        parent's and its own ("SCO RATS"); None without one."""
+        if root in self.shorts:
+            return self.shorts[root]
+        cnt: Counter = Counter()
+        for k in self.groups[root]:
+            for s, n in (*self.keyed.surfaces[k].items(), *self.keyed.display[k].items()):
+                if is_acronym(s) and not CYRILLIC_RE.search(s):
+                    cnt[s] += n
+        own = min(cnt.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0] if cnt else None
+        parent = self.parent_root(root)
+        if parent is not None and depth < 8:
+            up = self.short(parent, depth + 1)
+            own = f"{up} {own}" if up and own else None
+        self.shorts[root] = own
+        return own
+
+    def name(self, root: Key, depth: int = 0) -> str:
+        if root in self.names:
+            return self.names[root]
+        keyed = self.keyed
+        group = self.groups[root]
+        cnt: Counter = Counter()
+        for k in group:
+            cnt.update(keyed.display[k])
+        if root[0] == PERSON:
+            name = min(cnt.items(), key=lambda kv: person_name_rank(*kv))[0]
+        else:
+            body = min(cnt.items(), key=lambda kv: _org_name_rank(*kv))[0]
+            parent = self.parent_root(root)
+            name = body
+            if parent is not None:
+                up = self.short(parent) if depth < 8 else None
+                if up:
+                    name = f"{up} {body}"
+                else:
+                    written: Counter = Counter()
+                    for k in group:
+                        if len(k) == 3:
+                            written.update(keyed.surfaces[k])
+                    name = min(written.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
+        self.names[root] = name
+        return name
 
 
 def _entities(
@@ -240,21 +470,17 @@ def _entities(
     person_cluster: Mapping[str, int],
 ) -> tuple[list[Entity], list[list[EntityMention]]]:
     """One entity per group of keys (or person cluster); the mentions renamed to it."""
-    groups_disp: dict[tuple, Counter] = defaultdict(Counter)
-    groups_surf: dict[tuple, Counter] = defaultdict(Counter)
-    for k, cnt in keyed.display.items():
-        root = uf.find(k)
-        groups_disp[root].update(cnt)
-        groups_surf[root].update(keyed.surfaces[k])
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for k in sorted(keyed.display):
+        groups[uf.find(k)].append(k)
     person_counts = keyed.person_counts
     for s, cid in person_cluster.items():
         root = (PERSON, cid)
-        groups_disp[root][s] += person_counts[s]
-        groups_surf[root][s] += person_counts[s]
-    names: dict[tuple, str] = {}
-    for root, cnt in groups_disp.items():
-        rank = person_name_rank if root[0] == PERSON else _org_name_rank
-        names[root] = min(cnt.items(), key=lambda kv, rank=rank: rank(*kv))[0]
+        keyed.display[root][s] += person_counts[s]
+        keyed.surfaces[root][s] += person_counts[s]
+        groups[root] = [root]
+    junk = {root for root, group in groups.items() if _is_junk(group, keyed)}
+    namer = _Namer(keyed, uf, groups)
 
     articles: Counter = Counter()
     mentions_out: list[list[EntityMention]] = []
@@ -263,27 +489,38 @@ def _entities(
         new_doc = []
         for m, k in zip(doc, keys, strict=True):
             root = (PERSON, person_cluster[m.text]) if k is None else uf.find(k)
+            if root in junk:
+                continue
             roots_here.add(root)
-            name = names[root]
+            name = namer.name(root)
+            pr = namer.parent_root(root) if m.type == ORG else None
+            parent = namer.name(pr) if pr is not None else None
             new_doc.append(
-                m if m.canonical == name
-                else EntityMention(m.text, m.start, m.end, m.type, name, m.role)
+                m if m.canonical == name and m.parent == parent
+                else EntityMention(m.text, m.start, m.end, m.type, name, m.role, parent)
             )
         for r in roots_here:
             articles[r] += 1
         mentions_out.append(new_doc)
 
     entities = []
-    for root, cnt in groups_disp.items():
-        name = names[root]
-        aliases = set(groups_surf[root]) | set(cnt)
-        aliases.add(name)
+    for root, group in groups.items():
+        if root in junk:
+            continue
+        name = namer.name(root)
+        surf: Counter = Counter()
+        aliases = {name}
+        for k in group:
+            surf.update(keyed.surfaces[k])
+            if len(k) == 2:  # a compound's display is its body, not a name of it
+                aliases.update(keyed.display[k])
+        aliases.update(surf)
         entities.append(
             Entity(
                 name=name,
                 type=root[0],
                 aliases=tuple(sorted(aliases)),
-                mentions=sum(groups_surf[root].values()),
+                mentions=sum(surf.values()),
                 articles=articles[root],
             )
         )
@@ -299,17 +536,16 @@ def merge_entities(
 
     ``docs`` holds the mentions of each document (article). Returns the entities, sorted by
     number of mentions (descending) then name, and the documents' mentions with
-    ``canonical`` set to their entity's name. The result does not depend on the order of
-    ``docs``. ``known_acronyms`` (acronym -> expansion) resolves acronyms not defined in
-    their own document, before the definitions found in other documents.
+    ``canonical`` set to their entity's name (and ``parent`` to their parent
+    organisation's). Mentions of junk acronyms (see :func:`_is_junk`) are left out of both.
+    The result does not depend on the order of ``docs``. ``known_acronyms`` (acronym ->
+    expansion) resolves acronyms not defined in their own document, before the definitions
+    found in other documents.
     """
     docs = [list(d) for d in docs]
     known = {**ORGANISATIONS_CYRILLIC, **(known_acronyms or {})}
     defs = collect_definitions(docs)
     keyed = _keys(docs, _Resolver(defs, known))
-    uf = _UnionFind()
-    for k in keyed.display:
-        uf.find(k)
-    _fuzzy_union(sorted(keyed.display), uf)
+    uf = _unions(keyed)
     person_cluster = cluster_persons(keyed.person_counts) if keyed.person_counts else {}
     return _entities(docs, keyed, uf, person_cluster)
