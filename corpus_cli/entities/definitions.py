@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from corpus_cli.entities.lexicon import ACRONYM_SKIPPABLE, CYRILLIC_RE, UPPER, is_acronym
+from corpus_cli.entities.lexicon import (
+    ACRONYM_SKIPPABLE,
+    CYRILLIC_RE,
+    UPPER,
+    fold_confusables,
+    is_acronym,
+)
 
 __all__ = ["DEF_WORD_RE", "Definitions", "find_definitions", "initials_match"]
 
@@ -77,7 +83,7 @@ def find_definitions(text: str) -> Definitions:
     budget = 64 + len(text) // 256
     taken: list[tuple[int, int]] = []
     for m in _PAREN_ACR_RE.finditer(text):
-        acr = m.group(1)
+        acr = fold_confusables(m.group(1))
         if not is_acronym(acr):
             continue
         budget -= 1
@@ -110,7 +116,7 @@ def find_definitions(text: str) -> Definitions:
     # a match starts at most 11 characters before its "(" (the pattern's look-behind still
     # sees the text before the start position)
     for m in _ACR_PAREN_RE.finditer(text, max(0, paren - 11)) if paren >= 0 else ():
-        acr = m.group(1)
+        acr = fold_confusables(m.group(1))
         if not is_acronym(acr) or acr in defs.acr:
             continue
         budget -= 1

@@ -7,7 +7,7 @@ import, through :mod:`importlib.resources` (so they are found in any installatio
 or a zip included); this takes a few milliseconds, and happens once in each worker process.
 
 This module also holds the few functions about the *shape* of words that both the mention
-finder and the merger use (:func:`is_acronym`, :func:`translit`).
+finder and the merger use (:func:`is_acronym`, :func:`translit`, :func:`fold_confusables`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ __all__ = [
     "MONTHS", "NAME_PARTICLES", "NOT_PLACE", "ORG_HEADS", "ORGANISATIONS",
     "ORGANISATIONS_CYRILLIC", "PLACE_ACRONYMS", "PLACE_HEADS", "POSSESSIVE_KEEP", "ROLE_HEADS",
     "ROLE_MODIFIERS", "ROLE_WORDS", "SPELLING", "STOP_WORDS", "CYRILLIC_RE", "TRANSLIT",
-    "UPPER", "is_acronym", "is_roman", "lines", "table", "translit",
+    "CONFUSABLES", "DOMAINS", "QUOTE_CUES", "UPPER", "fold_confusables", "is_acronym",
+    "is_roman", "lines", "table", "translit",
 ]
 
 _DATA = files("corpus_cli") / "data"
@@ -65,6 +66,13 @@ ROLE_WORDS = ROLE_HEADS | ROLE_MODIFIERS
 #: Honorifics count as evidence for a person but are not kept as the role.
 HONORIFICS = _set("honorifics.txt")
 ORG_HEADS = _set("org_heads.txt")
+#: Plural organisation head-words and their singular ("forces" -> "force").
+ORG_HEAD_SINGULAR = {
+    w: sg for w in ORG_HEADS
+    for sg in (w[:-3] + "y" if w.endswith("ies") else "", w[:-2] if w.endswith("es") else "",
+               w[:-1] if w.endswith("s") else "")
+    if sg in ORG_HEADS and sg != w
+}
 EVENT_HEADS = _set("event_heads.txt")
 DEMONYMS = _set("demonyms.txt")
 #: Geographic and facility head-words: "Lake X", "X Valley", "X Region", "Red Square".
@@ -75,6 +83,12 @@ GIVEN_NAMES = _set("given_names.txt")
 ACRONYM_SKIPPABLE = _set("acronym_skippable.txt")
 SPELLING = table("spelling.tsv")
 TRANSLIT = table("translit.tsv")
+#: Words next to a name in quotes that tell its type ("exercise" -> EVENT).
+QUOTE_CUES = table("quote_cues.tsv")
+#: Top-level domains of news sites ("Cronos.Asia", "Kun.uz" name organisations).
+DOMAINS = _set("domains.txt")
+#: Cyrillic letters that look like Latin ones ("С" and "C").
+CONFUSABLES = table("confusables.tsv")
 
 
 def _gazetteer() -> dict[str, str]:
@@ -136,6 +150,26 @@ def is_acronym(s: str) -> bool:
     if not _ACRONYM_RE.fullmatch(s):
         return False
     return sum(1 for ch in s if ch.isalpha()) >= 2 and not _ROMAN_RE.fullmatch(s)
+
+
+_TO_LATIN = str.maketrans(CONFUSABLES)
+_TO_CYRILLIC = str.maketrans({v: k for k, v in CONFUSABLES.items()})
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def fold_confusables(s: str) -> str:
+    """Each word that mixes Latin and Cyrillic letters written in the script of most of its
+    letters, with the look-alike letters of the other script ("СRRF" with a Cyrillic С ->
+    "CRRF"). Other words are kept as they are."""
+    if s.isascii() or not _LATIN_RE.search(s) or not CYRILLIC_RE.search(s):
+        return s
+    words = s.split(" ")
+    for i, w in enumerate(words):
+        latin = len(_LATIN_RE.findall(w))
+        cyrillic = len(CYRILLIC_RE.findall(w))
+        if latin and cyrillic:
+            words[i] = w.translate(_TO_LATIN if latin >= cyrillic else _TO_CYRILLIC)
+    return " ".join(words)
 
 
 def translit(s: str) -> str:

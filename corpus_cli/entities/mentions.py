@@ -26,6 +26,7 @@ from corpus_cli.entities.lexicon import (
     CONNECTORS,
     CYRILLIC_CONNECTORS,
     DEMONYMS,
+    DOMAINS,
     EVENT_HEADS,
     GAZETTEER,
     GAZETTEER_FIRST_WORDS,
@@ -39,10 +40,12 @@ from corpus_cli.entities.lexicon import (
     PLACE_ACRONYMS,
     PLACE_HEADS,
     POSSESSIVE_KEEP,
+    QUOTE_CUES,
     ROLE_HEADS,
     ROLE_WORDS,
     STOP_WORDS,
     UPPER,
+    fold_confusables,
     is_acronym,
     is_roman,
     lines,
@@ -107,6 +110,17 @@ _SUMMIT_RE = re.compile(r"\b[Ss]ummits?\b")
 # regex engine tries them at every position) cost as much as the rest of events().
 _EVENT_NOUN_RE = re.compile(_EVENT_NOUNS)
 _NOUN_OF_RE = re.compile(rf"{_EVENT_NOUNS}\sof\s")
+# Names told by their shape (see MentionFinder.shaped_names): a name in quotes, a site name
+# ("Cronos.Asia"), a media name before "reports" or after "according to".
+_QUOTED_RE = re.compile(r"[“«„\"]([^“”«»„\"\n]{2,80})[”»“\"]")
+_QUOTED_WORD_RE = re.compile(r"[^\W\d_][\w'’.]{0,40}(?:-[\w'’]{1,40}){0,4}|\d{1,4}")
+_CUE_WORD_RE = re.compile(r"[^\W\d_][\w-]{0,40}")
+_CUE_STOP_RE = re.compile(r"[,.;:!?()\[\]“”«»„\"\n]")
+_DOMAIN_TAIL_RE = re.compile(r"\.([^\W\d_]{2,6})(?![^\W_]|\.[^\W\d_])")
+_REPORTS_AFTER_RE = re.compile(
+    r",?\s{1,2}(?:reports|reported|writes|informs|informed|quotes|quoted|cites)\b"
+)
+_ACCORDING_TO_RE = re.compile(r"\b(?:[Aa]ccording to|reported by|quoted by)\s{1,2}$")
 # Compound organisation names (see MentionFinder.compounds).
 _OF_THE_RE = re.compile(r" of (?:the )?")
 _ACRONYM_AFTER_RE = re.compile(rf" [{_UP}][{_UP}\d&]{{1,9}}(?![^\W\d_])")
@@ -220,6 +234,7 @@ class MentionFinder:
         self.single_words: list[tuple[int, int, str]] = []
         # Organisation head-words alone ("Secretariat"): (start, end, lower case).
         self.lone_heads: list[tuple[int, int, str]] = []
+        self.domains: list[tuple[int, int]] = []  # "Cronos.Asia"
 
     # -- helpers -------------------------------------------------------------------
 
@@ -240,7 +255,7 @@ class MentionFinder:
         return m
 
     def emit_acronym(self, s: int, e: int) -> None:
-        acr = self.text[s:e]
+        acr = fold_confusables(self.text[s:e])
         if acr in PLACE_ACRONYMS and acr not in self.defs.acr:
             self.emit(PLACE, s, e, PLACE_ACRONYMS[acr])
             return
@@ -282,6 +297,13 @@ class MentionFinder:
             if info is None:
                 info = cache[tok] = _classify_token(tok)
             kind, low, cut = info
+            if text[e : e + 1] == "." and kind != _INITIALS and not cut:
+                dm = _DOMAIN_TAIL_RE.match(text, e)
+                if dm is not None:
+                    tld = dm.group(1)
+                    if tld.lower() in DOMAINS and (tld.islower() or tld.lower() not in STOP_WORDS
+                                                   ) and text[s - 1 : s] not in (".", "@", "/"):
+                        self.domains.append((s, dm.end()))
             if kind == _WORD and s >= 2 and text[s - 1] == "." and text[s - 2].isalpha():
                 kind = _STOP_T  # "Site.Name": a domain or a glued abbreviation
             if not kind:
@@ -530,9 +552,100 @@ class MentionFinder:
         self.second_pass()
         for s, e, exp_text in self.defs.spans:
             self.emit_definition(s, e, exp_text)
+        self.shaped_names()
         self.compounds()
         self.events()
         return self.out
+
+    # -- names told by their shape --------------------------------------------------
+
+    def shaped_names(self) -> None:
+        """Site names ("Cronos.Asia", "Kun.uz": ORG) and names in quotes (“Al-Qaeda”,
+        "Peace Mission", «Rock City-Astana»): 1-5 capitalised words, typed by a cue word
+        next to the quotes (exercise -> EVENT, newspaper -> ORG, hotel -> PLACE), else by
+        their own words (a gazetteer place or place head-word -> PLACE, an event head-word
+        -> EVENT), else ORG. They replace the mentions they overlap, but for acronyms
+        inside them."""
+        text = self.text
+        found: list[tuple[int, int, str]] = [(s, e, ORG) for s, e in self.domains]
+        if "“" in text or "«" in text or '"' in text or "„" in text:
+            found.extend(self.quoted_names())
+        if not found:
+            return
+        found.sort()
+        kept: list[EntityMention] = []
+        new: list[EntityMention] = []
+        spans = [(s, e) for s, e, _ in found]
+        for s, e, typ in found:
+            if any(m.start == s and m.end == e and m.type == typ for m in self.out):
+                continue
+            new.append(EntityMention(text[s:e], s, e, typ, text[s:e]))
+        for m in self.out:
+            inside = [sp for sp in spans if m.start < sp[1] and sp[0] < m.end]
+            if not inside or (m.type == ORG and is_acronym(m.text) and all(
+                    sp[0] <= m.start and m.end <= sp[1] and sp != (m.start, m.end)
+                    for sp in inside)) or any(
+                    (m.start, m.end, m.type) == f for f in found):
+                kept.append(m)
+        self.out = kept + new
+        self.lone_heads = [h for h in self.lone_heads
+                           if not any(h[0] < e and s < h[1] for s, e in spans)]
+
+    def quoted_names(self) -> list[tuple[int, int, str]]:
+        text = self.text
+        out = []
+        budget = 64 + len(text) // 256
+        for m in _QUOTED_RE.finditer(text):
+            budget -= 1
+            if budget < 0:
+                break
+            s, e = m.span(1)
+            while e > s and text[e - 1] in " ,.;:!?":
+                e -= 1
+            while s < e and text[s] == " ":
+                s += 1
+            if text.startswith(("The ", "the "), s):
+                s += 4
+            words = text[s:e].split(" ")
+            if not 1 <= len(words) <= 5 or not words[0][:1].isupper():
+                continue
+            lows = []
+            ok = True
+            for w in words:
+                if _QUOTED_WORD_RE.fullmatch(w) is None:
+                    ok = False
+                    break
+                low = w.lower()
+                if not (w[0].isupper() or w[0].isdigit() or low in CONNECTORS):
+                    ok = False
+                    break
+                lows.append(low)
+            if not ok or lows[0] in STOP_WORDS or _YEAR_EVENT_RE.fullmatch(text[s:e]):
+                continue
+            if any(x.start == s and x.end == e and x.type == PERSON for x in self.out):
+                continue
+            out.append((s, e, self.quoted_type(m.start(), m.end(), lows)))
+        return out
+
+    def quoted_type(self, qs: int, qe: int, lows: list[str]) -> str:
+        text = self.text
+        # cue words: up to two right after the quotes, three before, in the same phrase
+        after = _CUE_WORD_RE.findall(_CUE_STOP_RE.split(text[qe : qe + 40], 1)[0])[:2]
+        before = _CUE_WORD_RE.findall(_CUE_STOP_RE.split(text[max(0, qs - 40) : qs])[-1])[-3:]
+        for w in (*after, *reversed(before)):
+            typ = QUOTE_CUES.get(w.lower())
+            if typ is None and "-" in w:
+                typ = QUOTE_CUES.get(w.lower().rsplit("-", 1)[1])
+            if typ is not None:
+                return typ
+        parts = [p for low in lows for p in (low, *low.split("-"))]
+        if any(p in GAZETTEER or p in PLACE_HEADS for p in parts):
+            return PLACE
+        if any(_is_org_head(p) for p in parts):
+            return ORG
+        if any(p in EVENT_HEADS for p in parts) or any(p.isdigit() for p in parts):
+            return EVENT
+        return ORG
 
     # -- compound organisation names -------------------------------------------------
 
@@ -769,6 +882,9 @@ class MentionFinder:
                 self.person_or_other(ch, u0, u1 - 1, role, first=first, last=False)
                 self.emit_acronym(units[u1][4], units[u1][5])
                 return
+            if self.is_media(units[u0][4], units[u1][5]):
+                self.emit(ORG, units[u0][4], units[u1][5])
+                return
             self.candidates.append((units[u0][4], units[u1][5], low(u1), role))
             return
         if nameish and n == 1 and units[u0][2] == _WORD and role is not None:
@@ -795,6 +911,15 @@ class MentionFinder:
                             if units[x][2] == _PLACE_UNIT:
                                 self.emit(PLACE, units[x][4], units[x][5], units[x][3])
                         return
+        if (
+            n > 1
+            and all(units[k][2] in (_WORD, _PLACE_UNIT) for k in range(u0, u1 + 1))
+            and any(units[k][2] == _WORD for k in range(u0, u1 + 1))
+            and any(units[k][2] == _PLACE_UNIT for k in range(u0, u1 + 1))
+            and self.is_media(units[u0][4], units[u1][5])
+        ):
+            self.emit(ORG, units[u0][4], units[u1][5])  # "Sputnik Armenia reports"
+            return
         emitted = False
         for k in range(u0, u1 + 1):
             if units[k][2] == _PLACE_UNIT:
@@ -821,6 +946,11 @@ class MentionFinder:
             s = units[u0][4]
             if _PLACE_CUE_RE.search(text, max(0, s - 20), s):
                 self.emit(PLACE, s, units[u1][5])
+
+    def is_media(self, s: int, e: int) -> bool:
+        """A name that reports: "X reports that", "according to X"."""
+        return (_REPORTS_AFTER_RE.match(self.text, e) is not None
+                or _ACCORDING_TO_RE.search(self.text, max(0, s - 16), s) is not None)
 
     def person_evidence(self, ch: _Chunk, u0: int, u1: int, role: tuple[int, int] | None, *,
                         last: bool) -> tuple[bool, str | None]:
@@ -979,7 +1109,7 @@ def _classify_token(tok: str) -> tuple[TokenKind, str, int]:
     """
     if tok[-1] == ".":
         return _INITIALS, tok.lower(), 0
-    low = tok.lower()
+    low = tok.lower() if tok.isascii() else fold_confusables(tok.lower())
     cut = 0
     if "'" in low or "’" in low:
         low = low.replace("’", "'")

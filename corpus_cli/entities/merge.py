@@ -26,14 +26,16 @@ from corpus_cli.entities.definitions import DEF_WORD_RE, initials_match
 from corpus_cli.entities.lexicon import (
     CYRILLIC_RE,
     GAZETTEER,
+    ORG_HEAD_SINGULAR,
     ORGANISATIONS,
     ORGANISATIONS_CYRILLIC,
     SPELLING,
+    fold_confusables,
     is_acronym,
     translit,
 )
 from corpus_cli.entities.mentions import EVENT, ORG, PERSON, PLACE
-from corpus_cli.entities.persons import cluster_persons, person_name_rank
+from corpus_cli.entities.persons import cluster_persons, person_name_rank, sound_keys
 from corpus_cli.models import Entity, EntityMention
 
 __all__ = ["collect_definitions", "merge_entities", "org_key"]
@@ -45,8 +47,9 @@ _DEF_WORDS_RE = DEF_WORD_RE
 
 
 def org_key(name: str) -> str:
-    """Comparison key of an ORG/EVENT/PLACE name: case, "the", spelling and hyphens folded."""
-    s = unicodedata.normalize("NFKC", name).lower().replace("’", "'")
+    """Comparison key of an ORG/EVENT/PLACE name: case, "the", spelling, hyphens, plural
+    head-words ("Forces") and look-alike letters of another script folded."""
+    s = fold_confusables(unicodedata.normalize("NFKC", name)).lower().replace("’", "'")
     s = s.replace("-", "").replace("‐", "").replace("–", " ")
     words = _KEY_WORD_RE.findall(s)
     if words and words[0] == "the":
@@ -56,6 +59,7 @@ def org_key(name: str) -> str:
         if w.endswith("'s"):
             w = w[:-2]
         w = SPELLING.get(w, w)
+        w = ORG_HEAD_SINGULAR.get(w, w)
         if len(w) > 5:
             w = _IS_SUFFIX_RE.sub(r"iz\1", w)
         out.append(w)
@@ -67,7 +71,8 @@ def _strip_the(s: str) -> str:
 
 
 def _org_name_rank(s: str, count: int) -> tuple:
-    return (is_acronym(s), -count, -len(s), s)
+    """Names before acronyms, Latin before Cyrillic, then the most frequent, the longest."""
+    return (is_acronym(s), CYRILLIC_RE.search(s) is not None, -count, -len(s), s)
 
 
 class _UnionFind:
@@ -308,6 +313,7 @@ def _unions(keyed: _Keyed) -> _UnionFind:
     _fuzzy_union([(k, k[0], k[1], None) for k in plain], uf)
     compounds = [k for k in keys if len(k) == 3]
     if not compounds:
+        _cross_script(keyed, uf)
         return uf
     plain_index = {k[1]: k for k in plain if k[0] == ORG}
     for depth in sorted({_depth(k) for k in compounds}):
@@ -345,6 +351,7 @@ def _unions(keyed: _Keyed) -> _UnionFind:
                 })
                 if len(fits) == 1:
                     uf.union(fits[0], k)
+    _cross_script(keyed, uf)
     bodies: dict[str, set[Key]] = defaultdict(set)
     for k in compounds:
         bodies[k[1]].add(k)
@@ -354,6 +361,26 @@ def _unions(keyed: _Keyed) -> _UnionFind:
             if len(roots) == 1:
                 uf.union(q, roots.pop())
     return uf
+
+
+def _cross_script(keyed: _Keyed, uf: _UnionFind) -> None:
+    """A place written in Cyrillic joins the one place written in Latin letters that sounds
+    the same ("Циндао"/"Qingdao", "в Самарканде"/"Samarkand")."""
+    cyrillic = [k for k in keyed.display if k[0] == PLACE and len(k) == 2
+                and CYRILLIC_RE.search(k[1])]
+    if not cyrillic:
+        return
+    latin: dict[str, set[Key]] = defaultdict(set)
+    for k in keyed.display:
+        if k[0] == PLACE and len(k) == 2 and not CYRILLIC_RE.search(k[1]):
+            for name in keyed.display[k]:
+                for sk in sound_keys(name):
+                    latin[sk].add(k)
+    for k in sorted(cyrillic):
+        roots = {uf.find(q) for name in keyed.display[k] for sk in sound_keys(name)
+                 for q in latin.get(sk, ())}
+        if len(roots) == 1:
+            uf.union(roots.pop(), k)
 
 
 def _fuzzy_union(items: Iterable[tuple[Key, str, str, object]], uf: _UnionFind) -> None:

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 
-from corpus_cli.entities.lexicon import NAME_PARTICLES, translit
+from corpus_cli.entities.lexicon import CYRILLIC_RE, NAME_PARTICLES, translit
 
-__all__ = ["PersonName", "cluster_persons", "fold_name", "person_name_rank"]
+__all__ = ["PersonName", "cluster_persons", "fold_name", "person_name_rank", "sound_keys"]
 
 # Person forms compared pairwise at most per surname block (see cluster_persons).
 _MAX_PERSON_BLOCK = 400
@@ -49,6 +49,36 @@ def fold_name(s: str) -> str:
     for rx, rep in _FOLD_RULES:
         s = rx.sub(rep, s)
     return s
+
+
+_SOUND_RULES = (
+    (re.compile(r"t[sz]|ch|q"), "c"),  # Циндао/Qingdao, Урумчи/Urumqi
+    (re.compile(r"ng"), "n"),  # Шанхай/Shanghai
+    (re.compile(r"zh"), "z"),
+    (re.compile(r"(.)\1"), r"\1"),
+)
+# Russian case endings a place name takes after a preposition ("в Самарканде").
+_CASE_ENDING_RE = re.compile(r"(?:ом|ем|ой|е|у|а|и|ы)$")
+
+
+def sound_keys(name: str) -> set[str]:
+    """Keys under which a name sounds the same across scripts and transliterations
+    ("Циндао" and "Qingdao" -> "cindao"); a Cyrillic name also without its case ending."""
+    forms = [name]
+    if CYRILLIC_RE.search(name) and len(name) >= 5:
+        cut = _CASE_ENDING_RE.sub("", name)
+        if cut != name:
+            forms.append(cut)
+            if name[-1] in "еи":
+                forms.append(cut + "й")  # "в Шанхае" -> "Шанхай"
+    keys = set()
+    for form in forms:
+        k = " ".join(fold_name(w) for w in form.split())
+        for rx, rep in _SOUND_RULES:
+            k = rx.sub(rep, k)
+        if k:
+            keys.add(k)
+    return keys
 
 
 class PersonName:
