@@ -57,8 +57,8 @@ LABELLED: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "The Council of Foreign Ministers of the Shanghai Cooperation Organisation (SCO) "
         "will meet in Astana.",
-        [("Council of Foreign Ministers", "ORG"), ("Shanghai Cooperation Organisation", "ORG"),
-         ("SCO", "ORG"), ("Astana", "PLACE")],
+        [("Council of Foreign Ministers of the Shanghai Cooperation Organisation", "ORG"),
+         ("Shanghai Cooperation Organisation", "ORG"), ("SCO", "ORG"), ("Astana", "PLACE")],
     ),
     (
         "Colonel-General Anatoly Sidorenko, Chief of the Joint Staff, presented a report to "
@@ -74,11 +74,13 @@ LABELLED: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "As noted by the Head of the Anti-Terrorist Center of the CIS member states, Yevgeny "
         "Sorokin, the threat remains high.",
-        [("Anti-Terrorist Center", "ORG"), ("CIS", "ORG"), ("Yevgeny Sorokin", "PERSON")],
+        [("Anti-Terrorist Center of the CIS", "ORG"), ("CIS", "ORG"),
+         ("Yevgeny Sorokin", "PERSON")],
     ),
     (
         "The UNODC and the OSCE Programme Office in Dushanbe presented a joint report.",
-        [("UNODC", "ORG"), ("OSCE", "ORG"), ("Programme Office", "ORG"), ("Dushanbe", "PLACE")],
+        [("UNODC", "ORG"), ("OSCE Programme Office", "ORG"), ("OSCE", "ORG"),
+         ("Dushanbe", "PLACE")],
     ),
     (
         "Representatives of the Ministry of Emergency Situations of the Republic of "
@@ -95,7 +97,7 @@ LABELLED: list[tuple[str, list[tuple[str, str]]]] = [
         "According to Secretary-General Antonio Guterres, the 80th session of the UN General "
         "Assembly will focus on peace.",
         [("Antonio Guterres", "PERSON"), ("80th session of the UN General Assembly", "EVENT"),
-         ("UN", "ORG"), ("General Assembly", "ORG")],
+         ("UN General Assembly", "ORG"), ("UN", "ORG")],
     ),
     (
         "Russian President Vladimir Putin and Chinese President Xi Jinping held talks in "
@@ -126,7 +128,7 @@ LABELLED: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "This year, the CSTO Parliamentary Assembly and the Council of Europe held a joint "
         "seminar in Strasbourg.",
-        [("CSTO", "ORG"), ("Parliamentary Assembly", "ORG"), ("Council of Europe", "ORG"),
+        [("CSTO Parliamentary Assembly", "ORG"), ("CSTO", "ORG"), ("Council of Europe", "ORG"),
          ("Strasbourg", "PLACE")],
     ),
     (
@@ -247,7 +249,7 @@ HELDOUT: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Observers from the OSCE Office for Democratic Institutions and Human Rights "
         "monitored the vote.",
-        [("OSCE", "ORG"), ("Office for Democratic Institutions and Human Rights", "ORG")],
+        [("OSCE Office for Democratic Institutions and Human Rights", "ORG"), ("OSCE", "ORG")],
     ),
     (
         "Nikolai Bordyuzha and Valery Semerikov were the first secretaries general of the "

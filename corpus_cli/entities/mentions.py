@@ -35,6 +35,7 @@ from corpus_cli.entities.lexicon import (
     MONTHS,
     NAME_PARTICLES,
     NOT_PLACE,
+    ORG_HEAD_SINGULAR,
     ORG_HEADS,
     ORGANISATIONS,
     PLACE_ACRONYMS,
@@ -120,6 +121,7 @@ _DOMAIN_TAIL_RE = re.compile(r"\.([^\W\d_]{2,6})(?![^\W_]|\.[^\W\d_])")
 _REPORTS_AFTER_RE = re.compile(
     r",?\s{1,2}(?:reports|reported|writes|informs|informed|quotes|quoted|cites)\b"
 )
+_LINE_WORD_RE = re.compile(r"[^\W\d_][\w'’-]{0,40}")
 _ACCORDING_TO_RE = re.compile(r"\b(?:[Aa]ccording to|reported by|quoted by)\s{1,2}$")
 # Compound organisation names (see MentionFinder.compounds).
 _OF_THE_RE = re.compile(r" of (?:the )?")
@@ -152,6 +154,9 @@ class PieceKind(IntEnum):
 _STOP_T, _INITIALS, _ACRONYM, _WORD, _YEAR_EVENT, _PLACE_UNIT = TokenKind
 _P_ACR, _P_ROLE, _P_GROUP = PieceKind
 
+# Words that are not acronyms when written in capitals ("MOSCOW", "JOINT", "SUMMIT").
+_CAPS_WORDS = (frozenset(GAZETTEER) | DEMONYMS | ROLE_WORDS | ORG_HEADS | EVENT_HEADS
+               | PLACE_HEADS | NOT_PLACE)
 # Longest chunk of capitalised tokens looked at as one (names are far shorter; Title Case
 # headlines and lists are cut, which keeps the work per token bounded).
 _MAX_CHUNK = 16
@@ -235,6 +240,7 @@ class MentionFinder:
         # Organisation head-words alone ("Secretariat"): (start, end, lower case).
         self.lone_heads: list[tuple[int, int, str]] = []
         self.domains: list[tuple[int, int]] = []  # "Cronos.Asia"
+        self.headlines: dict[int, bool] = {}  # line start -> Title Case line
 
     # -- helpers -------------------------------------------------------------------
 
@@ -442,11 +448,12 @@ class MentionFinder:
                 return True
             if c in CYRILLIC_CONNECTORS:
                 return False
-            right_head = False
+            right_head = right_plural = False
             k = r
             while k < nu and units[k][2] != _ACRONYM and (k == r or conn(k) == ""):
                 if is_head(k):
                     right_head = True
+                    right_plural = low(k) in ORG_HEAD_SINGULAR
                 k += 1
             if c == "and":
                 if units[r][2] == _PLACE_UNIT or all(
@@ -465,8 +472,8 @@ class MentionFinder:
                 return False
             if not left_head:
                 return False
-            if right_head and ("the" in c or (is_head(j) and j > u0)):
-                return False
+            if right_head and not right_plural and ("the" in c or (is_head(j) and j > u0)):
+                return False  # "Joint Staff | of the ESPO", but "Committee of the Councils"
             if c[:2] in ("on", "fo") and units[r][2] == _WORD and low(r).endswith("ing"):
                 return False
             return True
@@ -816,6 +823,16 @@ class MentionFinder:
             end = u1
             if last_h < u1 and conn(last_h + 1) == "":
                 end = last_h
+            else:
+                if last_h + 2 < u1:
+                    # "Parliament of Armenia Ara Babloyan": a person after the organisation
+                    tail = self.person_tail(ch, last_h + 1, u1)
+                    if tail > 0:
+                        end = tail - 1
+                # a name does not end with an adjective: "Institute of Law of the Russian"
+                while (end > last_h and units[end][2] == _WORD and low(end) in DEMONYMS
+                       and conn(end) != ""):
+                    end -= 1
             if end == u0 and last_h == u0:
                 alias = self.defs.alias.get(low(u0))
                 if alias is not None:
@@ -828,8 +845,8 @@ class MentionFinder:
                     start += 1
                 typ = EVENT if _is_event_head(low(last_h)) else ORG
                 s, e = units[start][4], units[end][5]
-                alias = self.defs.alias.get(text[s:e].lower())
-                self.emit(typ, s, e, alias)
+                if typ != EVENT or not self.in_headline(s):  # no events from a headline
+                    self.emit(typ, s, e, self.defs.alias.get(text[s:e].lower()))
             if end < u1:
                 return self.group(ch, end + 1, u1, role, first=False, last=last)
             return True
@@ -946,6 +963,43 @@ class MentionFinder:
             s = units[u0][4]
             if _PLACE_CUE_RE.search(text, max(0, s - 20), s):
                 self.emit(PLACE, s, units[u1][5])
+
+    def person_tail(self, ch: _Chunk, lo: int, hi: int) -> int:
+        """The first unit of a person's name (2-3 words) ending an organisation's name whose
+        complement starts at unit ``lo`` ("Security Council of Belarus Aleksandr
+        Volfovich"), or -1. Evidence: a given name, or a surname ending after a place."""
+        toks, conns, units = ch.toks, ch.conns, ch.units
+        for size in (3, 2):
+            k = hi - size + 1
+            if k <= lo:
+                continue
+            lows = [toks[units[x][0]][3] for x in range(k, hi + 1)]
+            if not all(units[x][2] == _WORD and conns[units[x][0]] == "" and _nameable(lw)
+                       for x, lw in zip(range(k, hi + 1), lows, strict=True)):
+                continue
+            if lows[0] in GIVEN_NAMES:
+                return k
+            if (units[k - 1][2] == _PLACE_UNIT and len(lows[-1]) >= 4
+                    and _SURNAME_RE.search(lows[-1])):
+                return k
+        return -1
+
+    def in_headline(self, pos: int) -> bool:
+        """Whether ``pos`` is in a Title Case line (a headline: most words capitalised)."""
+        text = self.text
+        ls = text.rfind("\n", 0, pos) + 1
+        hit = self.headlines.get(ls)
+        if hit is None:
+            le = text.find("\n", pos)
+            if le < 0:
+                le = len(text)
+            hit = False
+            if le - ls <= 200:
+                words = [w for w in _LINE_WORD_RE.findall(text, ls, le) if len(w) > 2]
+                caps = sum(1 for w in words if w[0].isupper())
+                hit = len(words) >= 3 and caps >= 0.8 * len(words)
+            self.headlines[ls] = hit
+        return hit
 
     def is_media(self, s: int, e: int) -> bool:
         """A name that reports: "X reports that", "according to X"."""
@@ -1087,7 +1141,8 @@ class MentionFinder:
             start = chain_left(pos - 1)
             if start < 0:
                 wm = _WORD_BEFORE_RE.search(text, max(0, pos - 41), pos)
-                if wm and wm.group(1).lower() not in STOP_WORDS and _nameable(wm.group(1).lower()):
+                if (wm and wm.group(1).lower() not in STOP_WORDS
+                        and _nameable(wm.group(1).lower()) and not self.in_headline(pos)):
                     start = wm.start(1)
             if start >= 0:
                 om = _ORD_BEFORE_RE.search(text, max(0, start - 16), start)
@@ -1124,7 +1179,7 @@ def _classify_token(tok: str) -> tuple[TokenKind, str, int]:
         return _STOP_T, low, cut
     if tok.isupper():
         if tok.isalpha():
-            if len(tok) <= 6:
+            if len(tok) <= 6 and low not in _CAPS_WORDS:  # "MOSCOW", "JOINT": words
                 return (_STOP_T if is_roman(tok) else _ACRONYM), low, cut
             return _WORD, low, cut
         return (_YEAR_EVENT if _YEAR_EVENT_RE.fullmatch(tok) else _STOP_T), low, cut

@@ -47,15 +47,14 @@ _DEF_WORDS_RE = DEF_WORD_RE
 
 
 def org_key(name: str) -> str:
-    """Comparison key of an ORG/EVENT/PLACE name: case, "the", spelling, hyphens, plural
+    """Comparison key of an ORG/EVENT/PLACE name: case, "the"s, spelling, hyphens, plural
     head-words ("Forces") and look-alike letters of another script folded."""
     s = fold_confusables(unicodedata.normalize("NFKC", name)).lower().replace("’", "'")
     s = s.replace("-", "").replace("‐", "").replace("–", " ")
-    words = _KEY_WORD_RE.findall(s)
-    if words and words[0] == "the":
-        words = words[1:]
     out = []
-    for w in words:
+    for w in _KEY_WORD_RE.findall(s):
+        if w == "the":
+            continue
         if w.endswith("'s"):
             w = w[:-2]
         w = SPELLING.get(w, w)
@@ -303,7 +302,8 @@ def _unions(keyed: _Keyed) -> _UnionFind:
       SCO"), a compound written as one plain name ("SCO Regional Anti-Terrorist
       Structure");
     * a body written alone anywhere ("Joint Staff") with the one compound that has it, when
-      no other parent has such a body.
+      no other organisation has such a body (under another parent, or written as one name:
+      "Russian Security Council", "Security Council of Belarus").
     """
     uf = _UnionFind()
     keys = sorted(keyed.display)
@@ -328,8 +328,7 @@ def _unions(keyed: _Keyed) -> _UnionFind:
             uf.union(first, k)
             for q in members.get(pr, ()):
                 if len(q) == 2:
-                    for spelled in (f"{q[1]} {k[1]}", f"{k[1]} of {q[1]}",
-                                    f"{k[1]} of the {q[1]}"):
+                    for spelled in (f"{q[1]} {k[1]}", f"{k[1]} of {q[1]}"):
                         if spelled in plain_index:
                             uf.union(plain_index[spelled], k)
         _fuzzy_union([(k, ORG, k[1], uf.find(k[2])) for k in layer], uf)
@@ -355,10 +354,22 @@ def _unions(keyed: _Keyed) -> _UnionFind:
     bodies: dict[str, set[Key]] = defaultdict(set)
     for k in compounds:
         bodies[k[1]].add(k)
+    # Other organisations with such a body, written otherwise ("Russian Security Council",
+    # "Security Council of Belarus"), make a body written alone ambiguous.
+    owners: dict[str, set[Key]] = defaultdict(set)
+    for q in plain:
+        if q[0] != ORG:
+            continue
+        words = q[1].split(" ")
+        for i in range(1, len(words)):
+            if words[i] == "of" and " ".join(words[:i]) in bodies:
+                owners[" ".join(words[:i])].add(uf.find(q))
+            if " ".join(words[i:]) in bodies:
+                owners[" ".join(words[i:])].add(uf.find(q))
     for q in plain:
         if q[0] == ORG and q[1] in bodies:
             roots = {uf.find(k) for k in bodies[q[1]]}
-            if len(roots) == 1:
+            if len(roots) == 1 and not owners.get(q[1], set()) - roots:
                 uf.union(q, roots.pop())
     return uf
 
@@ -468,13 +479,18 @@ class _Namer:
         keyed = self.keyed
         group = self.groups[root]
         cnt: Counter = Counter()
+        parent = self.parent_root(root) if root[0] != PERSON else None
+        bodies = {k[1] for k in group if len(k) == 3}
         for k in group:
-            cnt.update(keyed.display[k])
+            # a compound's name is made of its parent's and its body's: the names of a
+            # compound written as one plain name ("United Nations Security Council") are
+            # not bodies
+            if parent is None or len(k) == 3 or k[1] in bodies:
+                cnt.update(keyed.display[k])
         if root[0] == PERSON:
             name = min(cnt.items(), key=lambda kv: person_name_rank(*kv))[0]
         else:
             body = min(cnt.items(), key=lambda kv: _org_name_rank(*kv))[0]
-            parent = self.parent_root(root)
             name = body
             if parent is not None:
                 up = self.short(parent) if depth < 8 else None

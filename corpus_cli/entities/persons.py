@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 
-from corpus_cli.entities.lexicon import CYRILLIC_RE, NAME_PARTICLES, translit
+from corpus_cli.entities.lexicon import CYRILLIC_RE, NAME_PARTICLES, lines, translit
 
 __all__ = ["PersonName", "cluster_persons", "fold_name", "person_name_rank", "sound_keys"]
 
@@ -30,6 +30,7 @@ _FOLD_RULES = (
     (re.compile(r"^ye"), "e"),
     (re.compile(r"^yo"), "e"),
     (re.compile(r"iy$|yy$|ii$"), "i"),
+    (re.compile(r"(?<=[aeiou])y(?=[aeiou])"), ""),  # Kaloyev/Kaloev
     (re.compile(r"y"), "i"),
     (re.compile(r"ks"), "x"),
     (re.compile(r"kh"), "h"),
@@ -81,9 +82,19 @@ def sound_keys(name: str) -> set[str]:
     return keys
 
 
+_PATRONYMIC_RE = re.compile(
+    "(?:" + "|".join(sorted(lines("patronymic_endings.txt"), key=len, reverse=True)) + ")$"
+)
+_VOWELS = frozenset("aeiou")
+
+
 class PersonName:
+    """A person's name form: first name, initials, middle names and surname, folded.
+
+    "Surname Given Patronymic" ("Petrov Ivan Sergeevich") is read in that order."""
+
     __slots__ = ("surface", "first", "initials", "middles", "surname", "fsur", "ffirst",
-                 "allcaps", "ntok")
+                 "allcaps", "ntok", "reordered")
 
     def __init__(self, surface: str) -> None:
         self.surface = surface
@@ -101,6 +112,13 @@ class PersonName:
             else:
                 words.append(t)
         self.ntok = len(toks)
+        self.reordered = (
+            len(words) == 3 and not initials
+            and _PATRONYMIC_RE.search(words[2].lower()) is not None
+            and _PATRONYMIC_RE.search(words[1].lower()) is None
+        )
+        if self.reordered:
+            words = [words[1], words[2], words[0]]
         self.surname = words[-1] if words else (toks[-1] if toks else surface)
         self.fsur = fold_name(self.surname)
         self.allcaps = self.surname.isupper() and len(self.surname) > 1
@@ -134,6 +152,11 @@ def _surnames_match(a: PersonName, b: PersonName) -> bool:
         return True
     if not a.fsur or not b.fsur or a.fsur[0] != b.fsur[0] or a.fsur[-1] != b.fsur[-1]:
         return False
+    if len(a.fsur) == len(b.fsur) >= 6:
+        # one vowel written otherwise (a transliteration variant): Semarikov/Semerikov
+        diff = [(x, y) for x, y in zip(a.fsur, b.fsur, strict=True) if x != y]
+        if len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS:
+            return True
     if min(len(a.fsur), len(b.fsur)) < 7:
         return False
     from rapidfuzz.fuzz import ratio
@@ -285,6 +308,7 @@ def person_name_rank(s: str, count: int) -> tuple:
     return (
         pn.first is None,  # full first name first
         pn.allcaps,  # "Petrov" before "PETROV"
+        pn.reordered,  # "Ivan Petrov" before "Petrov Ivan Sergeevich"
         -count,  # then the most frequent
         -pn.ntok,  # then the most complete
         s,
