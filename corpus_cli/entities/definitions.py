@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from corpus_cli.entities.lexicon import (
     ACRONYM_SKIPPABLE,
     CYRILLIC_RE,
+    DEMONYMS,
     UPPER,
     fold_confusables,
     is_acronym,
@@ -175,6 +176,12 @@ def _expansion_before(text: str, pos: int, acr: str) -> tuple[int, int] | None:
         if not (first[0].isupper() or cyr):
             continue
         if initials_match(letters, wtexts[-k:]):
-            return lo + words[-k].start(), lo + words[-1].end()
+            # "Collective Rapid Reaction Force (RRF)": adjectives the acronym leaves out
+            # still belong to the name
+            j = len(words) - k
+            while (j > 0 and wtexts[j - 1][0].isupper() and wtexts[j - 1].lower() in DEMONYMS
+                   and window[words[j - 1].end() : words[j].start()] == " "):
+                j -= 1
+            return lo + words[j].start(), lo + words[-1].end()
     return None
 

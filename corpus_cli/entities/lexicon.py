@@ -13,16 +13,17 @@ finder and the merger use (:func:`is_acronym`, :func:`translit`, :func:`fold_con
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib.resources import files
 
 __all__ = [
-    "ABBREVIATIONS", "ACRONYM_SKIPPABLE", "CONNECTORS", "CYRILLIC_CONNECTORS", "DEMONYMS",
-    "EVENT_HEADS", "GAZETTEER", "GAZETTEER_FIRST_WORDS", "GIVEN_NAMES", "HONORIFICS",
-    "MONTHS", "NAME_PARTICLES", "NOT_PLACE", "ORG_HEADS", "ORGANISATIONS",
-    "ORGANISATIONS_CYRILLIC", "PLACE_ACRONYMS", "PLACE_HEADS", "POSSESSIVE_KEEP", "ROLE_HEADS",
-    "ROLE_MODIFIERS", "ROLE_WORDS", "SPELLING", "STOP_WORDS", "CYRILLIC_RE", "TRANSLIT",
-    "CONFUSABLES", "DOMAINS", "QUOTE_CUES", "UPPER", "fold_confusables", "is_acronym",
-    "is_roman", "lines", "table", "translit",
+    "ABBREVIATIONS", "ACRONYM_SKIPPABLE", "CONFUSABLES", "CONNECTORS", "CYRILLIC_CONNECTORS",
+    "CYRILLIC_RE", "DEMONYMS", "DOCUMENT_HEADS", "DOMAINS", "EVENT_HEADS", "GAZETTEER",
+    "GAZETTEER_FIRST_WORDS", "GIVEN_NAMES", "HONORIFICS", "MONTHS", "NAME_PARTICLES",
+    "NOT_PLACE", "ORGANISATIONS", "ORGANISATIONS_CYRILLIC", "ORG_HEADS", "PLACE_ACRONYMS",
+    "PLACE_HEADS", "POSSESSIVE_KEEP", "QUOTE_CUES", "ROLE_HEADS", "ROLE_MODIFIERS",
+    "ROLE_WORDS", "SPELLING", "STOP_WORDS", "TRANSLIT", "UPPER", "fold_confusables",
+    "is_acronym", "is_roman", "lines", "table", "translit",
 ]
 
 _DATA = files("corpus_cli") / "data"
@@ -74,6 +75,8 @@ ORG_HEAD_SINGULAR = {
     if sg in ORG_HEADS and sg != w
 }
 EVENT_HEADS = _set("event_heads.txt")
+#: Head-words of documents ("Treaty", "Strategy"): their names are not entities.
+DOCUMENT_HEADS = _set("document_heads.txt")
 DEMONYMS = _set("demonyms.txt")
 #: Geographic and facility head-words: "Lake X", "X Valley", "X Region", "Red Square".
 PLACE_HEADS = _set("place_heads.txt")
@@ -145,11 +148,14 @@ def is_roman(s: str) -> bool:
     return _ROMAN_RE.fullmatch(s) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def is_acronym(s: str) -> bool:
     """True for acronym-shaped strings: 2-10 chars, upper-case letters (Latin or Cyrillic)."""
     if not _ACRONYM_RE.fullmatch(s):
         return False
-    return sum(1 for ch in s if ch.isalpha()) >= 2 and not _ROMAN_RE.fullmatch(s)
+    if not s.isalpha() and sum(1 for ch in s if ch.isalpha()) < 2:
+        return False
+    return not _ROMAN_RE.fullmatch(s)
 
 
 _TO_LATIN = str.maketrans(CONFUSABLES)

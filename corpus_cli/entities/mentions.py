@@ -16,6 +16,7 @@ See ``docs/entities.md`` for the rules.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -26,6 +27,7 @@ from corpus_cli.entities.lexicon import (
     CONNECTORS,
     CYRILLIC_CONNECTORS,
     DEMONYMS,
+    DOCUMENT_HEADS,
     DOMAINS,
     EVENT_HEADS,
     GAZETTEER,
@@ -106,7 +108,7 @@ _ORD_OF_RE = re.compile(
 )
 _ORD_BEFORE_RE = re.compile(rf"\b{_ORDINAL}\s(?=[{_UP}])")
 _EVENT_NOUN_AFTER_RE = re.compile(rf"\s{_EVENT_NOUNS}s?\b")
-_SUMMIT_RE = re.compile(r"\b[Ss]ummits?\b")
+_SUMMIT_RE = re.compile(r"[Ss]ummits?\b")  # a space before it is checked apart
 # Cheap tests run first: without them the patterns above (which start with \b, so that the
 # regex engine tries them at every position) cost as much as the rest of events().
 _EVENT_NOUN_RE = re.compile(_EVENT_NOUNS)
@@ -117,9 +119,14 @@ _QUOTED_RE = re.compile(r"[“«„\"]([^“”«»„\"\n]{2,80})[”»“\"]")
 _QUOTED_WORD_RE = re.compile(r"[^\W\d_][\w'’.]{0,40}(?:-[\w'’]{1,40}){0,4}|\d{1,4}")
 _CUE_WORD_RE = re.compile(r"[^\W\d_][\w-]{0,40}")
 _CUE_STOP_RE = re.compile(r"[,.;:!?()\[\]“”«»„\"\n]")
+_GLUED_DOT_RE = re.compile(r"\.(?=[^\W\d_])")
 _DOMAIN_TAIL_RE = re.compile(r"\.([^\W\d_]{2,6})(?![^\W_]|\.[^\W\d_])")
 _REPORTS_AFTER_RE = re.compile(
     r",?\s{1,2}(?:reports|reported|writes|informs|informed|quotes|quoted|cites)\b"
+)
+# Function words that only a Title Case headline capitalises in mid-line.
+_TITLE_FUNCTION_WORDS = frozenset(
+    "In Of To For And At On With From By As Into Over Under Amid Against".split()
 )
 _LINE_WORD_RE = re.compile(r"[^\W\d_][\w'’-]{0,40}")
 _ACCORDING_TO_RE = re.compile(r"\b(?:[Aa]ccording to|reported by|quoted by)\s{1,2}$")
@@ -151,12 +158,18 @@ class PieceKind(IntEnum):
     GROUP = 3  # a word group: an organisation, event, place or person name
 
 
-_STOP_T, _INITIALS, _ACRONYM, _WORD, _YEAR_EVENT, _PLACE_UNIT = TokenKind
-_P_ACR, _P_ROLE, _P_GROUP = PieceKind
+# The scanner and the rules store and compare the kinds' int values: comparing IntEnum
+# members costs about twice as much as comparing ints, in the loop over every token.
+_STOP_T, _INITIALS, _ACRONYM, _WORD, _YEAR_EVENT, _PLACE_UNIT = (int(k) for k in TokenKind)
+_P_ACR, _P_ROLE, _P_GROUP = (int(k) for k in PieceKind)
 
 # Words that are not acronyms when written in capitals ("MOSCOW", "JOINT", "SUMMIT").
 _CAPS_WORDS = (frozenset(GAZETTEER) | DEMONYMS | ROLE_WORDS | ORG_HEADS | EVENT_HEADS
                | PLACE_HEADS | NOT_PLACE)
+# The classification of tokens already seen (by any text of this process): most tokens
+# of a corpus are seen many times. Emptied when it holds more than _TOKEN_CACHE_SIZE.
+_TOKEN_CACHE: dict[str, tuple[int, str, int]] = {}
+_TOKEN_CACHE_SIZE = 1 << 17
 # Longest chunk of capitalised tokens looked at as one (names are far shorter; Title Case
 # headlines and lists are cut, which keeps the work per token bounded).
 _MAX_CHUNK = 16
@@ -166,10 +179,10 @@ _MAX_COMPOUND = 160
 
 # A token: (start, end, kind, lower-case text). A unit (tokens joined into one place, or
 # one token): (first token, last token, kind, gazetteer name or None, start, end). A piece:
-# (kind, first unit, last unit).
-Token = tuple[int, int, TokenKind, str]
-Unit = tuple[int, int, TokenKind, "str | None", int, int]
-Piece = tuple[PieceKind, int, int]
+# (kind, first unit, last unit). Kinds are TokenKind and PieceKind values.
+Token = tuple[int, int, int, str]
+Unit = tuple[int, int, int, "str | None", int, int]
+Piece = tuple[int, int, int]
 
 
 @dataclass(slots=True)
@@ -266,6 +279,8 @@ class MentionFinder:
             self.emit(PLACE, s, e, PLACE_ACRONYMS[acr])
             return
         canon = self.acr_canonical(acr)
+        if canon != acr and canon.rsplit(" ", 1)[-1].lower() in DOCUMENT_HEADS:
+            return
         typ = ORG
         gz = GAZETTEER.get(canon.lower())
         if gz is not None and canon != acr:
@@ -287,7 +302,11 @@ class MentionFinder:
         spans = self.defs.spans
         nres = len(spans)
         ri = 0
-        cache: dict[str, tuple[TokenKind, str, int]] = {}
+        cache = _TOKEN_CACHE
+        if len(cache) > _TOKEN_CACHE_SIZE:
+            cache.clear()
+        # periods glued to a letter ("Cronos.Asia"): where a site name may end a token
+        glued = {m.start() for m in _GLUED_DOT_RE.finditer(text)} if "." in text else ()
         for m in _TOKEN_RE.finditer(text):
             s, e = m.span()
             if nres:
@@ -303,7 +322,7 @@ class MentionFinder:
             if info is None:
                 info = cache[tok] = _classify_token(tok)
             kind, low, cut = info
-            if text[e : e + 1] == "." and kind != _INITIALS and not cut:
+            if glued and e in glued and kind != _INITIALS and not cut and len(self.domains) < 256:
                 dm = _DOMAIN_TAIL_RE.match(text, e)
                 if dm is not None:
                     tld = dm.group(1)
@@ -580,27 +599,38 @@ class MentionFinder:
         if not found:
             return
         found.sort()
+        # the spans, joined where they overlap, to find the mentions they cover
+        merged: list[list[int]] = []
+        for s, e, _typ in found:
+            if merged and s < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        starts = [sp[0] for sp in merged]
+        exact = {(s, e): typ for s, e, typ in found}
         kept: list[EntityMention] = []
-        new: list[EntityMention] = []
-        spans = [(s, e) for s, e, _ in found]
-        for s, e, typ in found:
-            if any(m.start == s and m.end == e and m.type == typ for m in self.out):
-                continue
-            new.append(EntityMention(text[s:e], s, e, typ, text[s:e]))
+        existing = set()
         for m in self.out:
-            inside = [sp for sp in spans if m.start < sp[1] and sp[0] < m.end]
-            if not inside or (m.type == ORG and is_acronym(m.text) and all(
-                    sp[0] <= m.start and m.end <= sp[1] and sp != (m.start, m.end)
-                    for sp in inside)) or any(
-                    (m.start, m.end, m.type) == f for f in found):
+            i = bisect_right(starts, m.end - 1) - 1
+            if i < 0 or merged[i][1] <= m.start:
+                kept.append(m)  # outside every span
+            elif exact.get((m.start, m.end)) == m.type:
                 kept.append(m)
-        self.out = kept + new
-        self.lone_heads = [h for h in self.lone_heads
-                           if not any(h[0] < e and s < h[1] for s, e in spans)]
+                existing.add((m.start, m.end))
+            elif (m.type == ORG and is_acronym(m.text) and merged[i][0] <= m.start
+                  and m.end <= merged[i][1] and (m.start, m.end) not in exact):
+                kept.append(m)  # an acronym inside a name in quotes ("Muslim NATO")
+        self.out = kept
+        kept.extend(EntityMention(text[s:e], s, e, typ, text[s:e]) for s, e, typ in found
+                    if (s, e) not in existing)
+        if self.lone_heads:
+            self.lone_heads = [h for h in self.lone_heads if not (
+                (i := bisect_right(starts, h[1] - 1) - 1) >= 0 and merged[i][1] > h[0])]
 
     def quoted_names(self) -> list[tuple[int, int, str]]:
         text = self.text
         out = []
+        persons: set[tuple[int, int]] | None = None
         budget = 64 + len(text) // 256
         for m in _QUOTED_RE.finditer(text):
             budget -= 1
@@ -629,7 +659,9 @@ class MentionFinder:
                 lows.append(low)
             if not ok or lows[0] in STOP_WORDS or _YEAR_EVENT_RE.fullmatch(text[s:e]):
                 continue
-            if any(x.start == s and x.end == e and x.type == PERSON for x in self.out):
+            if persons is None:
+                persons = {(x.start, x.end) for x in self.out if x.type == PERSON}
+            if (s, e) in persons:
                 continue
             out.append((s, e, self.quoted_type(m.start(), m.end(), lows)))
         return out
@@ -667,9 +699,22 @@ class MentionFinder:
         takes that acronym as its parent."""
         text = self.text
         orgs = [m for m in self.out if m.type == ORG]
+        if not orgs or len(orgs) + len(self.lone_heads) < 2:
+            return
+        # only a name followed by a space and another name (or a dash) can be a body or a
+        # parent: the others are left alone
         lone = [EntityMention(text[s:e], s, e, ORG, self.defs.alias.get(low, text[s:e]))
                 for s, e, low in self.lone_heads]
-        if not orgs or len(orgs) + len(lone) < 2:
+        starts = {m.start for m in orgs}.union(h[0] for h in self.lone_heads)
+        cands = []
+        for m in (*orgs, *lone):
+            e = m.end
+            if ((e + 1 in starts and text[e : e + 1] == " ")
+                    or (e + 4 in starts and text.startswith(" of ", e))
+                    or (e + 8 in starts and text.startswith(" of the ", e))
+                    or text[e + 1 : e + 2] in ("-", "–", "—")):
+                cands.append(m)
+        if not cands:
             return
         longest: dict[int, EntityMention] = {}  # the longest ORG mention at each start
         for m in orgs:
@@ -677,7 +722,7 @@ class MentionFinder:
                 longest[m.start] = m
         lone_at = {m.start: m for m in lone}
         replaced: dict[int, EntityMention] = {}  # id of a body mention -> its compound
-        for x in sorted(orgs + lone, key=lambda m: (-m.start, m.end)):
+        for x in sorted(cands, key=lambda m: (-m.start, m.end)):
             if longest.get(x.start, x).end > x.end:
                 continue  # inside a longer name
             comp = None
@@ -731,6 +776,8 @@ class MentionFinder:
 
     def emit_definition(self, s: int, e: int, exp_text: str) -> None:
         low = exp_text.lower()
+        if low.rsplit(" ", 1)[-1] in DOCUMENT_HEADS:
+            return  # "Collective Security Treaty (CST)": a document
         gz = GAZETTEER.get(low)
         if gz is not None:
             self.emit(PLACE, s, e, gz)
@@ -985,7 +1032,8 @@ class MentionFinder:
         return -1
 
     def in_headline(self, pos: int) -> bool:
-        """Whether ``pos`` is in a Title Case line (a headline: most words capitalised)."""
+        """Whether ``pos`` is in a headline: a short line without a final period, its words
+        nearly all capitalised or a function word capitalised in mid-line ("Opens In")."""
         text = self.text
         ls = text.rfind("\n", 0, pos) + 1
         hit = self.headlines.get(ls)
@@ -994,10 +1042,13 @@ class MentionFinder:
             if le < 0:
                 le = len(text)
             hit = False
-            if le - ls <= 200:
-                words = [w for w in _LINE_WORD_RE.findall(text, ls, le) if len(w) > 2]
-                caps = sum(1 for w in words if w[0].isupper())
-                hit = len(words) >= 3 and caps >= 0.8 * len(words)
+            line = text[ls:le].rstrip()
+            if len(line) <= 200 and line[-1:] not in (".", "!", "?", "…"):
+                words = _LINE_WORD_RE.findall(line)
+                long = [w for w in words if len(w) > 2]
+                caps = sum(1 for w in long if w[0].isupper())
+                hit = len(long) >= 3 and (caps >= 0.8 * len(long) or any(
+                    w in _TITLE_FUNCTION_WORDS for w in words[1:]))
             self.headlines[ls] = hit
         return hit
 
@@ -1123,17 +1174,25 @@ class MentionFinder:
                 start = pm.start
             return start
 
-        nouns = _EVENT_NOUN_RE.search(text) is not None  # needed by both loops below
-        for mm in _ORD_OF_RE.finditer(text) if nouns and _NOUN_OF_RE.search(text) else ():
-            end = chain_right(mm.end())
-            if end > 0:
-                found[(mm.start(), end)] = None
-        for mm in _ORD_BEFORE_RE.finditer(text) if nouns else ():
-            end = chain_right(mm.end())
-            if end > 0:
-                nm = _EVENT_NOUN_AFTER_RE.match(text, end)
-                if nm:
-                    found[(mm.start(), nm.end())] = None
+        # The ordinal patterns start with an alternation the regex engine must try at every
+        # position: they are tried only near the event nouns and the names they precede.
+        if _EVENT_NOUN_RE.search(text) is not None:
+            for nm in _NOUN_OF_RE.finditer(text):
+                p = nm.start()
+                for mm in _ORD_OF_RE.finditer(text, max(0, p - 40), nm.end() + 4):
+                    if mm.start() < p < mm.end():
+                        end = chain_right(mm.end())
+                        if end > 0:
+                            found[(mm.start(), end)] = None
+            for pos in sorted(by_start):
+                if pos < 2 or not text[pos].isupper() or not text[pos - 1].isspace():
+                    continue
+                for mm in _ORD_BEFORE_RE.finditer(text, max(0, pos - 16), pos + 1):
+                    if mm.end() == pos:
+                        end = chain_right(pos)
+                        nm = _EVENT_NOUN_AFTER_RE.match(text, end) if end > 0 else None
+                        if nm:
+                            found[(mm.start(), nm.end())] = None
         for mm in _SUMMIT_RE.finditer(text) if "ummit" in text else ():
             pos = mm.start()
             if pos < 2 or text[pos - 1] != " ":
@@ -1155,7 +1214,7 @@ class MentionFinder:
                 self.emit(EVENT, s, e)
 
 
-def _classify_token(tok: str) -> tuple[TokenKind, str, int]:
+def _classify_token(tok: str) -> tuple[int, str, int]:
     """(kind, lower-case form, characters of possessive cut off the end) of a token.
 
     kind is STOP for a token that ends a chunk and is never part of an entity (function
@@ -1203,7 +1262,7 @@ def _key_of(toks: list[Token], conns: list[str], i: int, j: int) -> str:
     return key
 
 
-def _gap_connector(gap: str, prev_low: str, prev_kind: TokenKind) -> str | None:
+def _gap_connector(gap: str, prev_low: str, prev_kind: int) -> str | None:
     """The connector a gap between two capitalised tokens stands for, or None (a break)."""
     n = len(gap)
     if n == 0:

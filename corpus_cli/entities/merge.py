@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from corpus_cli.entities.definitions import DEF_WORD_RE, initials_match
 from corpus_cli.entities.lexicon import (
@@ -46,6 +47,7 @@ _NON_DIGIT_RE = re.compile(r"\D")
 _DEF_WORDS_RE = DEF_WORD_RE
 
 
+@lru_cache(maxsize=1 << 16)
 def org_key(name: str) -> str:
     """Comparison key of an ORG/EVENT/PLACE name: case, "the"s, spelling, hyphens, plural
     head-words ("Forces") and look-alike letters of another script folded."""
@@ -227,8 +229,8 @@ class _DocKeys:
             else:
                 self.parents.add(j)
                 pk = self.key_of(j, depth + 1)
-            _typ, c = self.resolve(ORG, m.canonical, m.canonical)
-            k, self.names[i] = (ORG, org_key(c) or c.lower(), pk), c
+            body, self.names[i] = self.plain(ORG, m.canonical, m.canonical)
+            k = (ORG, body[1], pk)
         self.keys[i] = k
         return k
 
@@ -446,14 +448,17 @@ class _Namer:
         self.keyed, self.uf, self.groups = keyed, uf, groups
         self.names: dict[Key, str] = {}
         self.shorts: dict[Key, str | None] = {}
+        self.parents: dict[Key, Key | None] = {}
 
     def parent_root(self, root: Key) -> Key | None:
         """The parent of a group of compounds (of its most mentioned compound key)."""
+        if root in self.parents:
+            return self.parents[root]
         comps = [k for k in self.groups[root] if len(k) == 3]
-        if not comps:
-            return None
-        best = min(comps, key=lambda k: (-sum(self.keyed.surfaces[k].values()), k))
-        return self.uf.find(best[2])
+        best = min(comps, key=lambda k: (-sum(self.keyed.surfaces[k].values()), k),
+                   default=None)
+        pr = self.parents[root] = self.uf.find(best[2]) if best is not None else None
+        return pr
 
     def short(self, root: Key, depth: int = 0) -> str | None:
         """A short name: the organisation's Latin acronym ("CSTO"), or for a compound its
@@ -527,6 +532,7 @@ def _entities(
 
     articles: Counter = Counter()
     mentions_out: list[list[EntityMention]] = []
+    named: dict[Key, tuple[str, str | None]] = {}  # root -> its name, its parent's name
     for doc, keys in zip(docs, keyed.mention_keys, strict=True):
         roots_here = set()
         new_doc = []
@@ -535,9 +541,12 @@ def _entities(
             if root in junk:
                 continue
             roots_here.add(root)
-            name = namer.name(root)
-            pr = namer.parent_root(root) if m.type == ORG else None
-            parent = namer.name(pr) if pr is not None else None
+            hit = named.get(root)
+            if hit is None:
+                pr = namer.parent_root(root) if root[0] == ORG else None
+                hit = named[root] = (namer.name(root),
+                                     namer.name(pr) if pr is not None else None)
+            name, parent = hit
             new_doc.append(
                 m if m.canonical == name and m.parent == parent
                 else EntityMention(m.text, m.start, m.end, m.type, name, m.role, parent)

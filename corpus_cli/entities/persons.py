@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from corpus_cli.entities.lexicon import CYRILLIC_RE, NAME_PARTICLES, lines, translit
 
@@ -43,6 +44,7 @@ _FOLD_RULES = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_name(s: str) -> str:
     """Spelling-insensitive form of a name word (case, accents, common transliterations)."""
     s = strip_accents(translit(s)).lower()
