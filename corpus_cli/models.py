@@ -164,8 +164,8 @@ class DateMention:
 class EntityMention:
     """An entity mention in a text, with character offsets and its canonical name.
 
-    ``parent`` is set for an organisation named within its parent organisation ("CSTO
-    Joint Staff", "Joint Staff of the CSTO"): the parent as written (a mention of its own),
+    ``parent`` is set for an organisation named within its parent organisation ("ESPO
+    Joint Staff", "Joint Staff of the ESPO"): the parent as written (a mention of its own),
     while ``canonical`` names the body ("Joint Staff"). After merging, ``canonical`` is the
     entity's name and ``parent`` the parent entity's name.
     """

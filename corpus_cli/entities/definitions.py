@@ -176,7 +176,7 @@ def _expansion_before(text: str, pos: int, acr: str) -> tuple[int, int] | None:
         if not (first[0].isupper() or cyr):
             continue
         if initials_match(letters, wtexts[-k:]):
-            # "Collective Rapid Reaction Force (RRF)": adjectives the acronym leaves out
+            # "Collective Rapid Response Force (RRF)": adjectives the acronym leaves out
             # still belong to the name
             j = len(words) - k
             while (j > 0 and wtexts[j - 1][0].isupper() and wtexts[j - 1].lower() in DEMONYMS

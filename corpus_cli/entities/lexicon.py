@@ -88,7 +88,7 @@ SPELLING = table("spelling.tsv")
 TRANSLIT = table("translit.tsv")
 #: Words next to a name in quotes that tell its type ("exercise" -> EVENT).
 QUOTE_CUES = table("quote_cues.tsv")
-#: Top-level domains of news sites ("Cronos.Asia", "Kun.uz" name organisations).
+#: Top-level domains of news sites ("Name.Asia", "Name.uz" name organisations).
 DOMAINS = _set("domains.txt")
 #: Cyrillic letters that look like Latin ones ("С" and "C").
 CONFUSABLES = table("confusables.tsv")
@@ -113,7 +113,7 @@ GAZETTEER_FIRST_WORDS = frozenset(
 PLACE_ACRONYMS = table("place_acronyms.tsv")
 #: Major international organisations: acronym -> expansion, used when no page defines it.
 ORGANISATIONS = table("organisations.tsv")
-#: Their Russian acronyms: Cyrillic acronym -> Latin acronym ("ОДКБ" -> "CSTO").
+#: Their Russian acronyms: Cyrillic acronym -> Latin acronym ("ООН" -> "UN").
 ORGANISATIONS_CYRILLIC = table("organisations_cyrillic.tsv")
 
 # --------------------------------------------------------------------------- word shapes

@@ -114,7 +114,7 @@ _SUMMIT_RE = re.compile(r"[Ss]ummits?\b")  # a space before it is checked apart
 _EVENT_NOUN_RE = re.compile(_EVENT_NOUNS)
 _NOUN_OF_RE = re.compile(rf"{_EVENT_NOUNS}\sof\s")
 # Names told by their shape (see MentionFinder.shaped_names): a name in quotes, a site name
-# ("Cronos.Asia"), a media name before "reports" or after "according to".
+# ("Name.Asia"), a media name before "reports" or after "according to".
 _QUOTED_RE = re.compile(r"[“«„\"]([^“”«»„\"\n]{2,80})[”»“\"]")
 _QUOTED_WORD_RE = re.compile(r"[^\W\d_][\w'’.]{0,40}(?:-[\w'’]{1,40}){0,4}|\d{1,4}")
 _CUE_WORD_RE = re.compile(r"[^\W\d_][\w-]{0,40}")
@@ -144,7 +144,7 @@ class TokenKind(IntEnum):
 
     STOP = 0  # ends a chunk, never part of an entity (function words, months, numerals)
     INITIALS = 1  # "S.", "A.N."
-    ACRONYM = 2  # "CSTO", "ОДКБ"
+    ACRONYM = 2  # "ESPO", "ЕОПБ"
     WORD = 3  # any other capitalised word
     YEAR_EVENT = 4  # "Shield-2025"
     PLACE = 5  # a unit: one or more tokens that name a gazetteer place
@@ -163,7 +163,7 @@ class PieceKind(IntEnum):
 _STOP_T, _INITIALS, _ACRONYM, _WORD, _YEAR_EVENT, _PLACE_UNIT = (int(k) for k in TokenKind)
 _P_ACR, _P_ROLE, _P_GROUP = (int(k) for k in PieceKind)
 
-# Words that are not acronyms when written in capitals ("MOSCOW", "JOINT", "SUMMIT").
+# Words that are not acronyms when written in capitals ("PARIS", "JOINT", "SUMMIT").
 _CAPS_WORDS = (frozenset(GAZETTEER) | DEMONYMS | ROLE_WORDS | ORG_HEADS | EVENT_HEADS
                | PLACE_HEADS | NOT_PLACE)
 # The classification of tokens already seen (by any text of this process): most tokens
@@ -173,8 +173,9 @@ _TOKEN_CACHE_SIZE = 1 << 17
 # Longest chunk of capitalised tokens looked at as one (names are far shorter; Title Case
 # headlines and lists are cut, which keeps the work per token bounded).
 _MAX_CHUNK = 16
-# Longest compound organisation name ("Executive Committee of the Regional Anti-Terrorist
-# Structure of the Shanghai Cooperation Organization" has 101 characters).
+# Longest compound organisation name (three nested organisations take about 100 characters:
+# "Executive Committee of the Regional Anti-Smuggling Structure of the Northern Customs
+# Union").
 _MAX_COMPOUND = 160
 
 # A token: (start, end, kind, lower-case text). A unit (tokens joined into one place, or
@@ -252,7 +253,7 @@ class MentionFinder:
         self.single_words: list[tuple[int, int, str]] = []
         # Organisation head-words alone ("Secretariat"): (start, end, lower case).
         self.lone_heads: list[tuple[int, int, str]] = []
-        self.domains: list[tuple[int, int]] = []  # "Cronos.Asia"
+        self.domains: list[tuple[int, int]] = []  # "Name.Asia"
         self.headlines: dict[int, bool] = {}  # line start -> Title Case line
 
     # -- helpers -------------------------------------------------------------------
@@ -305,7 +306,7 @@ class MentionFinder:
         cache = _TOKEN_CACHE
         if len(cache) > _TOKEN_CACHE_SIZE:
             cache.clear()
-        # periods glued to a letter ("Cronos.Asia"): where a site name may end a token
+        # periods glued to a letter ("Name.Asia"): where a site name may end a token
         glued = {m.start() for m in _GLUED_DOT_RE.finditer(text)} if "." in text else ()
         for m in _TOKEN_RE.finditer(text):
             s, e = m.span()
@@ -586,8 +587,8 @@ class MentionFinder:
     # -- names told by their shape --------------------------------------------------
 
     def shaped_names(self) -> None:
-        """Site names ("Cronos.Asia", "Kun.uz": ORG) and names in quotes (“Al-Qaeda”,
-        "Peace Mission", «Rock City-Astana»): 1-5 capitalised words, typed by a cue word
+        """Site names ("Name.Asia", "Name.uz": ORG) and names in quotes (“Al-Shabaab”,
+        "Northern Shield", «Steppe City»): 1-5 capitalised words, typed by a cue word
         next to the quotes (exercise -> EVENT, newspaper -> ORG, hotel -> PLACE), else by
         their own words (a gazetteer place or place head-word -> PLACE, an event head-word
         -> EVENT), else ORG. They replace the mentions they overlap, but for acronyms
@@ -689,13 +690,13 @@ class MentionFinder:
     # -- compound organisation names -------------------------------------------------
 
     def compounds(self) -> None:
-        """Organisations named within their parent: "CSTO Joint Staff", "SCO RATS",
-        "Joint Staff of the CSTO", "Secretariat of the Collective Security Treaty
+        """Organisations named within their parent: "ESPO Joint Staff", "ESPO RASS",
+        "Joint Staff of the ESPO", "Secretariat of the Eurasian Security Partnership
         Organization", built right to left so that a parent can be a compound itself
-        ("Coordination Service of the CIS Council of Commanders of Border Troops"). The
+        ("Coordination Service of the ESPO Council of Border Commanders"). The
         compound replaces the body's mention; the parent keeps its own. A lone head-word
         ("Secretariat") is a body only here. Also: a body followed by " - ACR Role" (a
-        second title of the same person: "Executive Committee - CIS Executive Secretary")
+        second title of the same person: "Executive Committee - ESPO Executive Secretary")
         takes that acronym as its parent."""
         text = self.text
         orgs = [m for m in self.out if m.type == ORG]
@@ -755,8 +756,8 @@ class MentionFinder:
             self.out = out
 
     def _acronym_parent(self, acr: EntityMention, body: EntityMention) -> EntityMention | None:
-        """"ACR Body" ("CSTO Joint Staff", "UN Security Council") or "ACR ACR" ("SCO
-        RATS"), unless the body spells the acronym out or both are in a run of capitals."""
+        """"ACR Body" ("ESPO Joint Staff", "UN General Assembly") or "ACR ACR" ("ESPO
+        RASS"), unless the body spells the acronym out or both are in a run of capitals."""
         text = self.text
         if is_acronym(body.text):
             if (body.text == acr.text or body.text in ORGANISATIONS
@@ -769,7 +770,7 @@ class MentionFinder:
             words = _DEF_WORDS_RE.findall(body.canonical)
             letters = "".join(ch for ch in acr.text.lower() if ch.isalpha())
             if len(words) > 1 and initials_match(letters, words):
-                return None  # "CSTO Collective Security Treaty Organization"
+                return None  # "ESPO Eurasian Security Partnership Organization"
             canonical = body.canonical
         return EntityMention(text[acr.start : body.end], acr.start, body.end, ORG, canonical,
                              None, acr.text)
@@ -777,7 +778,7 @@ class MentionFinder:
     def emit_definition(self, s: int, e: int, exp_text: str) -> None:
         low = exp_text.lower()
         if low.rsplit(" ", 1)[-1] in DOCUMENT_HEADS:
-            return  # "Collective Security Treaty (CST)": a document
+            return  # "Collective Defence Treaty (CDT)": a document
         gz = GAZETTEER.get(low)
         if gz is not None:
             self.emit(PLACE, s, e, gz)
@@ -872,7 +873,7 @@ class MentionFinder:
                 end = last_h
             else:
                 if last_h + 2 < u1:
-                    # "Parliament of Armenia Ara Babloyan": a person after the organisation
+                    # "Parliament of Moldova Igor Vartanov": a person after the organisation
                     tail = self.person_tail(ch, last_h + 1, u1)
                     if tail > 0:
                         end = tail - 1
@@ -982,7 +983,7 @@ class MentionFinder:
             and any(units[k][2] == _PLACE_UNIT for k in range(u0, u1 + 1))
             and self.is_media(units[u0][4], units[u1][5])
         ):
-            self.emit(ORG, units[u0][4], units[u1][5])  # "Sputnik Armenia reports"
+            self.emit(ORG, units[u0][4], units[u1][5])  # "Radio Tochka Moldova reports"
             return
         emitted = False
         for k in range(u0, u1 + 1):
@@ -1013,8 +1014,8 @@ class MentionFinder:
 
     def person_tail(self, ch: _Chunk, lo: int, hi: int) -> int:
         """The first unit of a person's name (2-3 words) ending an organisation's name whose
-        complement starts at unit ``lo`` ("Security Council of Belarus Aleksandr
-        Volfovich"), or -1. Evidence: a given name, or a surname ending after a place."""
+        complement starts at unit ``lo`` ("Security Council of Latvia Aleksandr
+        Ozolin"), or -1. Evidence: a given name, or a surname ending after a place."""
         toks, conns, units = ch.toks, ch.conns, ch.units
         for size in (3, 2):
             k = hi - size + 1
@@ -1238,7 +1239,7 @@ def _classify_token(tok: str) -> tuple[int, str, int]:
         return _STOP_T, low, cut
     if tok.isupper():
         if tok.isalpha():
-            if len(tok) <= 6 and low not in _CAPS_WORDS:  # "MOSCOW", "JOINT": words
+            if len(tok) <= 6 and low not in _CAPS_WORDS:  # "PARIS", "JOINT": words
                 return (_STOP_T if is_roman(tok) else _ACRONYM), low, cut
             return _WORD, low, cut
         return (_YEAR_EVENT if _YEAR_EVENT_RE.fullmatch(tok) else _STOP_T), low, cut

@@ -174,7 +174,7 @@ class _Resolver:
 
 
 # A key: (type, comparison key) for a name, (ORG, body's comparison key, parent's key) for
-# an organisation named within its parent ("CSTO Joint Staff").
+# an organisation named within its parent ("ESPO Joint Staff").
 Key = tuple
 
 
@@ -236,7 +236,7 @@ class _DocKeys:
 
     def attach_bodies(self) -> None:
         """In one document, a body written alone is the compound written with it ("the
-        CSTO Joint Staff ... the Joint Staff")."""
+        ESPO Joint Staff ... the Joint Staff")."""
         keys = self.keys
         bodies: dict[str, set[Key]] = defaultdict(set)
         for k in keys:
@@ -299,13 +299,13 @@ def _unions(keyed: _Keyed) -> _UnionFind:
 
     * keys that differ by a typo (:func:`_fuzzy_union`);
     * compounds, layer by layer from the outermost parents: the same body under parents
-      that were joined, a body with a typo, an acronym body ("SCO RATS") and a body whose
-      initials spell it under the same parent ("Regional Anti-Terrorist Structure of the
-      SCO"), a compound written as one plain name ("SCO Regional Anti-Terrorist
+      that were joined, a body with a typo, an acronym body ("ESPO RASS") and a body whose
+      initials spell it under the same parent ("Regional Anti-Smuggling Structure of the
+      ESPO"), a compound written as one plain name ("ESPO Regional Anti-Smuggling
       Structure");
     * a body written alone anywhere ("Joint Staff") with the one compound that has it, when
       no other organisation has such a body (under another parent, or written as one name:
-      "Russian Security Council", "Security Council of Belarus").
+      "Latvian Security Council", "Security Council of Latvia").
     """
     uf = _UnionFind()
     keys = sorted(keyed.display)
@@ -356,8 +356,8 @@ def _unions(keyed: _Keyed) -> _UnionFind:
     bodies: dict[str, set[Key]] = defaultdict(set)
     for k in compounds:
         bodies[k[1]].add(k)
-    # Other organisations with such a body, written otherwise ("Russian Security Council",
-    # "Security Council of Belarus"), make a body written alone ambiguous.
+    # Other organisations with such a body, written otherwise ("Latvian Security Council",
+    # "Security Council of Latvia"), make a body written alone ambiguous.
     owners: dict[str, set[Key]] = defaultdict(set)
     for q in plain:
         if q[0] != ORG:
@@ -378,7 +378,7 @@ def _unions(keyed: _Keyed) -> _UnionFind:
 
 def _cross_script(keyed: _Keyed, uf: _UnionFind) -> None:
     """A place written in Cyrillic joins the one place written in Latin letters that sounds
-    the same ("Циндао"/"Qingdao", "в Самарканде"/"Samarkand")."""
+    the same ("Урумчи"/"Urumqi", "в Харбине"/"Harbin")."""
     cyrillic = [k for k in keyed.display if k[0] == PLACE and len(k) == 2
                 and CYRILLIC_RE.search(k[1])]
     if not cyrillic:
@@ -461,8 +461,8 @@ class _Namer:
         return pr
 
     def short(self, root: Key, depth: int = 0) -> str | None:
-        """A short name: the organisation's Latin acronym ("CSTO"), or for a compound its
-        parent's and its own ("SCO RATS"); None without one."""
+        """A short name: the organisation's Latin acronym ("ESPO"), or for a compound its
+        parent's and its own ("ESPO RASS"); None without one."""
         if root in self.shorts:
             return self.shorts[root]
         cnt: Counter = Counter()

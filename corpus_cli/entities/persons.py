@@ -31,7 +31,7 @@ _FOLD_RULES = (
     (re.compile(r"^ye"), "e"),
     (re.compile(r"^yo"), "e"),
     (re.compile(r"iy$|yy$|ii$"), "i"),
-    (re.compile(r"(?<=[aeiou])y(?=[aeiou])"), ""),  # Kaloyev/Kaloev
+    (re.compile(r"(?<=[aeiou])y(?=[aeiou])"), ""),  # Baloyev/Baloev
     (re.compile(r"y"), "i"),
     (re.compile(r"ks"), "x"),
     (re.compile(r"kh"), "h"),
@@ -55,18 +55,18 @@ def fold_name(s: str) -> str:
 
 
 _SOUND_RULES = (
-    (re.compile(r"t[sz]|ch|q"), "c"),  # Циндао/Qingdao, Урумчи/Urumqi
+    (re.compile(r"t[sz]|ch|q"), "c"),  # Урумчи/Urumqi, Цзилинь/Jilin
     (re.compile(r"ng"), "n"),  # Шанхай/Shanghai
     (re.compile(r"zh"), "z"),
     (re.compile(r"(.)\1"), r"\1"),
 )
-# Russian case endings a place name takes after a preposition ("в Самарканде").
+# Russian case endings a place name takes after a preposition ("в Харбине").
 _CASE_ENDING_RE = re.compile(r"(?:ом|ем|ой|е|у|а|и|ы)$")
 
 
 def sound_keys(name: str) -> set[str]:
     """Keys under which a name sounds the same across scripts and transliterations
-    ("Циндао" and "Qingdao" -> "cindao"); a Cyrillic name also without its case ending."""
+    ("Урумчи" and "Urumqi" -> "urumci"); a Cyrillic name also without its case ending."""
     forms = [name]
     if CYRILLIC_RE.search(name) and len(name) >= 5:
         cut = _CASE_ENDING_RE.sub("", name)
@@ -155,7 +155,7 @@ def _surnames_match(a: PersonName, b: PersonName) -> bool:
     if not a.fsur or not b.fsur or a.fsur[0] != b.fsur[0] or a.fsur[-1] != b.fsur[-1]:
         return False
     if len(a.fsur) == len(b.fsur) >= 6:
-        # one vowel written otherwise (a transliteration variant): Semarikov/Semerikov
+        # one vowel written otherwise (a transliteration variant): Tamarikov/Tamerikov
         diff = [(x, y) for x, y in zip(a.fsur, b.fsur, strict=True) if x != y]
         if len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS:
             return True
