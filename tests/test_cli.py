@@ -432,3 +432,62 @@ def test_progress_bar_columns():
     out = buf.getvalue()
     assert "load" in out and "100/200" in out and "10/40" in out
     assert "0:00:0" in out and "eta" in out  # elapsed and remaining time
+
+ENTITY_PAGES = {
+    "a.txt": (
+        "ESPO Joint Staff Holds Drills In Astana\n"
+        "12.03.2025 10:30 PM GMT\n"
+        "ASTANA, March 12 (Steppe News) - The ESPO Joint Staff held the joint exercise "
+        "“Northern Shield” with the Collective Rapid Response Forces (CRRF) of the Eurasian "
+        "Security Partnership Organization (ESPO). Colonel-General Oleg Tamarikov, Chief of "
+        "the Joint Staff of the ESPO, said the CRRF units were ready.\n"
+        "The Chairman of the Parliament of Moldova Igor Vartanov and the Secretary of the "
+        "Security Council of Latvia Aleksandr Ozolin watched. TV crews of RUS and WS filmed "
+        "the EW units.\n"
+    ),
+    "b.txt": (
+        "Secretary General meets experts\n"
+        "14.03.2025\n"
+        "MINSK, March 14 - Colonel-General Oleg Tamerikov of the ESPO Joint Staff met "
+        "experts. Tamarikov Oleg Petrovich reported to the ESPO Secretariat. The Secretariat "
+        "of the Eurasian Security Partnership Organization thanked the NIP group.\n"
+        "In a comment to Steppe.Asia, the ESPO Secretary General Ruslan Baloyev said the "
+        "Collective Rapid Response Force is ready.\n"
+    ),
+    "c.txt": (
+        "Talks in Minsk\n"
+        "15.03.2025\n"
+        "Ruslan Baloev, the ESPO Secretary General, met the Joint Staff and the "
+        "Secretariat. The \u0421RRF units returned to Minsk at 9 AM.\n"
+    ),
+}
+
+
+def test_entities_top_has_no_junk_glue_or_split_names(run, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, text in ENTITY_PAGES.items():
+        (pages / name).write_text(text, encoding="utf-8")
+    assert run("dedupe", pages, "--db", tmp_path / "e.db").exit_code == 0
+    r = run("entities", "--top", "40", "--jsonl", "--db", tmp_path / "e.db")
+    ents = [json.loads(line) for line in r.stdout.splitlines()]
+    names = {e["name"] for e in ents}
+    # no junk tokens
+    assert not {"TV", "RUS", "WS", "EW", "NIP", "PM", "AM", "GMT", "ASTANA", "MINSK"} & names
+    # no organisation glued to a person
+    people = {e["name"] for e in ents if e["type"] == "PERSON"}
+    assert {"Igor Vartanov", "Aleksandr Ozolin"} <= people
+    for e in ents:
+        if e["type"] != "PERSON":
+            assert not any(p in a for p in people for a in e["aliases"]), e
+    # no split variants of one name
+    by_alias = {a: e["name"] for e in ents for a in e["aliases"]}
+    assert by_alias["Oleg Tamerikov"] == by_alias["Oleg Tamarikov"] == by_alias[
+        "Tamarikov Oleg Petrovich"]
+    assert by_alias["Ruslan Baloev"] == by_alias["Ruslan Baloyev"]
+    assert by_alias["Joint Staff"] == by_alias["Joint Staff of the ESPO"] == "ESPO Joint Staff"
+    assert by_alias["Secretariat of the Eurasian Security Partnership Organization"] == (
+        by_alias["ESPO Secretariat"])
+    assert by_alias["\u0421RRF"] == by_alias["CRRF"] == by_alias[
+        "Collective Rapid Response Force"]
+    assert by_alias["Steppe.Asia"] and by_alias["Northern Shield"]
