@@ -2,6 +2,7 @@
 
     python benchmarks/bench_entities.py            # seeds + labelled sentences
     python benchmarks/bench_entities.py --repeat 50 --no-spacy
+    python benchmarks/bench_entities.py --no-spacy -q --baseline eb3715e   # speed vs a commit
 
 Two evaluations, each for the built-in extractor and (when installed) for spaCy:
 
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "benchmarks" / "data" / "seed_entities_gold.json"
 sys.path.insert(0, str(ROOT))
 
+import corpus_cli.entities as _this  # noqa: E402
 from corpus_cli.entities import SPACY_INSTALL_HINT, extract, find_mentions  # noqa: E402
 from corpus_cli.errors import CorpusError  # noqa: E402
 
@@ -422,6 +424,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20, help="seed passes for the timing")
     ap.add_argument("--no-spacy", action="store_true", help="skip the spaCy comparison")
     ap.add_argument("-q", "--quiet", action="store_true", help="no lists of misses")
+    ap.add_argument("--baseline", metavar="REF",
+                    help="also time the single-file entity module of this git commit")
+    ap.add_argument("--runs", type=int, default=5, help="alternating runs for --baseline")
     args = ap.parse_args()
     verbose = not args.quiet
 
@@ -467,6 +472,49 @@ def main() -> None:
     dt = time.perf_counter() - start
     print(f"  one {len(big) / 1e6:.2f} MB text through find_mentions: {dt:.2f} s "
           f"({len(big) / 1e6 / dt:.2f} MB/s)")
+    if args.baseline:
+        compare(args.baseline, seeds, big, args.repeat, args.runs)
+
+
+def load_baseline(ref: str):
+    """The entity module of an earlier commit (a single corpus_cli/entities.py), loaded as
+    a module of its own, to time it in the same run."""
+    import subprocess
+    import types
+
+    out = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:corpus_cli/entities.py"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench_entities: no corpus_cli/entities.py at {ref}: {out.stderr.strip()}")
+    mod = types.ModuleType("baseline_entities")
+    exec(compile(out.stdout, f"{ref}:corpus_cli/entities.py", "exec"), mod.__dict__)
+    return mod
+
+
+def compare(ref: str, seeds: list[str], big: str, repeat: int, runs: int) -> None:
+    """CPU time of this version and of ``ref``, run after run (the best of ``runs``):
+    find + merge over the seeds, find_mentions on each seed paragraph (what the pipeline
+    does for each item), and on one long text."""
+    base = load_baseline(ref)
+    paras = [p for t in seeds for p in t.split("\n") if p.strip()]
+    cases = {
+        f"find + merge, seeds x{repeat}": lambda m: [m.extract(seeds) for _ in range(repeat)],
+        f"find_mentions per paragraph, x{repeat}": lambda m: [
+            m.find_mentions(p) for _ in range(repeat) for p in paras],
+        f"find_mentions, one {len(big) / 1e6:.2f} MB text": lambda m: m.find_mentions(big),
+    }
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(runs):
+        for case, fn in cases.items():
+            for name, mod in (("this", _this), (ref, base)):
+                start = time.process_time()
+                fn(mod)
+                dt = time.process_time() - start
+                best[(case, name)] = min(best.get((case, name), dt), dt)
+    print(f"\nthis version against {ref} (CPU seconds, best of {runs} alternating runs):")
+    for case in cases:
+        a, b = best[(case, "this")], best[(case, ref)]
+        print(f"  {case:40} this {a:6.3f}  {ref} {b:6.3f}  ratio {a / b:.2f}")
 
 
 if __name__ == "__main__":

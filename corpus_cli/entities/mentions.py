@@ -704,16 +704,16 @@ class MentionFinder:
             return
         # only a name followed by a space and another name (or a dash) can be a body or a
         # parent: the others are left alone
-        lone = [EntityMention(text[s:e], s, e, ORG, self.defs.alias.get(low, text[s:e]))
-                for s, e, low in self.lone_heads]
+        lone_at: dict[int, EntityMention] = {}
         starts = {m.start for m in orgs}.union(h[0] for h in self.lone_heads)
         cands = []
-        for m in (*orgs, *lone):
-            e = m.end
-            if ((e + 1 in starts and text[e : e + 1] == " ")
-                    or (e + 4 in starts and text.startswith(" of ", e))
-                    or (e + 8 in starts and text.startswith(" of the ", e))
-                    or text[e + 1 : e + 2] in ("-", "–", "—")):
+        for m in orgs:
+            if _may_join(text, m.end, starts):
+                cands.append(m)
+        for s, e, low in self.lone_heads:
+            word = text[s:e]
+            m = lone_at[s] = EntityMention(word, s, e, ORG, self.defs.alias.get(low, word))
+            if _may_join(text, e, starts):
                 cands.append(m)
         if not cands:
             return
@@ -721,7 +721,6 @@ class MentionFinder:
         for m in orgs:
             if m.start not in longest or longest[m.start].end < m.end:
                 longest[m.start] = m
-        lone_at = {m.start: m for m in lone}
         replaced: dict[int, EntityMention] = {}  # id of a body mention -> its compound
         for x in sorted(cands, key=lambda m: (-m.start, m.end)):
             if longest.get(x.start, x).end > x.end:
@@ -752,7 +751,7 @@ class MentionFinder:
                 longest[comp.start] = comp
         if replaced:
             out = [replaced.get(id(m), m) for m in self.out]
-            out.extend(c for m in lone if (c := replaced.get(id(m))) is not None)
+            out.extend(c for m in lone_at.values() if (c := replaced.get(id(m))) is not None)
             self.out = out
 
     def _acronym_parent(self, acr: EntityMention, body: EntityMention) -> EntityMention | None:
@@ -767,9 +766,7 @@ class MentionFinder:
                 return None
             canonical = self.acr_canonical(body.text)
         else:
-            words = _DEF_WORDS_RE.findall(body.canonical)
-            letters = "".join(ch for ch in acr.text.lower() if ch.isalpha())
-            if len(words) > 1 and initials_match(letters, words):
+            if _spells(acr.text, body.canonical):
                 return None  # "ESPO Eurasian Security Partnership Organization"
             canonical = body.canonical
         return EntityMention(text[acr.start : body.end], acr.start, body.end, ORG, canonical,
@@ -1213,6 +1210,24 @@ class MentionFinder:
         for s, e in found:
             if (s, e) not in existing:
                 self.emit(EVENT, s, e)
+
+
+def _may_join(text: str, end: int, starts: set[int]) -> bool:
+    """Whether a name ending at ``end`` is followed by another one (" ", " of (the) ") or a
+    dash: only then can it be part of a compound name."""
+    return ((end + 1 in starts and text[end : end + 1] == " ")
+            or (end + 4 in starts and text.startswith(" of ", end))
+            or (end + 8 in starts and text.startswith(" of the ", end))
+            or text[end + 1 : end + 2] in ("-", "–", "—"))
+
+
+@lru_cache(maxsize=1 << 14)
+def _spells(acr: str, name: str) -> bool:
+    """Whether the initials of a name's words spell the acronym ("ESPO": "Eurasian Security
+    Partnership Organization")."""
+    words = _DEF_WORDS_RE.findall(name)
+    letters = "".join(ch for ch in acr.lower() if ch.isalpha())
+    return len(words) > 1 and initials_match(letters, words)
 
 
 def _classify_token(tok: str) -> tuple[int, str, int]:
