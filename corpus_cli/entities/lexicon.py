@@ -1,10 +1,9 @@
-"""The word lists of the entity rules, loaded from the package data (``corpus_cli/data``).
+"""The word lists of the entity rules, loaded from the package data (``corpus_cli/data``,
+see :mod:`corpus_cli.wordlists`).
 
-Each list is a UTF-8 text file: ``#`` comment lines at the top, then one entry a line,
-sorted, without repeats (``tests/test_lexicon.py`` checks this). ``.txt`` files hold one
-word or name a line; ``.tsv`` files a key, a tab and a value. The files are read once, at
-import, through :mod:`importlib.resources` (so they are found in any installation, a wheel
-or a zip included); this takes a few milliseconds, and happens once in each worker process.
+The files are read once, at import, through :mod:`importlib.resources` (so they are found
+in any installation, a wheel or a zip included); this takes a few milliseconds, and happens
+once in each worker process.
 
 This module also holds the few functions about the *shape* of words that both the mention
 finder and the merger use (:func:`is_acronym`, :func:`translit`, :func:`fold_confusables`).
@@ -14,34 +13,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib.resources import files
+
+from corpus_cli.wordlists import lines, table
 
 __all__ = [
     "ABBREVIATIONS", "ACRONYM_SKIPPABLE", "CONFUSABLES", "CONNECTORS", "CYRILLIC_CONNECTORS",
     "CYRILLIC_RE", "DEMONYMS", "DOCUMENT_HEADS", "DOMAINS", "EVENT_HEADS", "GAZETTEER",
     "GAZETTEER_FIRST_WORDS", "GIVEN_NAMES", "HONORIFICS", "MONTHS", "NAME_PARTICLES",
-    "NOT_PLACE", "ORGANISATIONS", "ORGANISATIONS_CYRILLIC", "ORG_HEADS", "PLACE_ACRONYMS",
-    "PLACE_HEADS", "POSSESSIVE_KEEP", "QUOTE_CUES", "ROLE_HEADS", "ROLE_MODIFIERS",
-    "ROLE_WORDS", "SPELLING", "STOP_WORDS", "TRANSLIT", "UPPER", "fold_confusables",
-    "is_acronym", "is_roman", "lines", "table", "translit",
+    "NOT_PLACE", "ORGANISATIONS", "ORGANISATIONS_CYRILLIC", "ORG_HEADS", "ORG_HEAD_SINGULAR",
+    "PLACE_ACRONYMS", "PLACE_HEADS", "POSSESSIVE_KEEP", "QUOTE_CUES", "ROLE_HEADS",
+    "ROLE_MODIFIERS", "ROLE_WORDS", "SPELLING", "STOP_WORDS", "TRANSLIT", "UPPER",
+    "fold_confusables", "is_acronym", "is_roman", "lines", "table", "translit",
 ]
-
-_DATA = files("corpus_cli") / "data"
-
-
-def lines(name: str) -> list[str]:
-    """The entries of a data file: its lines without comments, blank lines and new-lines."""
-    text = (_DATA / name).read_text(encoding="utf-8")
-    return [ln for ln in text.split("\n") if ln and not ln.startswith("#")]
-
-
-def table(name: str) -> dict[str, str]:
-    """A ``.tsv`` data file as a dict: first column -> second column."""
-    out: dict[str, str] = {}
-    for ln in lines(name):
-        key, _, value = ln.partition("\t")
-        out[key] = value
-    return out
 
 
 def _set(name: str) -> frozenset[str]:
