@@ -55,7 +55,8 @@ from corpus_cli.entities.lexicon import (
 )
 from corpus_cli.models import EntityMention
 
-__all__ = ["ENTITY_TYPES", "EVENT", "ORG", "PERSON", "PLACE", "TokenKind", "find_mentions"]
+__all__ = ["ENTITY_TYPES", "EVENT", "ORG", "PERSON", "PLACE", "MentionFinder", "PieceKind",
+           "TokenKind", "find_mentions"]
 
 ENTITY_TYPES = ("PERSON", "ORG", "PLACE", "EVENT")
 PERSON, ORG, PLACE, EVENT = ENTITY_TYPES
