@@ -21,30 +21,22 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from corpus_cli.models import DateMention
+from corpus_cli.wordlists import table
 
 __all__ = ["find_dates", "leading_date", "parse_date"]
 
 # --------------------------------------------------------------------------- vocabulary
 
-_MONTH_NAMES: dict[str, int] = {}
-for _i, _name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august",
-     "september", "october", "november", "december"), start=1):
-    _MONTH_NAMES[_name] = _i
-    _MONTH_NAMES[_name[:3]] = _i
-_MONTH_NAMES["sept"] = 9
-# Russian: genitive ("5 сентября"), nominative ("сентябрь 2024"), prepositional ("в мае").
-for _i, _forms in enumerate(
-    (("января", "январь", "январе"), ("февраля", "февраль", "феврале"),
-     ("марта", "март", "марте"), ("апреля", "апрель", "апреле"), ("мая", "май", "мае"),
-     ("июня", "июнь", "июне"), ("июля", "июль", "июле"), ("августа", "август", "августе"),
-     ("сентября", "сентябрь", "сентябре"), ("октября", "октябрь", "октябре"),
-     ("ноября", "ноябрь", "ноябре"), ("декабря", "декабрь", "декабре")), start=1):
-    for _name in _forms:
-        _MONTH_NAMES[_name] = _i
-
-_ABBR_MONTHS = ["sept", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov",
-                "dec"]
+# Month names and abbreviations, English and Russian (genitive "5 сентября", nominative
+# "сентябрь 2024", prepositional "в мае"): corpus_cli/data/months.tsv, shared with the
+# entity rules.
+_MONTH_NAMES: dict[str, int] = {k: int(v) for k, v in table("months.tsv").items()}
+# The English abbreviations: every ASCII name but the longest of its month ("sept", "sep").
+_ENGLISH_FULL = {
+    max((n for n, i in _MONTH_NAMES.items() if i == m and n.isascii()), key=len)
+    for m in range(1, 13)
+}
+_ABBR_MONTHS = [n for n in _MONTH_NAMES if n.isascii() and n not in _ENGLISH_FULL]
 _FULL_MONTHS = [n for n in _MONTH_NAMES if n not in _ABBR_MONTHS]
 _FULL_MONTHS.sort(key=len, reverse=True)
 # Month-first forms written in lower case are too often verbs ("states may 5...", "march").
