@@ -129,10 +129,10 @@ def test_regexes_linear_on_hostile_lines():
         "Home > " * 30_000,
     ]
     for line in bad:
-        t = time.perf_counter()
+        t = time.process_time()
         clean.clean_text(line)
         clean.clean_page(page(line))
-        assert time.perf_counter() - t < 1.0, line[:20]
+        assert time.process_time() - t < 1.0, line[:20]
 
 
 @settings(max_examples=300, deadline=None)

@@ -436,9 +436,9 @@ ADVERSARIAL = {
 def test_adversarial_input_is_fast(name: str) -> None:
     text = ADVERSARIAL[name]
     assert len(text) >= 990_000
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     got = find_dates(text, REF)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert elapsed < 5.0, f"{name}: {elapsed:.2f}s for {len(text)} chars"
     for m in got[:1000]:
         assert text[m.start:m.end] == m.text

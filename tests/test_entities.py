@@ -401,22 +401,22 @@ def test_adversarial_megabyte_lines_run_in_linear_time():
         "Ivan Petrov, the Head of " * (n // 25),
     ]
     for line in parts:
-        start = time.perf_counter()
+        start = time.process_time()
         ms = find_mentions(line)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         assert elapsed < 5.0, (line[:20], elapsed)
         for m in ms[:100]:
             assert line[m.start : m.end] == m.text
     mixed = "".join(p[: n // len(parts)] for p in parts)
-    start = time.perf_counter()
+    start = time.process_time()
     find_mentions(mixed)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     # The densest case: every word capitalised, an acronym in brackets every 13 characters
     # (~270,000 tokens per MB, about 2 s/MB): a quarter of a megabyte.
     line = "Ab Cd (ABCD) " * (n // 4 // 13)
-    start = time.perf_counter()
+    start = time.process_time()
     find_mentions(line)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
 
 
 PIECES = list("AaBZ ОДКБ.-(),’'\n\"“”0123") + [

@@ -295,7 +295,7 @@ LONG_UNITS = ["a", "A", "9", ".", " ", "é", "\u0301", "\x1b", "\u202e", "Go bac
 @pytest.mark.parametrize("unit", LONG_UNITS, ids=[repr(u) for u in LONG_UNITS])
 def test_100k_character_line_goes_through_every_stage(unit):
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
-    t = time.perf_counter()
+    t = time.process_time()
     clean.clean_text(text)
     cp = clean.clean_page(_page(text))
     segment.build_articles([cp])
@@ -305,4 +305,4 @@ def test_100k_character_line_goes_through_every_stage(unit):
     assert [json.loads(x) for x in _render("jsonl", recs).splitlines()] == recs
     assert not UNSAFE.search(_render("tsv", recs, [output.Column("text", "text")]))
     assert not UNSAFE.search(_render("table", recs))
-    assert time.perf_counter() - t < 5.0
+    assert time.process_time() - t < 5.0
