@@ -19,6 +19,10 @@ import click
 from corpus_cli import __version__
 from corpus_cli.errors import CorpusError
 
+# Kept here (not imported from corpus_cli.inputs) so that --help loads nothing more.
+FORMATS = ("text", "html", "warc")
+DEFAULT_PATTERNS = ("*.txt", "*.html", "*.htm", "*.warc", "*.warc.gz")
+
 FORMAT_FLAGS = (
     ("--table", "table", "A table (the default on a terminal)."),
     ("--tsv", "tsv", "Tab-separated, with a header row (the default when piped)."),
@@ -82,12 +86,31 @@ def output_options(target_help: str = "Write to FILE (atomically) instead of std
 
 
 def input_options(f: Callable) -> Callable:
-    f = click.option("--encoding", metavar="NAME",
-                     help="Force this encoding instead of detecting it.")(f)
-    f = click.option("--glob", "pattern", default="*.txt", show_default=True,
-                     help="Files to take from folders (searched recursively).")(f)
-    f = click.argument("paths", nargs=-1, required=True)(f)
-    return f
+    """PATHS, --glob, --format, --html and --encoding, given to the command as ``paths``,
+    ``pattern`` and ``reading`` (:class:`~corpus_cli.inputs.pages.ReadOptions`)."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args, input_format: str, html: str, encoding: str | None, **kw):
+        from corpus_cli.inputs.pages import ReadOptions
+
+        return f(*args, reading=ReadOptions(encoding, input_format, html), **kw)
+
+    g = click.option("--encoding", metavar="NAME",
+                     help="Force this encoding instead of detecting it.")(wrapper)
+    g = click.option("--html", type=click.Choice(["main", "full"]), default="main",
+                     show_default=True,
+                     help="HTML pages: the main content only, or every visible text block "
+                          "(menus and sidebars too; cross-page dedupe then decides).")(g)
+    g = click.option("--format", "input_format", type=click.Choice(["auto", *FORMATS]),
+                     default="auto", show_default=True,
+                     help="Read every input as text, HTML or WARC (auto: by file extension, "
+                          "then by content).")(g)
+    g = click.option("--glob", "pattern", metavar="PATTERN",
+                     help="Files to take from folders (searched recursively); default: "
+                          + ", ".join(DEFAULT_PATTERNS) + ".")(g)
+    g = click.argument("paths", nargs=-1, required=True)(g)
+    return g
 
 
 def db_option(f: Callable) -> Callable:
@@ -182,13 +205,15 @@ def _report_problems(problems) -> None:
     from corpus_cli import output
 
     for p in problems:
-        output.message(f"corpus: {p.path}: {p.message}", style="yellow")
-    if problems:
-        output.message(f"corpus: {len(problems)} input(s) skipped", style="yellow")
+        label = "warning: " if p.level == "warning" else ""
+        output.message(f"corpus: {p.path}: {label}{p.message}", style="yellow")
+    errors = sum(1 for p in problems if p.level != "warning")
+    if errors:
+        output.message(f"corpus: {errors} input(s) skipped", style="yellow")
 
 
 def _exit_for(problems) -> None:
-    if problems:
+    if any(p.level != "warning" for p in problems):
         sys.exit(1)
 
 
@@ -220,7 +245,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @output_options("A file gets the paragraph records (format from the flag or FILE's ending); "
                 "a folder (existing, ending in /, or a name without a format ending) gets "
                 "one cleaned text file per page.")
-def clean(paths, pattern, encoding, explain, limit, fmt, target, force) -> None:
+def clean(paths, pattern, reading, explain, limit, fmt, target, force) -> None:
     """Show the cleaned paragraphs of pages (files, folders, globs, - for stdin).
 
     \b
@@ -228,13 +253,18 @@ def clean(paths, pattern, encoding, explain, limit, fmt, target, force) -> None:
       corpus clean seeds/ --explain
       corpus clean seeds/ --jsonl | jq -r 'select(.status == "removed") | .reason'
       corpus clean seeds/ -o cleaned/
+      corpus clean page.html          (the text read from an HTML page)
+
+    Text, HTML and WARC inputs: the paragraphs of an HTML page are those of the
+    text extracted from it (see docs/inputs.md).
     """
     from corpus_cli import output
     from corpus_cli.output.views import clean_summary, clean_view
     from corpus_cli.pipeline import clean_paths
 
     with output.progress_bar() as progress:
-        report = clean_paths(paths, pattern, encoding, progress=progress)
+        report = clean_paths(paths, pattern or DEFAULT_PATTERNS, reading,
+                             progress=progress)
     _report_problems(report.problems)
     if target and _is_folder(target, fmt):
         written = output.write_clean_pages(report.pages, target, force=force)
@@ -279,7 +309,7 @@ def _is_folder(target: str, fmt: str | None) -> bool:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
 @output_options()
-def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, limit, workers, rebuild,
+def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, workers, rebuild,
            ner, scheduler, fmt, target, force) -> None:
     """Load, clean and deduplicate pages, and write the corpus store.
 
@@ -291,6 +321,7 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, limit, wor
       corpus dedupe seeds/
       corpus dedupe pages/ --db site.db --explain > drops.txt
       corpus dedupe seeds/ --json | jq '.clusters | length'
+      corpus dedupe crawl/ --html full   (HTML and WARC too)
     """
     from contextlib import nullcontext
 
@@ -307,7 +338,7 @@ def dedupe(paths, pattern, encoding, db, threshold, dry_run, explain, limit, wor
 
         engine = DaskEngine(scheduler)
     with engine or nullcontext(), output.progress_bar() as progress:
-        report = run_dedupe(paths, pattern=pattern, encoding=encoding, db=db,
+        report = run_dedupe(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
                             workers=workers, progress=progress, ner=ner,
                             incremental=not rebuild, engine=engine)

@@ -36,7 +36,7 @@ from corpus_cli.dedupe import (
     _window_pairs,
 )
 from corpus_cli.errors import CorpusError
-from corpus_cli.loader import Source
+from corpus_cli.inputs.loader import Source
 from corpus_cli.models import Progress
 
 INSTALL_HINT = "pip install 'corpus-cli[distributed]'"

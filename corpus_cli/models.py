@@ -20,18 +20,58 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """An input that could not be used (unreadable, binary, empty...). Reported, not raised."""
+    """An input that could not be used (unreadable, binary, empty...). Reported, not raised.
+
+    ``level`` is ``"error"`` when the input (or part of it) was not read, ``"warning"`` when it
+    was read but something about it deserves a line (a lying ``<meta charset>``, a page too
+    large for main-content extraction...)."""
 
     path: str
     message: str
+    level: str = "error"  # error | warning
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "message": self.message}
+        return {"path": self.path, "message": self.message, "level": self.level}
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """What an HTML page (or the WARC record it came in) says about itself.
+
+    ``url`` is where the page was fetched (a WARC record's target URI), else its canonical
+    URL. ``date`` is a publication date found in the page's markup or URL (ISO), never the
+    fetch date, which is ``fetch_date`` (a WARC record's WARC-Date).
+    """
+
+    format: str  # html | warc
+    mode: str = "main"  # main | full: how the text was extracted
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    date_source: str | None = None  # metadata (markup or URL) | text | None
+    site_name: str | None = None
+    language: str | None = None
+    fetch_date: str | None = None
+    record_offset: int | None = None  # byte offset of the WARC record in its file
+    file: str | None = None  # the file the page was read from (a WARC file for a record)
+
+    def to_dict(self) -> dict:
+        return {"format": self.format, "mode": self.mode, "url": self.url,
+                "canonical_url": self.canonical_url, "title": self.title, "date": self.date,
+                "date_source": self.date_source, "site_name": self.site_name,
+                "language": self.language, "fetch_date": self.fetch_date,
+                "record_offset": self.record_offset, "file": self.file}
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One input file, decoded and with its text normalised (see :func:`loader.normalize_text`)."""
+    """One input page, decoded and with its text normalised (see :func:`loader.normalize_text`).
+
+    A text file is one page; so is an HTML file, whose ``text`` is the text extracted from it
+    (see :mod:`corpus_cli.inputs.html`); a WARC file holds one page per HTML response record,
+    its ``path`` being the file's path with ``#`` and the record's byte offset.
+    """
 
     path: str
     text: str
@@ -39,6 +79,7 @@ class Page:
     content_hash: str  # blake2b of the raw bytes
     size: int  # bytes
     mtime_ns: int = 0  # modification time when read (0 for stdin)
+    meta: PageMeta | None = None  # HTML and WARC pages: URL, title, dates...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +118,13 @@ class Paragraph:
     script: str = "latin"  # latin | cyrillic | greek | arabic | cjk | mixed | none | other
     removals: tuple[Removal, ...] = ()
 
-    def to_dict(self, drop: Drop | None = None) -> dict:
-        """The paragraph record (docs/json.md), with its ``drop`` when dedupe dropped it."""
+    def to_dict(self, drop: Drop | None = None, url: str | None = None) -> dict:
+        """The paragraph record (docs/json.md), with its ``drop`` when dedupe dropped it and
+        its page's ``url`` when known."""
         return {
             "id": self.id,
             "path": self.path,
+            "url": url,
             "index": self.index,
             "line_start": self.line_start,
             "line_end": self.line_end,
@@ -201,9 +244,11 @@ class Source:
     path: str
     line_start: int
     line_end: int
+    url: str | None = None  # the page's URL (HTML and WARC pages)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "line_start": self.line_start, "line_end": self.line_end}
+        return {"path": self.path, "line_start": self.line_start, "line_end": self.line_end,
+                "url": self.url}
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +266,12 @@ class Article:
     paragraph_ids: tuple[str, ...] = ()
     dates: tuple[DateMention, ...] = ()
     entities: tuple[dict, ...] = field(default=())
+    date_source: str | None = None  # metadata | text | None (see PageMeta)
+
+    @property
+    def url(self) -> str | None:
+        """The URL of the first copy that has one (HTML and WARC pages)."""
+        return next((s.url for s in self.sources if s.url), None)
 
     def to_dict(self) -> dict:
         """The item record (docs/json.md)."""
@@ -231,6 +282,8 @@ class Article:
             "date": self.date,
             "date_precision": self.date_precision,
             "date_inferred": self.date_inferred,
+            "date_source": self.date_source,
+            "url": self.url,
             "text": self.text,
             "copies": len(self.sources),
             "sources": [s.to_dict() for s in self.sources],
@@ -328,7 +381,7 @@ def pickle_by_fields(cls: type) -> type:
     return cls
 
 
-for _cls in (Problem, Page, Removal, Paragraph, CleanPage, Drop, Cluster, DateMention,
+for _cls in (Problem, PageMeta, Page, Removal, Paragraph, CleanPage, Drop, Cluster, DateMention,
              EntityMention, Entity, Source, Article):
     pickle_by_fields(_cls)
 del _cls

@@ -13,22 +13,22 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from corpus_cli.clean import clean_page
 from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
-from corpus_cli.loader import (
-    DEFAULT_GLOB,
+from corpus_cli.inputs.loader import (
+    DEFAULT_PATTERNS,
     Source,
     content_hash,
     iter_sources,
-    page_from_bytes,
     read_bytes,
     stat_key,
 )
+from corpus_cli.inputs.pages import ReadOptions, is_warc_source, pages_from_bytes, read_pages
 from corpus_cli.models import (
     SCHEMA_VERSION,
     Article,
@@ -37,6 +37,7 @@ from corpus_cli.models import (
     Counts,
     Drop,
     Entity,
+    Page,
     Paragraph,
     Problem,
     Progress,
@@ -113,33 +114,42 @@ class Unchanged:
     mtime_ns: int
 
 
-# (source, encoding, segment, known content hash or None, store to reuse cleaned pages
-# from or None, whether size and mtime say the page is unchanged)
-Job = tuple[Source, "str | None", bool, "str | None", "str | None", bool]
+# (source, how to read it, segment, known content hash or None, store to reuse cleaned
+# pages from or None, whether size and mtime say the page is unchanged)
+Job = tuple[Source, ReadOptions, bool, "str | None", "str | None", bool]
+Result = PageResult | Problem | Unchanged
 
 
-def _work(args: Job) -> PageResult | Problem | Unchanged:
-    source, encoding, segment, known_hash, reuse, fresh = args
+def _work(args: Job) -> list[Result]:
+    """The pages of one input, cleaned and split (a WARC file gives many)."""
+    source, opts, segment, known_hash, reuse, fresh = args
     if fresh and reuse is not None:
         cp = _stored_page(reuse, source.path)
         if cp is not None:
-            return _reused(process_page(cp, segment))
+            return [_reused(process_page(cp, segment))]
+    if is_warc_source(source, opts):
+        return [_processed(p, segment) for p in read_pages(source, opts)]
     got = read_bytes(source)
     if isinstance(got, Problem):
-        return got
+        return [got]
     data, mtime = got
     if known_hash is not None and content_hash(data) == known_hash:
         if reuse is not None:
             cp = _stored_page(reuse, source.path, mtime)
             if cp is not None:
-                return _reused(process_page(cp, segment))
-        return Unchanged(source.path, mtime)
-    page = page_from_bytes(source.path, data, encoding)
+                return [_reused(process_page(cp, segment))]
+        return [Unchanged(source.path, mtime)]
+    return [_processed(replace(p, mtime_ns=mtime or p.mtime_ns) if isinstance(p, Page) else p,
+                       segment)
+            for p in pages_from_bytes(source.path, data, opts)]
+
+
+def _processed(page: Page | Problem, segment: bool) -> PageResult | Problem:
     if isinstance(page, Problem):
         return page
     cp = clean_page(page)
     # The page's text lives on in its paragraphs: not sending it back halves the transfer.
-    cp = replace(cp, page=replace(page, text="", mtime_ns=mtime or page.mtime_ns))
+    cp = replace(cp, page=replace(page, text=""))
     return process_page(cp, segment)
 
 
@@ -147,11 +157,12 @@ class _Interner(dict):
     """One string object for each distinct normalised text, as results come in: the same
     sidebar snippet on 50,000 pages is then held once, not 50,000 times, until dedupe."""
 
-    def __call__(self, r):
-        if isinstance(r, PageResult):
-            get = self.setdefault
-            r.norms = [get(n, n) for n in r.norms]
-        return r
+    def __call__(self, results: list[Result]) -> list[Result]:
+        get = self.setdefault
+        for r in results:
+            if isinstance(r, PageResult):
+                r.norms = [get(n, n) for n in r.norms]
+        return results
 
 
 def _reused(r: PageResult) -> PageResult:
@@ -209,10 +220,13 @@ class PageCache:
         return cp
 
 
-def cache_key(encoding: str | None) -> str:
+def cache_key(opts: ReadOptions | str | None) -> str:
+    """What the cleaned pages of a store depend on: the version and how inputs were read."""
     from corpus_cli import __version__
 
-    return f"{__version__}|{encoding or ''}"
+    if not isinstance(opts, ReadOptions):
+        opts = ReadOptions(opts)
+    return f"{__version__}|{opts.key()}"
 
 
 @contextmanager
@@ -309,8 +323,8 @@ def _map(fn: Callable, jobs: list, workers: int | WorkerPool | None,
 
 def ingest(
     args: Iterable[str],
-    pattern: str = DEFAULT_GLOB,
-    encoding: str | None = None,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    encoding: str | ReadOptions | None = None,
     workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
     segment: bool = False,
@@ -319,10 +333,12 @@ def ingest(
 ) -> tuple[list[PageResult], list[Problem]]:
     """Load and process every page named by ``args`` (in a process pool when worth it).
 
-    Returns the page results in path order and the problems. The result is the same
-    whatever ``workers`` is, and with or without a ``cache`` of pages cleaned before.
-    Stdin is read in this process.
+    ``encoding`` is a forced encoding or the full :class:`ReadOptions` (format, HTML mode).
+    Returns the page results in path order and the problems (warnings included). The
+    result is the same whatever ``workers`` is, and with or without a ``cache`` of pages
+    cleaned before. Stdin is read in this process.
     """
+    opts = _options(encoding)
     sources: list[Source] = []
     problems: list[Problem] = []
     for s in iter_sources(list(args), pattern):
@@ -343,9 +359,9 @@ def ingest(
     for i, s in enumerate(sources):
         cp = fresh.get(s.path)
         if cp is not None:
-            slots[i] = process_page(cp, segment)
+            slots[i] = [process_page(cp, segment)]
             continue
-        jobs.append((s, encoding, segment, cache.hash_of(s) if cache else None, reuse,
+        jobs.append((s, opts, segment, cache.hash_of(s) if cache else None, reuse,
                      bool(reuse) and cache.fresh(s)))
         where.append(i)
     try:
@@ -353,17 +369,28 @@ def ingest(
                       each=_Interner())
     finally:
         _close_readers()
-    for i, r in zip(where, mapped, strict=True):
-        if isinstance(r, Unchanged):
-            cp = cache.load(r.path, r.mtime_ns) if cache else None
-            r = process_page(cp, segment) if cp is not None else _work(
-                (sources[i], encoding, segment, None, None, False))
-        elif isinstance(r, PageResult) and r.reused and cache is not None:
-            cache.reused += 1
-        slots[i] = r
-    pages = [r for r in slots if isinstance(r, PageResult)]
-    problems += [r for r in slots if isinstance(r, Problem)]
+    for i, results in zip(where, mapped, strict=True):
+        out: list[Result] = []
+        for r in results:
+            if isinstance(r, Unchanged):
+                cp = cache.load(r.path, r.mtime_ns) if cache else None
+                if cp is not None:
+                    out.append(process_page(cp, segment))
+                else:
+                    out += _work((sources[i], opts, segment, None, None, False))
+                continue
+            if isinstance(r, PageResult) and r.reused and cache is not None:
+                cache.reused += 1
+            out.append(r)
+        slots[i] = out
+    flat = [r for results in slots for r in results]
+    pages = [r for r in flat if isinstance(r, PageResult)]
+    problems += [r for r in flat if isinstance(r, Problem)]
     return pages, problems
+
+
+def _options(encoding: str | ReadOptions | None) -> ReadOptions:
+    return encoding if isinstance(encoding, ReadOptions) else ReadOptions(encoding)
 
 
 @dataclass(slots=True)
@@ -378,8 +405,8 @@ class CleanReport:
 
 def clean_paths(
     args: Iterable[str],
-    pattern: str = DEFAULT_GLOB,
-    encoding: str | None = None,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    encoding: str | ReadOptions | None = None,
     workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
 ) -> CleanReport:
@@ -403,8 +430,8 @@ def clean_counts(pages: Iterable[CleanPage]) -> Counts:
 
 def build(
     args: Iterable[str],
-    pattern: str = DEFAULT_GLOB,
-    encoding: str | None = None,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    encoding: str | ReadOptions | None = None,
     config: DedupeConfig | None = None,
     workers: int | WorkerPool | None = None,
     progress: Progress | None = None,
@@ -556,8 +583,8 @@ class DedupeReport:
 
 def run_dedupe(
     args: Iterable[str],
-    pattern: str = DEFAULT_GLOB,
-    encoding: str | None = None,
+    pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    encoding: str | ReadOptions | None = None,
     db: str | None = None,
     config: DedupeConfig | None = None,
     dry_run: bool = False,
@@ -598,7 +625,7 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
 
         store = open_store(db, create=True)
         if incremental:
-            cache = PageCache(store, cache_key(encoding))
+            cache = PageCache(store, cache_key(_options(encoding)))
     try:
         corpus = _build(args, pattern, encoding, config, workers, progress, True, cache,
                         engine)
@@ -630,7 +657,7 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
                                      progress)
             try:
                 store.write_end(articles, ents, corpus.problems,
-                                info={"clean_key": cache_key(encoding),
+                                info={"clean_key": cache_key(_options(encoding)),
                                       index.TOKEN_KEY: token},
                                 progress=progress)
             except BaseException:

@@ -59,6 +59,9 @@ class PageItem:
     date: str | None = None
     precision: str | None = None
     inferred: bool = False
+    date_source: str | None = None  # metadata | text (see models.PageMeta)
+    url: str | None = None  # the page's URL (HTML and WARC pages)
+    page_title: str | None = None  # the title the page's metadata gives this item
     # title, dateline and body in order; set by freeze() once the item is complete
     frozen: tuple[Paragraph, ...] | None = field(default=None, repr=False, compare=False)
 
@@ -258,7 +261,80 @@ def segment_page(cp: CleanPage) -> list[PageItem]:
     items = _split_page(cp)
     _resolve_dates(items)
     for it in items:
+        if it.date is not None:
+            it.date_source = "text"
+    if cp.page.meta is not None:
+        items = apply_page_meta(items, cp.page.meta)
+    for it in items:
         it.freeze()
+    return items
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
+    return a == b or (len(b) >= 8 and a.startswith(b))
+
+
+def _one_article(items: list[PageItem], meta) -> list[PageItem]:
+    """The items of a page read in ``main`` mode as one article: the extractor took the
+    page's main content, which is its own article, unless the text is a dated listing
+    (two or more items dated by a dateline or a date glued to them)."""
+    written = sum(1 for it in items if it.date is not None and not it.inferred)
+    if len(items) < 2 or written >= 2:
+        return items
+    first = items[0]
+    title = first.title if first.title is not None and meta.title and _same_title(
+        first.title.text, meta.title) else None
+    merged = PageItem("article", first.path, 0, title=title)
+    for it in items:
+        for p in (it.title, it.dateline, *it.body):
+            if p is not None and p is not title:
+                merged.body.append(p)
+    dated = [it for it in items if it.date is not None]
+    if dated:
+        best = min(dated, key=lambda it: (it.inferred, -_PRECISION_RANK[it.precision],
+                                          it.order))
+        merged.date, merged.precision, merged.inferred = best.date, best.precision, \
+            best.inferred
+        merged.date_source = best.date_source
+    return [merged]
+
+
+def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
+    """What an HTML page says about itself (:class:`~corpus_cli.models.PageMeta`) applied
+    to its items. In ``main`` mode the page is one article (see :func:`_one_article`).
+    Every item gets the page's URL; the page's own article (the item titled as the page,
+    else in ``main`` mode the page's first item, else its longest article) gets the page's
+    title when it has none and its publication date: a date from the page's markup or
+    URL wins over one found in the text; a date htmldate found in the text only fills in
+    an item with none."""
+    if meta.mode == "main":
+        items = _one_article(items, meta)
+    for it in items:
+        it.url = meta.url
+    if not items:
+        return items
+    own = None
+    if meta.title:
+        own = next((it for it in items if it.title is not None
+                    and _same_title(it.title.text, meta.title)), None)
+    if own is None and meta.mode == "main":
+        own = items[0]
+    if own is None:
+        arts = [it for it in items if it.kind == "article"]
+        own = max(arts, key=lambda it: it.size) if arts else None
+    if own is None:
+        return
+    if own.title is None and meta.title:
+        own.page_title = " ".join(meta.title.split())
+    if meta.date and (meta.date_source == "metadata" or own.date is None):
+        from corpus_cli.dates import parse_date
+
+        parsed = parse_date(meta.date)
+        if parsed is not None:
+            own.date, own.precision = parsed
+            own.inferred = False
+            own.date_source = meta.date_source
     return items
 
 
@@ -352,12 +428,16 @@ def merge_items(
         copies = [items[i] for i in members]
         best = items[leader]
         dated = [i for i in members if items[i].date]
-        dated.sort(key=lambda i: (items[i].inferred, -_PRECISION_RANK[items[i].precision], pos[i]))
+        dated.sort(key=lambda i: (items[i].date_source != "metadata", items[i].inferred,
+                                  -_PRECISION_RANK[items[i].precision], pos[i]))
         date = items[dated[0]] if dated else None
         title_copy = best if best.title else next((c for c in copies if c.title), None)
         title = title_copy.title.text if title_copy and title_copy.title else None
+        if title is None:
+            title = best.page_title or next((c.page_title for c in copies if c.page_title),
+                                            None)
         sources = tuple(
-            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end)
+            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end, c.url)
             for c in copies
         )
         article = Article(
@@ -370,6 +450,7 @@ def merge_items(
             text=best.text,
             sources=sources,
             paragraph_ids=tuple(p.id for p in best.paragraphs),
+            date_source=date.date_source if date else None,
         )
         out.append((article, best, copies))
     out.sort(key=lambda ab: (ab[0].sources[0].path, ab[0].sources[0].line_start))

@@ -28,6 +28,7 @@ from corpus_cli.models import (
     Drop,
     Entity,
     Page,
+    PageMeta,
     Paragraph,
     Problem,
     Removal,
@@ -35,7 +36,7 @@ from corpus_cli.models import (
 )
 
 APPLICATION_ID = 0x436F7270  # "Corp"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = "corpus.db"
 ENV_DB = "CORPUS_DB"
 
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, encoding TEXT NOT NULL,
     size INTEGER NOT NULL, urls TEXT NOT NULL, paragraphs INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL DEFAULT 0
+    mtime_ns INTEGER NOT NULL DEFAULT 0, meta TEXT
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT NOT NULL, path TEXT NOT NULL, idx INTEGER NOT NULL,
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS articles (
     date TEXT, date_precision TEXT, date_inferred INTEGER NOT NULL, year INTEGER,
     text TEXT NOT NULL, sources TEXT NOT NULL, paragraph_ids TEXT NOT NULL,
     dates TEXT NOT NULL, entities TEXT NOT NULL, copies INTEGER NOT NULL,
-    first_path TEXT NOT NULL, first_line INTEGER NOT NULL
+    first_path TEXT NOT NULL, first_line INTEGER NOT NULL, date_source TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id);
 CREATE INDEX IF NOT EXISTS articles_year ON articles(year, date DESC);
@@ -90,6 +91,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     tokenize='unicode61 remove_diacritics 2'
 );
 """
+
+# Columns added since schema 1: (table, column, declaration). Added to older stores on open.
+_ADDED_COLUMNS = (("pages", "meta", "TEXT"), ("articles", "date_source", "TEXT"))
 
 _TABLES = ("paragraphs", "pages", "clusters", "articles", "article_sources", "entities",
            "entity_aliases", "article_entities", "problems")
@@ -168,9 +172,11 @@ class Store:
                 c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
             c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
             c.executemany(
-                "INSERT INTO pages VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO pages (path, content_hash, encoding, size, urls, paragraphs,"
+                " mtime_ns, meta) VALUES (?,?,?,?,?,?,?,?)",
                 ((cp.page.path, cp.page.content_hash, cp.page.encoding, cp.page.size,
-                  json.dumps(list(cp.urls)), len(cp.paragraphs), cp.page.mtime_ns)
+                  json.dumps(list(cp.urls)), len(cp.paragraphs), cp.page.mtime_ns,
+                  _meta_json(cp.page.meta))
                  for cp in pages),
             )
             # Bulk load: indexes are dropped and built again after the rows are in (one
@@ -213,14 +219,15 @@ class Store:
             c.executemany(
                 "INSERT INTO articles (rowid, id, kind, title, date, date_precision,"
                 " date_inferred, year, text, sources, paragraph_ids, dates, entities, copies,"
-                " first_path, first_line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " first_path, first_line, date_source)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ((n, a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
                   int(a.date[:4]) if a.date else None, a.text,
                   json.dumps([s.to_dict() for s in a.sources], ensure_ascii=False),
                   json.dumps(a.paragraph_ids),
                   json.dumps([d.to_dict() for d in a.dates], ensure_ascii=False),
                   json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
-                  a.sources[0].path, a.sources[0].line_start)
+                  a.sources[0].path, a.sources[0].line_start, a.date_source)
                  for n, a in _counted(enumerate(articles, 1), progress, "items",
                                       len(articles) * 2)),
             )
@@ -243,7 +250,7 @@ class Store:
                 ((alias, e.name) for e in entities for alias in {e.name, *e.aliases}),
             )
             c.executemany("INSERT INTO problems VALUES (?,?)",
-                          ((p.path, p.message) for p in problems))
+                          ((p.path, p.message) for p in problems if p.level == "error"))
             meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             meta.update(info or {})
             # a write without a new index token makes any side index stale (corpus_cli.index)
@@ -355,7 +362,8 @@ class Store:
             "SELECT * FROM paragraphs WHERE path = ? ORDER BY idx", (path,)))
         page = Page(path=path, text="", encoding=row["encoding"],
                     content_hash=row["content_hash"], size=row["size"],
-                    mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns)
+                    mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
+                    meta=_meta(row["meta"]))
         return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])))
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
@@ -374,7 +382,7 @@ class Store:
         for path, row in pages.items():
             page = Page(path=path, text="", encoding=row["encoding"],
                         content_hash=row["content_hash"], size=row["size"],
-                        mtime_ns=row["mtime_ns"])
+                        mtime_ns=row["mtime_ns"], meta=_meta(row["meta"]))
             out[path] = CleanPage(page, tuple(paras[path]), tuple(json.loads(row["urls"])))
         return out
 
@@ -598,6 +606,19 @@ def _paragraph_rows(pages, drops, cluster_of):
                    d.score if d else None, d.reason if d else None)
 
 
+def _meta_json(meta: PageMeta | None) -> str | None:
+    if meta is None:
+        return None
+    return json.dumps(meta.to_dict(), ensure_ascii=False)
+
+
+def _meta(value: str | None) -> PageMeta | None:
+    if not value:
+        return None
+    known = set(PageMeta.__slots__)
+    return PageMeta(**{k: v for k, v in json.loads(value).items() if k in known})
+
+
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
     raw = r["raw"] if r["raw"] is not None else r["text"]
     # SQLite gives a new string for every value: the few values repeated on every row are
@@ -626,6 +647,7 @@ def _article(r: sqlite3.Row) -> Article:
         paragraph_ids=tuple(json.loads(r["paragraph_ids"])),
         dates=tuple(DateMention(**d) for d in json.loads(r["dates"])),
         entities=tuple(json.loads(r["entities"])),
+        date_source=r["date_source"],
     )
 
 
@@ -676,6 +698,7 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
         if app_id != APPLICATION_ID or version < SCHEMA_VERSION:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            _add_columns(conn)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -684,6 +707,15 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
         conn.close()
         raise StoreError(f"{path}: cannot open the store ({exc})") from None
     return Store(conn, path)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Give a store of an older schema the columns added since (empty: the next run of
+    ``corpus dedupe`` fills them)."""
+    for table, column, decl in _ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}  # noqa: S608
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")  # noqa: S608
 
 
 def index_rows(articles: Sequence[Article]

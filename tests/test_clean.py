@@ -67,7 +67,7 @@ def test_repeated_title_with_date():
 
 
 def test_dateline_paragraph_and_provenance():
-    from corpus_cli.loader import normalize_text
+    from corpus_cli.inputs.loader import normalize_text
 
     raw = "05.09.2024\n\n   The  exercise\u00a0ended.\n\n\nGo back\n"
     cp = clean.clean_page(page(normalize_text(raw)))
@@ -99,7 +99,7 @@ def test_ids_stable_and_unique():
 
 
 def test_every_line_accounted(seeds):
-    from corpus_cli.loader import load
+    from corpus_cli.inputs.loader import load
 
     for pg in load([str(seeds)]):
         cp = clean.clean_page(pg)
@@ -111,7 +111,7 @@ def test_every_line_accounted(seeds):
 
 
 def test_seed_cleaning(seeds):
-    from corpus_cli.loader import load
+    from corpus_cli.inputs.loader import load
 
     cps = {p.path.rsplit("/", 1)[-1][:3]: clean.clean_page(p) for p in load([str(seeds)])}
     text = "\n".join(p.text for cp in cps.values() for p in kept(cp))

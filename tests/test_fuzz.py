@@ -22,8 +22,9 @@ from conftest import FUZZ_SCALE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_cli import clean, dates, entities, loader, output, segment
+from corpus_cli import clean, dates, entities, output, segment
 from corpus_cli.dedupe import dedupe
+from corpus_cli.inputs import loader
 from corpus_cli.models import (
     Article,
     DateMention,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from corpus_cli import loader
+from corpus_cli.inputs import loader
 from corpus_cli.models import Page, Problem
 
 RU = "Встреча министров обороны государств-членов прошла в Москве. Участники обсудили планы."
@@ -91,9 +91,12 @@ def test_unreadable_file(pages):
 
 
 def test_folder_without_pages(tmp_path):
-    (tmp_path / "x.html").write_text("nope")
+    (tmp_path / "x.pdf").write_text("nope")
     (p,) = load_all([tmp_path])
     assert isinstance(p, Problem) and "no files matching" in p.message
+    # the message names every extension looked for
+    for ext in ("*.txt", "*.html", "*.htm", "*.warc", "*.warc.gz"):
+        assert ext in p.message
 
 
 def test_glob_and_recursion_and_order(pages):

@@ -125,6 +125,7 @@ def markdown_item(a) -> str:
     date = (a.date or "undated") + (" (inferred)" if a.date and a.date_inferred else "")
     meta = [f"- id: {a.id}", f"- kind: {a.kind}", f"- date: {date}",
             "- sources: " + "; ".join(f"{s.path}:{s.line_start}-{s.line_end}"
+                                      + (f" <{s.url}>" if s.url else "")
                                       for s in a.sources)]
     if a.entities:
         meta.append("- entities: " + "; ".join(e["name"] for e in a.entities))
@@ -135,7 +136,8 @@ def text_item(a) -> str:
     """An item as text: the title, a ``date · kind · id`` line, a blank line, the text."""
     date = (a.date or "undated") + (" (inferred)" if a.date and a.date_inferred else "")
     head = f"{' '.join(a.title.split())}\n" if a.title else ""
-    return f"{head}{date} \u00b7 {a.kind} \u00b7 {a.id}\n\n{a.text}\n"
+    tail = f"\n{a.url}" if a.url else ""
+    return f"{head}{date} \u00b7 {a.kind} \u00b7 {a.id}{tail}\n\n{a.text}\n"
 
 
 _TXT_SEPARATOR = "\n" + "=" * 72 + "\n\n"
@@ -225,8 +227,10 @@ def _umask() -> int:
 
 # ---- cleaned pages ------------------------------------------------------------------------
 def write_clean_pages(pages: Sequence, out_dir: str, force: bool = False) -> int:
-    """Write each cleaned page to ``out_dir`` (its path below the common root of the pages).
-    Refuses a non-empty folder without ``force`` and never writes onto an input file."""
+    """Write each cleaned page to ``out_dir`` (its path below the common root of the pages;
+    ``.txt`` added for the text of an HTML page or WARC record: ``page.html.txt``,
+    ``crawl.warc.gz#0.txt``). Refuses a non-empty folder without ``force`` and never writes
+    onto an input file."""
     os.makedirs(out_dir, exist_ok=True)
     if any(os.scandir(out_dir)) and not force:
         raise InputError(f"{out_dir} is not empty (use --force to write into it)")
@@ -235,10 +239,12 @@ def write_clean_pages(pages: Sequence, out_dir: str, force: bool = False) -> int
         if pages else ""
     n = 0
     for cp in pages:
-        if cp.page.path == "<stdin>":
-            rel = "stdin.txt"
+        if cp.page.path.startswith("<stdin>"):
+            rel = "stdin" + cp.page.path[len("<stdin>"):] + ".txt"
         else:
             rel = os.path.relpath(os.path.abspath(cp.page.path), root)
+            if cp.page.meta is not None:  # text extracted from HTML: not an HTML file
+                rel += ".txt"
         target = os.path.join(out_dir, rel)
         if os.path.realpath(target) in inputs_real:
             raise InputError(f"refusing to overwrite the input file {cp.page.path}")

@@ -57,8 +57,8 @@ def clean_view(pages: Sequence, fmt: str, stream: IO[str], explain: bool = False
 
     if fmt != "table":
         every = explain or fmt in ("json", "jsonl")  # JSON always has removed paragraphs
-        recs = (p.to_dict() for cp in pages for p in cp.paragraphs
-                if every or p.status == "kept")
+        recs = (p.to_dict(url=cp.page.meta.url if cp.page.meta else None)
+                for cp in pages for p in cp.paragraphs if every or p.status == "kept")
         return write_records(islice(recs, limit), fmt, PARAGRAPH_COLUMNS, stream=stream)
     con = console(stream)
     terminal = is_terminal(stream)
@@ -69,6 +69,15 @@ def clean_view(pages: Sequence, fmt: str, stream: IO[str], explain: bool = False
         head = _text(cp.page.path, "bold")
         head.append(f"  ({cp.page.encoding})", style="dim")
         con.print(head)
+        meta = cp.page.meta
+        if meta is not None:  # an HTML page or WARC record: what it says about itself
+            for label, value in (("url", meta.url), ("title", meta.title),
+                                 ("date", meta.date and f"{meta.date} ({meta.date_source})"),
+                                 ("fetched", meta.fetch_date)):
+                if value:
+                    con.print(_text(f"  {label}: " + one_line(value), "cyan"))
+            con.print(_text(f"  text extracted from {meta.format.upper()} "
+                            f"(--html {meta.mode})", "dim"))
         for url in cp.urls:
             con.print(_text("  source: " + url, "cyan"))
         rows = []  # (line number, text): wrapped text hangs under its first line
@@ -249,13 +258,18 @@ def item_view(article, paragraphs, copies, fmt: str, stream: IO[str]) -> int:
     date = article.date or "undated"
     if article.date and article.date_inferred:
         date += " (inferred)"
+    if article.date and article.date_source:
+        date += f" (from the page's {article.date_source})"
     con.print(_text(f"{article.kind} \u00b7 {date} \u00b7 {article.id}", "dim"))
+    if article.url:
+        con.print(_text(article.url, "cyan"))
     con.print()
     con.print(_text_block(article.text))
     con.print()
     con.print(_text(f"sources ({len(article.sources)}):", "bold"))
     for s in article.sources:
-        con.print(_text(f"  {s.path}:{s.line_start}-{s.line_end}"))
+        con.print(_text(f"  {s.path}:{s.line_start}-{s.line_end}"
+                        + (f"  {s.url}" if s.url else "")))
     if article.dates:
         con.print(_text("dates:", "bold"))
         for d in article.dates:

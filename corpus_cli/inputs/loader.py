@@ -8,20 +8,22 @@ stop the others. Only a run with no usable argument at all raises :class:`InputE
 from __future__ import annotations
 
 import codecs
+import fnmatch
 import glob as globmod
 import hashlib
 import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus_cli.errors import InputError
 from corpus_cli.models import Page, Problem
 
-DEFAULT_GLOB = "*.txt"
+DEFAULT_GLOB = "*.txt"  # the text files of a folder (see DEFAULT_PATTERNS for every format)
+DEFAULT_PATTERNS = ("*.txt", "*.html", "*.htm", "*.warc", "*.warc.gz")
 STDIN = "-"
 
 # Characters turned into a plain space: no-break, figure, thin, ideographic... spaces.
@@ -172,11 +174,31 @@ def display_path(path: Path) -> str:
     return Path(full).as_posix()
 
 
+def _folder_files(folder: Path, patterns: str | Sequence[str]) -> list[Path]:
+    """Files under ``folder`` (recursively) whose name matches a pattern: one glob pattern
+    as given, or several matched case-insensitively (``*.html`` takes ``PAGE.HTML``)."""
+    if isinstance(patterns, str):
+        found = folder.rglob(patterns)
+    else:
+        pats = [p.lower() for p in patterns]
+        found = (f for f in folder.rglob("*")
+                 if any(fnmatch.fnmatchcase(f.name.lower(), p) for p in pats))
+    return sorted((f for f in found if f.is_file() or f.is_symlink()),
+                  key=lambda f: f.as_posix())
+
+
+def describe_patterns(patterns: str | Sequence[str]) -> str:
+    if isinstance(patterns, str):
+        return repr(patterns)
+    return ", ".join(patterns)
+
+
 def iter_sources(
-    args: Iterable[str], pattern: str = DEFAULT_GLOB
+    args: Iterable[str], pattern: str | Sequence[str] = DEFAULT_PATTERNS
 ) -> Iterator[Source | Problem]:
     """Expand arguments (files, folders searched recursively for ``pattern``, shell globs,
     ``-`` for stdin) into sources, sorted by path within each argument and without repeats.
+    ``pattern`` is one glob pattern or several (by default the text, HTML and WARC files).
     An argument that matches nothing yields a :class:`Problem`."""
     seen: set[str] = set()
     for arg in args:
@@ -187,12 +209,10 @@ def iter_sources(
             continue
         p = Path(arg)
         if p.is_dir():
-            found = sorted(
-                (f for f in p.rglob(pattern) if f.is_file() or f.is_symlink()),
-                key=lambda f: f.as_posix(),
-            )
+            found = _folder_files(p, pattern)
             if not found:
-                yield Problem(display_path(p), f"no files matching {pattern!r} in this folder")
+                yield Problem(display_path(p), "no files matching "
+                              f"{describe_patterns(pattern)} in this folder")
             for f in found:
                 key = display_path(f)
                 if key not in seen:
@@ -273,18 +293,23 @@ def page_from_bytes(path: str, data: bytes, encoding: str | None = None) -> Page
 
 
 def load(
-    args: Iterable[str], pattern: str = DEFAULT_GLOB, encoding: str | None = None
+    args: Iterable[str], pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+    encoding: str | None = None, format: str = "auto", html: str = "main",
 ) -> Iterator[Page | Problem]:
-    """Load every page named by ``args``; yields Pages and Problems in path order.
+    """Load every page named by ``args`` (text, HTML and WARC files; see
+    :mod:`corpus_cli.inputs`); yields Pages and Problems in path order.
 
     Raises :class:`InputError` only when ``args`` is empty.
     """
+    from corpus_cli.inputs.pages import ReadOptions, read_pages
+
     args = list(args)
     if not args:
         raise InputError("no input given: name files, folders, globs, or - for stdin")
+    opts = ReadOptions(encoding, format, html)
     for src in iter_sources(args, pattern):
         if isinstance(src, Problem):
             yield src
         else:
-            yield read_source(src, encoding)
+            yield from read_pages(src, opts)
 

@@ -1,0 +1,373 @@
+"""Text and metadata of an HTML page.
+
+Two modes:
+
+* ``main`` (the default): the page's main content, title, canonical URL and site name
+  come from trafilatura (see docs/inputs.md for how it was chosen); the publication date
+  from the page's markup or URL (htmldate, through trafilatura: ``<meta>`` tags such as
+  ``article:published_time``, JSON-LD ``datePublished``, ``<time datetime>``...), else from
+  its text (htmldate's extensive search).
+* ``full``: every visible text block in page order (menus, sidebars and footers
+  included), read by a streaming parser, so that corpus's cross-page boilerplate detection
+  decides what repeats.
+
+The extracted text has one block per paragraph, separated by blank lines; its line numbers
+are the provenance of every paragraph. trafilatura, lxml and htmldate are imported only
+when an HTML page is read: ``corpus --help`` and text-only runs never load them.
+
+Nothing here raises for a bad page except :class:`HtmlError` (the page cannot be read at
+all); what was odd but readable comes back as warnings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from corpus_cli.errors import CorpusError
+from corpus_cli.models import PageMeta
+
+MODES = ("main", "full")
+# Pages above this size are not read at all.
+MAX_HTML_BYTES = 64 * 1024 * 1024
+# Main-content extraction takes about 3 s per MB of text on this project's machines:
+# above this size a page is read as in ``full`` mode (linear, a fraction of a second per MB).
+MAX_MAIN_BYTES = 5 * 1024 * 1024
+# libxml2 (under lxml and trafilatura) stops building the tree at this depth and drops
+# everything below and after it; such a page is read with the streaming parser instead.
+LIBXML_MAX_DEPTH = 255
+
+_META_CHARSET = re.compile(
+    rb"""<meta\s[^>]{0,300}?charset\s{0,3}=\s{0,3}["']?\s{0,3}([A-Za-z0-9_:.-]{1,40})""",
+    re.IGNORECASE,
+)
+_XML_DECL = re.compile(r"^\s{0,100}<\?xml[^>]{0,300}\?>", re.IGNORECASE)
+_HTML_LANG = re.compile(
+    r"""<html\b[^>]{0,1000}?\blang\s{0,3}=\s{0,3}["']?\s{0,3}([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,2})""",
+    re.IGNORECASE,
+)
+_CONTENT_LANGUAGE = re.compile(
+    r"""<meta\s[^>]{0,300}?http-equiv\s{0,3}=\s{0,3}["']?content-language["']?"""
+    r"""[^>]{0,300}?content\s{0,3}=\s{0,3}["']?\s{0,3}([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,2})""",
+    re.IGNORECASE,
+)
+# WHATWG: these labels mean windows-1252 in a web page.
+_WEB_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252",
+                "latin-1": "cp1252", "l1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+                "x-user-defined": "cp1252"}
+
+
+class HtmlError(CorpusError):
+    """A page that cannot be read at all (too large, not decodable)."""
+
+
+@dataclass(slots=True)
+class Extracted:
+    """An HTML page's text (blocks separated by blank lines), metadata and warnings."""
+
+    text: str
+    encoding: str
+    meta: PageMeta
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- bytes to text ---------------------------------------------------------------------
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in a ``<meta>`` tag of its first 4 KB, normalised."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = _WEB_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes, header_charset: str | None = None,
+                forced: str | None = None) -> tuple[str, str, str | None]:
+    """Decode a page: ``(text, encoding, warning or None)``.
+
+    A BOM decides; then valid UTF-8 is UTF-8 whatever the page declares (a page that
+    declares another charset but is valid UTF-8 outside ASCII was saved as UTF-8 and its
+    ``<meta>`` lies); then the charset declared by the HTTP header or the ``<meta>`` tag
+    when the bytes decode with it; then the text loader's detection.
+    """
+    from corpus_cli.inputs.loader import decode
+
+    if forced:
+        text, enc = decode(data, forced)
+        return text, enc, None
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if data.startswith(bom):
+            try:
+                text, enc = decode(data)
+            except ValueError as exc:
+                raise HtmlError(str(exc)) from None
+            return text, enc, None
+    label = header_charset or declared_charset(data)
+    declared = _codec(label)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        warning = None
+        if declared and declared != "utf-8" and not data.isascii():
+            warning = f"declares charset {label} but is UTF-8: read as UTF-8"
+        return text, "utf-8", warning
+    if declared and declared != "utf-8":
+        try:
+            return data.decode(declared), declared, None
+        except UnicodeDecodeError:
+            pass
+    try:
+        text, enc = decode(data)
+    except ValueError as exc:
+        raise HtmlError(str(exc)) from None
+    warning = None
+    if declared:
+        warning = f"declares charset {label} but is not {label}: read as {enc} (detected)"
+    return text, enc, warning
+
+
+# ---- every visible text block ----------------------------------------------------------
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "math",
+                   "iframe", "object", "embed", "canvas", "select", "datalist", "audio",
+                   "video", "map"})
+_BLOCK = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+    "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+    "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "option", "p", "pre",
+    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr",
+    "ul", "br", "button", "label", "textarea",
+})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                   "meta", "param", "source", "track", "wbr"})
+_HIDDEN_STYLE = re.compile(r"display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden",
+                           re.IGNORECASE)
+
+
+class _Blocks(HTMLParser):
+    """Streaming visible-text reader: no tree, so no depth limit and linear time."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._buf: list[str] = []
+        self._skip_tag: str | None = None  # inside this element (skipped): its tag
+        self._skip_depth = 0
+
+    def _flush(self) -> None:
+        if self._buf:
+            text = " ".join("".join(self._buf).split())
+            if text:
+                self.blocks.append(text)
+            self._buf = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if self._skip_tag is not None:
+            if tag == self._skip_tag:
+                self._skip_depth += 1
+            return
+        if tag in _SKIP or (tag not in _VOID and _hidden(attrs)):
+            self._skip_tag, self._skip_depth = tag, 1
+            return
+        if tag in _BLOCK:
+            self._flush()
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if self._skip_tag is None and tag in _BLOCK:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_tag is not None:
+            if tag == self._skip_tag:
+                self._skip_depth -= 1
+                if self._skip_depth == 0:
+                    self._skip_tag = None
+            return
+        if tag in _BLOCK:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_tag is None:
+            self._buf.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _hidden(attrs) -> bool:
+    for name, value in attrs:
+        if name == "hidden":
+            return True
+        if name == "aria-hidden" and (value or "").lower() == "true":
+            return True
+        if name == "style" and value and len(value) < 2000 and _HIDDEN_STYLE.search(value):
+            return True
+    return False
+
+
+def visible_blocks(html: str) -> list[str]:
+    """Every visible text block of a page, in page order (the ``full`` mode's text)."""
+    p = _Blocks()
+    p.feed(html)
+    p.close()
+    return p.blocks
+
+
+# ---- metadata ----------------------------------------------------------------------------
+def _language(html: str) -> str | None:
+    head = html[:20000]
+    m = _HTML_LANG.search(head) or _CONTENT_LANGUAGE.search(head)
+    return m.group(1).replace("_", "-").lower() if m else None
+
+
+def _tree_depth(tree) -> int:
+    from lxml import etree
+
+    depth = top = 0
+    for event, _el in etree.iterwalk(tree, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth > top:
+                top = depth
+        else:
+            depth -= 1
+    return top
+
+
+def _clean(value) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(str(value).split())
+    return value or None
+
+
+def _text_date(tree) -> str | None:
+    """A publication date found in the page's text (htmldate's extensive search)."""
+    from htmldate import find_date
+
+    try:
+        return find_date(tree, extensive_search=True, original_date=True)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+# ---- the page ----------------------------------------------------------------------------
+def extract(data: bytes, mode: str = "main", url: str | None = None,
+            header_charset: str | None = None, encoding: str | None = None,
+            fmt: str = "html") -> Extracted:
+    """Extract the text and metadata of an HTML page from its bytes.
+
+    ``url`` is the page's URL when known (a WARC record's target URI); ``header_charset`` a
+    charset given by an HTTP header; ``encoding`` forces one. Raises :class:`HtmlError` when
+    the page cannot be read.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown HTML mode {mode!r}")
+    if len(data) > MAX_HTML_BYTES:
+        raise HtmlError(f"page too large ({len(data) / 1e6:.1f} MB > "
+                        f"{MAX_HTML_BYTES // 2**20} MB): skipped")
+    try:
+        html, enc, charset_warning = decode_html(data, header_charset, encoding)
+    except LookupError:
+        raise HtmlError(f"unknown encoding {encoding!r}") from None
+    warnings = [charset_warning] if charset_warning else []
+    html = html.lstrip("\ufeff")
+    decl = _XML_DECL.match(html)
+    if decl:  # lxml refuses str input with an encoding declaration
+        html = html[decl.end():]
+    if not html.strip():
+        raise HtmlError("empty file")
+    language = _language(html)
+
+    import lxml.html
+    from lxml import etree
+
+    tree = None
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        tree = None  # no element at all: read as blocks below
+    deep = tree is not None and _tree_depth(tree) >= LIBXML_MAX_DEPTH
+    if deep:
+        warnings.append(f"markup nested deeper than {LIBXML_MAX_DEPTH} levels: every "
+                        "visible text block was read (as --html full)")
+    if not _ends_well(html):
+        warnings.append("truncated HTML (no closing </body> or </html>): read what is there")
+
+    title = canonical = site = date = None
+    date_source = None
+    body: str | None = None
+    effective = mode
+    if mode == "main" and len(data) > MAX_MAIN_BYTES:
+        warnings.append(f"page too large for main-content extraction "
+                        f"({len(data) / 1e6:.1f} MB > {MAX_MAIN_BYTES // 2**20} MB): every "
+                        "visible text block was read (as --html full)")
+        effective = "full"
+    if deep:
+        effective = "full"
+    if tree is not None and not deep and len(data) <= MAX_MAIN_BYTES:
+        doc = _trafilatura(tree, url, with_body=(effective == "main"))
+        if doc is not None:
+            title, canonical, site = _clean(doc.title), _clean(doc.url), _clean(doc.sitename)
+            date = doc.date or None
+            if date:
+                date_source = "metadata"
+            if effective == "main":
+                body = doc.text or None
+        if date is None:
+            date = _text_date(tree)
+            if date:
+                date_source = "text"
+    if body is None:
+        blocks = visible_blocks(html)
+        if effective == "main":
+            effective = "full"  # no main content found: every block
+    else:
+        blocks = [b for b in (" ".join(x.split()) for x in body.split("\n")) if b]
+        if title and blocks and not blocks[0].startswith(title):
+            blocks.insert(0, title)
+    meta = PageMeta(
+        format=fmt, mode=effective, url=url or canonical, canonical_url=canonical,
+        title=title, date=date, date_source=date_source, site_name=site, language=language,
+    )
+    return Extracted("\n\n".join(blocks) + ("\n" if blocks else ""), enc, meta, warnings)
+
+
+def _ends_well(html: str) -> bool:
+    tail = html[-2048:].lower()
+    return "</html" in tail or "</body" in tail
+
+
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
+def _trafilatura(tree, url: str | None, with_body: bool):
+    """trafilatura's extraction of a parsed page (main text and metadata, or with
+    ``with_body`` false the metadata only), or None."""
+    try:
+        if not with_body:
+            from trafilatura.metadata import extract_metadata
+
+            return extract_metadata(tree, default_url=url, date_config=dict(_DATE_PARAMS))
+        from trafilatura import bare_extraction
+
+        return bare_extraction(
+            tree, url=url, with_metadata=True, include_comments=False,
+            include_tables=True, include_images=False, include_links=False,
+            date_extraction_params=dict(_DATE_PARAMS),
+        )
+    except (ValueError, TypeError, RecursionError, AttributeError):
+        return None
