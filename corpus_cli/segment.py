@@ -306,8 +306,9 @@ def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
     Every item gets the page's URL; the page's own article (the item titled as the page,
     else in ``main`` mode the page's first item, else its longest article) gets the page's
     title when it has none and its publication date: a date from the page's markup or
-    URL wins over one found in the text; a date htmldate found in the text only fills in
-    an item with none."""
+    URL wins over one found in the text; a date htmldate found in the page's text wins
+    over one the item's first sentence suggests (``inferred``) or a partial one, not over
+    a date written as the item's dateline."""
     if meta.mode == "main":
         items = _one_article(items, meta)
     for it in items:
@@ -327,7 +328,8 @@ def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
         return
     if own.title is None and meta.title:
         own.page_title = " ".join(meta.title.split())
-    if meta.date and (meta.date_source == "metadata" or own.date is None):
+    if meta.date and (meta.date_source == "metadata" or own.date is None or own.inferred
+                      or _PRECISION_RANK[own.precision] < _PRECISION_RANK["day"]):
         from corpus_cli.dates import parse_date
 
         parsed = parse_date(meta.date)

@@ -128,14 +128,44 @@ def decode_html(data: bytes, header_charset: str | None = None,
             return data.decode(declared), declared, None
         except UnicodeDecodeError:
             pass
-    try:
-        text, enc = decode(data)
-    except ValueError as exc:
-        raise HtmlError(str(exc)) from None
+    if declared in (None, "utf-8"):
+        # UTF-8 with a few stray bytes (an ad or an alt text pasted in another charset):
+        # read as UTF-8, as a browser does, the stray bytes replaced
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        good = sum(1 for ch in text if ch > "\x7f") - bad
+        if good >= 10 * bad:
+            return text, "utf-8", (f"{bad} byte sequence(s) not valid UTF-8 replaced by "
+                                   "\ufffd (the rest of the page is UTF-8)")
+    text, enc = _detect(data)
     warning = None
     if declared:
         warning = f"declares charset {label} but is not {label}: read as {enc} (detected)"
     return text, enc, warning
+
+
+_CYRILLIC_CODECS = frozenset({"cp1251", "koi8_r", "koi8_u", "mac_cyrillic", "cp866",
+                              "iso8859_5", "cp855"})
+
+
+def _detect(data: bytes) -> tuple[str, str]:
+    """Decode a page that is neither UTF-8 nor in its declared charset: charset-normalizer
+    on the page (markup included), and the text loader's letter-case test when it guesses
+    a Cyrillic code page (charset-normalizer confuses them)."""
+    from charset_normalizer import from_bytes
+
+    from corpus_cli.inputs.loader import decode
+
+    match = from_bytes(data[:262144]).best()
+    if match is not None and match.encoding not in _CYRILLIC_CODECS:
+        try:
+            return data.decode(match.encoding), match.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return decode(data)
+    except ValueError as exc:
+        raise HtmlError(str(exc)) from None
 
 
 # ---- every visible text block ----------------------------------------------------------
@@ -254,12 +284,14 @@ def _clean(value) -> str | None:
     return value or None
 
 
-def _text_date(tree) -> str | None:
-    """A publication date found in the page's text (htmldate's extensive search)."""
+def _find_date(html: str, url: str | None, extensive: bool) -> str | None:
+    """htmldate's publication date of a page: without ``extensive``, from its markup and
+    URL only (``<meta>`` tags, JSON-LD, ``<time>``/``<abbr>`` elements, the URL); with it,
+    also from its text."""
     from htmldate import find_date
 
     try:
-        return find_date(tree, extensive_search=True, original_date=True)
+        return find_date(html, extensive_search=extensive, original_date=True, url=url)
     except (ValueError, TypeError, RecursionError):
         return None
 
@@ -295,14 +327,19 @@ def extract(data: bytes, mode: str = "main", url: str | None = None,
     import lxml.html
     from lxml import etree
 
+    big = len(data) > MAX_MAIN_BYTES
     tree = None
-    try:
-        tree = lxml.html.document_fromstring(html)
+    try:  # a page too large for main-content extraction: its metadata from its head only
+        tree = lxml.html.document_fromstring(_head_of(html) if big else html)
     except (etree.ParserError, ValueError):
         tree = None  # no element at all: read as blocks below
-    deep = tree is not None and _tree_depth(tree) >= LIBXML_MAX_DEPTH
+    deep = not big and tree is not None and _tree_depth(tree) >= LIBXML_MAX_DEPTH
     if deep:
         warnings.append(f"markup nested deeper than {LIBXML_MAX_DEPTH} levels: every "
+                        "visible text block was read (as --html full)")
+    if big and mode == "main":
+        warnings.append(f"page too large for main-content extraction "
+                        f"({len(data) / 1e6:.1f} MB > {MAX_MAIN_BYTES // 2**20} MB): every "
                         "visible text block was read (as --html full)")
     if not _ends_well(html):
         warnings.append("truncated HTML (no closing </body> or </html>): read what is there")
@@ -310,27 +347,20 @@ def extract(data: bytes, mode: str = "main", url: str | None = None,
     title = canonical = site = date = None
     date_source = None
     body: str | None = None
-    effective = mode
-    if mode == "main" and len(data) > MAX_MAIN_BYTES:
-        warnings.append(f"page too large for main-content extraction "
-                        f"({len(data) / 1e6:.1f} MB > {MAX_MAIN_BYTES // 2**20} MB): every "
-                        "visible text block was read (as --html full)")
-        effective = "full"
-    if deep:
-        effective = "full"
-    if tree is not None and not deep and len(data) <= MAX_MAIN_BYTES:
+    effective = "full" if big or deep else mode
+    if tree is not None:
         doc = _trafilatura(tree, url, with_body=(effective == "main"))
         if doc is not None:
             title, canonical, site = _clean(doc.title), _clean(doc.url), _clean(doc.sitename)
-            date = doc.date or None
-            if date:
-                date_source = "metadata"
             if effective == "main":
                 body = doc.text or None
-        if date is None:
-            date = _text_date(tree)
-            if date:
-                date_source = "text"
+    date = _find_date(_head_of(html) if big else html, url, extensive=False)
+    if date:
+        date_source = "metadata"
+    elif not big:
+        date = _find_date(html, url, extensive=True)
+        if date:
+            date_source = "text"
     if body is None:
         blocks = visible_blocks(html)
         if effective == "main":
@@ -346,6 +376,16 @@ def extract(data: bytes, mode: str = "main", url: str | None = None,
     return Extracted("\n\n".join(blocks) + ("\n" if blocks else ""), enc, meta, warnings)
 
 
+HEAD_CHARS = 262144
+
+
+def _head_of(html: str) -> str:
+    """The start of a page up to the end of its ``<head>`` (at most 256 K characters)."""
+    lower = html[:HEAD_CHARS].lower()
+    end = lower.find("</head")
+    return html[: end if end >= 0 else HEAD_CHARS] + "</head></html>"
+
+
 def _ends_well(html: str) -> bool:
     tail = html[-2048:].lower()
     return "</html" in tail or "</body" in tail
@@ -356,7 +396,8 @@ _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 def _trafilatura(tree, url: str | None, with_body: bool):
     """trafilatura's extraction of a parsed page (main text and metadata, or with
-    ``with_body`` false the metadata only), or None."""
+    ``with_body`` false the metadata only), or None. Its date is not used (see
+    :func:`_find_date`): it is asked for the cheapest one."""
     try:
         if not with_body:
             from trafilatura.metadata import extract_metadata

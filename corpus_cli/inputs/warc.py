@@ -51,8 +51,15 @@ class WarcTruncated(Exception):
         self.offset = offset
         self.records = records
         where = f" at byte {offset}" if offset is not None else ""
-        super().__init__(f"truncated or corrupt WARC{where} after {records} record(s): "
-                         f"{type(cause).__name__}: {cause}")
+        why = str(cause) if isinstance(cause, _Cut) else f"{type(cause).__name__}: {cause}"
+        super().__init__(f"truncated or corrupt WARC{where}, after {records} whole "
+                         f"record(s): {why}")
+
+
+class _Cut(Exception):
+    def __init__(self, offset: int, message: str):
+        super().__init__(message)
+        self.offset = offset
 
 
 def is_warc(head: bytes) -> bool:
@@ -97,44 +104,49 @@ def html_records(stream: IO[bytes], skipped: Skipped) -> Iterator[HtmlRecord]:
 
     it = ArchiveIterator(stream, check_digests=False)
     done = 0  # records read to their end
-    offset = None
+    end = 0  # where the last record read ended (a cut is after it)
     try:
         for record in it:
-            offset = it.get_record_offset()
-            done += 1  # counted now, uncounted below if it stops inside this record
             kind = record.rec_type
+            payload = None
+            wanted = False
             if kind not in ("response", "resource"):
-                skipped.by_kind[kind] += 1
-                continue
-            mime = None
-            charset = None
-            if kind == "response":
-                if record.http_headers is None:
-                    skipped.by_kind["response without HTTP headers"] += 1
-                    continue
-                status = record.http_headers.get_statuscode() or ""
-                if not status.startswith("2"):
-                    skipped.by_kind[f"HTTP {status or '?'}"] += 1
-                    continue
-                ctype = record.http_headers.get_header("Content-Type")
+                skipped.by_kind[kind or "record of no WARC-Type"] += 1
+            elif kind == "response" and record.http_headers is None:
+                skipped.by_kind["response without HTTP headers"] += 1
+            elif kind == "response" and not (record.http_headers.get_statuscode() or ""
+                                             ).startswith("2"):
+                skipped.by_kind[f"HTTP {record.http_headers.get_statuscode() or '?'}"] += 1
             else:
-                ctype = record.rec_headers.get_header("Content-Type")
-            mime, charset = _mime(ctype), _charset(ctype)
-            if mime is not None and mime not in HTML_TYPES:
-                skipped.by_kind[mime] += 1
-                continue
-            payload = record.content_stream().read()
-            if mime is None and not looks_like_html(payload[:2048]):
-                skipped.by_kind["no Content-Type, not HTML"] += 1
-                continue
-            yield HtmlRecord(
-                offset=offset,
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                fetch_date=record.rec_headers.get_header("WARC-Date"),
-                charset=charset,
-                payload=payload,
-            )
+                headers = record.http_headers if kind == "response" else record.rec_headers
+                ctype = headers.get_header("Content-Type")
+                mime, charset = _mime(ctype), _charset(ctype)
+                if mime is not None and mime not in HTML_TYPES:
+                    skipped.by_kind[mime] += 1
+                else:
+                    payload = record.content_stream().read()
+                    wanted = mime is not None or looks_like_html(payload[:2048])
+                    if not wanted:
+                        skipped.by_kind["no Content-Type, not HTML"] += 1
+            # (the offset is known once the record has been read to its end)
+            offset, length = it.get_record_offset(), it.get_record_length()
+            missing = getattr(record.raw_stream, "limit", 0) or 0
+            if missing > 0:  # the file (or its gzip member) stops inside this record
+                raise _Cut(offset, f"the record there stops {missing} byte(s) short "
+                                   f"of its {record.length}")
+            end = offset + length
+            done += 1
+            if wanted:
+                yield HtmlRecord(
+                    offset=offset,
+                    url=record.rec_headers.get_header("WARC-Target-URI"),
+                    fetch_date=record.rec_headers.get_header("WARC-Date"),
+                    charset=charset,
+                    payload=payload,
+                )
+    except _Cut as cut:
+        raise WarcTruncated(cut.offset, done, cut) from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-        raise WarcTruncated(offset, max(0, done - 1), exc) from None
+        raise WarcTruncated(end, done, exc) from None
     except Exception as exc:  # noqa: BLE001 - zlib.error, struct errors... from a bad file
-        raise WarcTruncated(offset, max(0, done - 1), exc) from None
+        raise WarcTruncated(end, done, exc) from None
