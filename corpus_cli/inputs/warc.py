@@ -62,6 +62,30 @@ class _Cut(Exception):
         self.offset = offset
 
 
+def _size(stream) -> int | None:
+    try:
+        pos = stream.tell()
+        size = stream.seek(0, 2)
+        stream.seek(pos)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def _has_data_after(stream, offset: int) -> bool:
+    """True unless the bytes after ``offset`` are only white space (padding)."""
+    try:
+        stream.seek(offset)
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                return False
+            if chunk.strip(b"\r\n\t \x00"):
+                return True
+    except (OSError, ValueError):
+        return False
+
+
 def is_warc(head: bytes) -> bool:
     """True for the first bytes of a WARC file (plain or gzip-compressed)."""
     if head.startswith(b"WARC/"):
@@ -144,6 +168,9 @@ def html_records(stream: IO[bytes], skipped: Skipped) -> Iterator[HtmlRecord]:
                     charset=charset,
                     payload=payload,
                 )
+        size = _size(stream)
+        if size is not None and size > end and _has_data_after(stream, end):
+            raise _Cut(end, f"the {size - end} byte(s) after it are not a whole record")
     except _Cut as cut:
         raise WarcTruncated(cut.offset, done, cut) from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
