@@ -498,6 +498,12 @@ def analyse(
     from corpus_cli.entities import extract, merge_entities
     from corpus_cli.segment import entity_extras, join_entity_text, merge_items
 
+    from corpus_cli.segment import trim_repeated_tails
+
+    if any(it.trim_repeats for it in corpus.items):
+        trim_repeated_tails(corpus.items, frozenset(
+            m for cl in corpus.dedupe.clusters if cl.kind == "boilerplate"
+            for m in cl.member_ids))
     merged = merge_items(corpus.items, corpus.dedupe.cluster_of)
     if not merged:
         if during is not None:

@@ -62,6 +62,7 @@ class PageItem:
     date_source: str | None = None  # metadata | text (see models.PageMeta)
     url: str | None = None  # the page's URL (HTML and WARC pages)
     page_title: str | None = None  # the title the page's metadata gives this item
+    trim_repeats: bool = False  # from an HTML page: see trim_repeated_tails
     # title, dateline and body in order; set by freeze() once the item is complete
     frozen: tuple[Paragraph, ...] | None = field(default=None, repr=False, compare=False)
 
@@ -252,6 +253,35 @@ def _year_from_neighbours(items: list[PageItem], it: PageItem) -> str | None:
     return f"{year}{start_md}"
 
 
+def trim_repeated_tails(items: Sequence[PageItem], boilerplate: set[str] | frozenset[str]
+                        ) -> Sequence[PageItem]:
+    """Take the boilerplate that ends an item of an HTML page off it.
+
+    A page read with ``--html full`` has its sidebar, "most read" box and footer after the
+    article, and the page's last item takes them in; with ``--html main`` the extractor
+    keeps such a box when it sits inside the article's element. Once dedupe has found
+    which paragraphs repeat across the corpus (``boilerplate``: ids of paragraphs in
+    boilerplate clusters), the run of them that ends an item is not part of it, unless it
+    is the whole item (a sidebar snippet stays a brief of its own). Without this, two
+    articles that end with the same box would also be merged as copies of one item.
+    Items are changed in place; the same list is returned."""
+    if not boilerplate:
+        return items
+    for it in items:
+        if not it.trim_repeats or not it.body:
+            continue
+        n = len(it.body)
+        while n and it.body[n - 1].id in boilerplate:
+            n -= 1
+        if n == len(it.body):
+            continue
+        if n == 0 and it.title is None and it.dateline is None:
+            continue  # all of it repeats: a brief of its own
+        it.body = it.body[:n]
+        it.freeze()
+    return items
+
+
 def item_id(first_paragraph_id: str) -> str:
     return "a" + hashlib.blake2b(first_paragraph_id.encode(), digest_size=6).hexdigest()
 
@@ -313,6 +343,7 @@ def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
         items = _one_article(items, meta)
     for it in items:
         it.url = meta.url
+        it.trim_repeats = True
     if not items:
         return items
     own = None
