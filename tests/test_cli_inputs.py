@@ -122,7 +122,7 @@ def test_clean_prints_the_extracted_text(run, mixed):
     recs = [json.loads(x) for x in run("clean", mixed / "flood.html", "--jsonl")
             .stdout.splitlines()]
     assert {x["url"] for x in recs} == {"https://news.example.org/flood"}
-    assert [x["text"] for x in recs if x["status"] == "kept"][1:] == list(ARTICLE_ONE)
+    assert [x["text"] for x in recs if x["status"] == "kept"] == [ONE_TITLE, *ARTICLE_ONE]
     full = run("clean", mixed / "flood.html", "--html", "full", "--jsonl", "--explain").stdout
     assert "Copyright 2024 Example Gazette" in full and "Most read" in full
 

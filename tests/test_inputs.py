@@ -133,8 +133,33 @@ def test_main_mode_takes_the_article_and_its_metadata():
     assert got.meta.canonical_url == "https://news.example.org/flood"
     assert got.meta.language == "en"
     assert got.meta.mode == "main" and got.warnings == []
-    # one block per paragraph, blank lines between: line numbers are stable provenance
-    assert text.split("\n\n")[0].startswith("Flood barrier opens")
+    # the extractor's text, one block per paragraph, blank lines between: line numbers are
+    # stable provenance
+    title = "Flood barrier opens after four years"
+    assert text.rstrip("\n").split("\n\n") == [title, *ARTICLE_ONE]
+    (page,) = only_pages(pages_from_bytes("f.html", html.encode(), ReadOptions()))
+    (item,) = segment_page(clean_page(page))
+    assert item.kind == "article" and item.title.text == title
+
+
+def test_the_page_title_titles_an_item_whose_text_has_none():
+    html = page_html("Flood barrier opens after four years", ARTICLE_ONE)
+    html = html.replace("<h1>Flood barrier opens after four years</h1>", "")
+    (page,) = only_pages(pages_from_bytes("f.html", html.encode(), ReadOptions()))
+    assert page.text.rstrip("\n").split("\n\n") == list(ARTICLE_ONE)
+    (item,) = segment_page(clean_page(page))
+    assert item.page_title.startswith("Flood barrier opens after four years")
+
+
+def test_table_rows_are_text_not_breadcrumbs():
+    rows = "".join(f"<tr><td>{name}</td><td>{a} GB/s</td><td>{b} GB/s</td></tr>"
+                   for name, a, b in (("apache", "2.3", "0.098"), ("events", "2.5", "0.093"),
+                                      ("gsoc", "3.3", "0.091")))
+    html = page_html("Parsing speed of two libraries compared", ARTICLE_ONE,
+                     extra_body="")
+    html = html.replace("</article>", f"<table>{rows}</table></article>")
+    (page,) = only_pages(pages_from_bytes("t.html", html.encode(), ReadOptions()))
+    assert "gsoc \u00b7 3.3 GB/s \u00b7 0.091 GB/s" in kept_text(page)
 
 
 def test_full_mode_keeps_every_visible_block_in_page_order():

@@ -11,8 +11,10 @@ Two modes:
   included), read by a streaming parser, so that corpus's cross-page boilerplate detection
   decides what repeats.
 
-The extracted text has one block per paragraph, separated by blank lines; its line numbers
-are the provenance of every paragraph. trafilatura, lxml and htmldate are imported only
+The extracted text has one block per paragraph (a table row is its cells joined by " · "),
+separated by blank lines; its line numbers are the provenance of every paragraph. The
+page's title is metadata, not a line of the text (the extractor leaves it out of the main
+text; the item takes it as its title). trafilatura, lxml and htmldate are imported only
 when an HTML page is read: ``corpus --help`` and text-only runs never load them.
 
 Nothing here raises for a bad page except :class:`HtmlError` (the page cannot be read at
@@ -366,14 +368,21 @@ def extract(data: bytes, mode: str = "main", url: str | None = None,
         if effective == "main":
             effective = "full"  # no main content found: every block
     else:
-        blocks = [b for b in (" ".join(x.split()) for x in body.split("\n")) if b]
-        if title and blocks and not blocks[0].startswith(title):
-            blocks.insert(0, title)
+        blocks = [b for b in (_row(" ".join(x.split())) for x in body.split("\n")) if b]
     meta = PageMeta(
         format=fmt, mode=effective, url=url or canonical, canonical_url=canonical,
         title=title, date=date, date_source=date_source, site_name=site, language=language,
     )
     return Extracted("\n\n".join(blocks) + ("\n" if blocks else ""), enc, meta, warnings)
+
+
+def _row(line: str) -> str:
+    """A table row as trafilatura writes it (``| a | b |``) as its cells joined by " · "
+    (a run of short cells between bars would read as a breadcrumb trail to the cleaner);
+    any other line as it is."""
+    if len(line) < 3 or not (line.startswith("|") and line.endswith("|")):
+        return line
+    return " \u00b7 ".join(c for c in (x.strip() for x in line[1:-1].split("|")) if c)
 
 
 HEAD_CHARS = 262144
