@@ -17,7 +17,9 @@ and counts, over the items of the corpus:
 * the teaser, menu and footer paragraphs dropped by dedupe as cross-page repeats.
 
 The peer, in the same run, is trafilatura alone on each page (what ``--html main`` builds
-on): pages whose extracted text holds a teaser, the menu or the footer.
+on): pages whose extracted text holds a teaser, the menu or the footer. The "no tail
+trim" rows are corpus without :func:`corpus_cli.segment.trim_repeated_tails` (what
+dedupe found repeating is dropped, but not taken off the items it ends).
 """
 
 from __future__ import annotations
@@ -106,10 +108,18 @@ def is_boilerplate(text: str) -> bool:
     return text in BOILERPLATE
 
 
-def measure(folder: Path, articles: list[list[str]], mode: str) -> dict:
+def measure(folder: Path, articles: list[list[str]], mode: str, trim: bool = True) -> dict:
+    from corpus_cli import segment
+
     t = time.perf_counter()
     corpus = pipeline.build([str(folder)], encoding=ReadOptions(html=mode), workers=1)
-    arts, _ = pipeline.analyse(corpus, ner="none", workers=1)
+    keep = segment.trim_repeated_tails
+    if not trim:  # what corpus did before it took repeated tails off HTML items
+        segment.trim_repeated_tails = lambda items, boilerplate: items
+    try:
+        arts, _ = pipeline.analyse(corpus, ner="none", workers=1)
+    finally:
+        segment.trim_repeated_tails = keep
     dt = time.perf_counter() - t
     texts = [a.text for a in arts]
     joined = "\n\n".join(texts)
@@ -157,12 +167,14 @@ def main() -> None:
               f"element, {len(FOOTER)} footer paragraphs.\n")
         print(f"peer: trafilatura.extract alone: teasers on {with_teaser}/{n} pages, menu on "
               f"{with_menu}/{n}, footer on {with_footer}/{n}\n")
-        print(f"{'mode':<14} {'items':>6} {'articles':>9} {'boilerplate briefs':>19} "
+        print(f"{'mode':<22} {'items':>6} {'articles':>9} {'boilerplate briefs':>19} "
               f"{'recall':>7} {'articles w/ boilerplate':>24} {'its paragraphs':>15} "
               f"{'repeats dropped':>16} {'s':>6}")
-        for mode in ("main", "full"):
-            m = measure(folder, articles, mode)
-            print(f"--html {mode:<7} {m['items']:>6} {m['articles']:>9} {m['only_bp']:>19} "
+        for mode, trim in (("main", True), ("full", True), ("main", False),
+                           ("full", False)):
+            m = measure(folder, articles, mode, trim)
+            label = mode + ("" if trim else " (no tail trim)")
+            print(f"--html {label:<15} {m['items']:>6} {m['articles']:>9} {m['only_bp']:>19} "
                   f"{m['recall']:>7.3f} {m['bp_items']:>24} {m['bp_paras']:>15} "
                   f"{m['dropped_bp']:>7}/{m['all_bp']:<8} {m['seconds']:>6.2f}")
 
