@@ -46,7 +46,7 @@ from corpus_cli import pipeline  # noqa: E402
 from corpus_cli.clean import clean_page  # noqa: E402
 from corpus_cli.inputs.pages import ReadOptions, pages_from_bytes  # noqa: E402
 from corpus_cli.models import Page  # noqa: E402
-from corpus_cli.segment import segment_page  # noqa: E402
+from corpus_cli.segment import own_item, segment_page  # noqa: E402
 
 
 def norm(text: str) -> str:
@@ -106,11 +106,11 @@ def corpus_text(mode: str) -> Callable[[bytes], str]:
 
 
 def corpus_date(data: bytes) -> str | None:
-    """The publication date of the page's own item (see segment.apply_page_meta)."""
+    """The publication date of the page's own item (see segment.own_item)."""
     for page in corpus_pages(data, "main"):
-        items = segment_page(clean_page(page))
-        if items and items[0].date:
-            return items[0].date
+        own = own_item(segment_page(clean_page(page)), page.meta)
+        if own is not None and own.date:
+            return own.date
     return None
 
 

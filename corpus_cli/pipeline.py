@@ -496,9 +496,7 @@ def analyse(
     pool works (``corpus dedupe`` writes the paragraphs then); with ``release``, a
     :class:`WorkerPool` given as ``workers`` is closed as soon as its work is done."""
     from corpus_cli.entities import extract, merge_entities
-    from corpus_cli.segment import entity_extras, join_entity_text, merge_items
-
-    from corpus_cli.segment import trim_repeated_tails
+    from corpus_cli.segment import entity_extras, join_entity_text, merge_items, trim_repeated_tails
 
     if any(it.trim_repeats for it in corpus.items):
         trim_repeated_tails(corpus.items, frozenset(

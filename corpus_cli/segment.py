@@ -330,12 +330,26 @@ def _one_article(items: list[PageItem], meta) -> list[PageItem]:
     return [merged]
 
 
+def own_item(items: Sequence[PageItem], meta) -> PageItem | None:
+    """The item that is an HTML page's own article: the item titled as the page, else in
+    ``main`` mode the page's first item, else its longest article."""
+    if not items:
+        return None
+    if meta.title:
+        for it in items:
+            if it.title is not None and _same_title(it.title.text, meta.title):
+                return it
+    if meta.mode == "main":
+        return items[0]
+    arts = [it for it in items if it.kind == "article"]
+    return max(arts, key=lambda it: it.size) if arts else None
+
+
 def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
     """What an HTML page says about itself (:class:`~corpus_cli.models.PageMeta`) applied
     to its items. In ``main`` mode the page is one article (see :func:`_one_article`).
-    Every item gets the page's URL; the page's own article (the item titled as the page,
-    else in ``main`` mode the page's first item, else its longest article) gets the page's
-    title when it has none and its publication date: a date from the page's markup or
+    Every item gets the page's URL; the page's own article (:func:`own_item`) gets the
+    page's title when it has none and its publication date: a date from the page's markup or
     URL wins over one found in the text; a date htmldate found in the page's text wins
     over one the item's first sentence suggests (``inferred``) or a partial one, not over
     a date written as the item's dateline."""
@@ -344,19 +358,9 @@ def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
     for it in items:
         it.url = meta.url
         it.trim_repeats = True
-    if not items:
+    own = own_item(items, meta)
+    if own is None:
         return items
-    own = None
-    if meta.title:
-        own = next((it for it in items if it.title is not None
-                    and _same_title(it.title.text, meta.title)), None)
-    if own is None and meta.mode == "main":
-        own = items[0]
-    if own is None:
-        arts = [it for it in items if it.kind == "article"]
-        own = max(arts, key=lambda it: it.size) if arts else None
-    if own is None:
-        return
     if own.title is None and meta.title:
         own.page_title = " ".join(meta.title.split())
     if meta.date and (meta.date_source == "metadata" or own.date is None or own.inferred

@@ -417,3 +417,13 @@ def test_help_and_text_runs_do_not_import_the_html_libraries(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+def test_full_mode_page_without_an_article_still_segments():
+    # only menu-like short blocks: no item is the page's own article, nothing breaks
+    html = ("<html><head><title>Index</title><meta property='article:published_time' "
+            "content='2021-05-06'></head><body><ul>" + "".join(
+                f"<li>Section {i}</li>" for i in range(5)) + "</ul></body></html>")
+    (page,) = only_pages(pages_from_bytes("i.html", html.encode(), ReadOptions(html="full")))
+    items = segment_page(clean_page(page))
+    assert items and all(it.url is None for it in items)

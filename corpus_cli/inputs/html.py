@@ -351,7 +351,10 @@ def extract(data: bytes, mode: str = "main", url: str | None = None,
     body: str | None = None
     effective = "full" if big or deep else mode
     if tree is not None:
-        doc = _trafilatura(tree, url, with_body=(effective == "main"))
+        # trafilatura is given the text, not the tree: it parses it its own way (given a
+        # tree made by the caller, it finds no main content on some pages)
+        doc = _trafilatura(_head_of(html) if big else html, url,
+                           with_body=(effective == "main"))
         if doc is not None:
             title, canonical, site = _clean(doc.title), _clean(doc.url), _clean(doc.sitename)
             if effective == "main":
@@ -403,8 +406,8 @@ def _ends_well(html: str) -> bool:
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
-def _trafilatura(tree, url: str | None, with_body: bool):
-    """trafilatura's extraction of a parsed page (main text and metadata, or with
+def _trafilatura(tree: str, url: str | None, with_body: bool):
+    """trafilatura's extraction of a page (main text and metadata, or with
     ``with_body`` false the metadata only), or None. Its date is not used (see
     :func:`_find_date`): it is asked for the cheapest one."""
     try:
