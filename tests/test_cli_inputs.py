@@ -190,3 +190,14 @@ def test_hostile_text_in_html_stays_inert(run, tmp_path):
     assert "\x1b[31m" not in r.stdout and "\x07" not in r.stdout
     recs = [json.loads(x) for x in run("clean", f, "--jsonl").stdout.splitlines()]
     assert any("[bold]Bold[/bold] [/link] :warning:" in x["text"] for x in recs)
+
+
+def test_clean_output_folder_names_extracted_text_as_text(run, mixed, tmp_path):
+    out = tmp_path / "out"
+    r = run("clean", mixed / "flood.html", mixed / "site.warc.gz", "-o", out)
+    assert r.exit_code == 0
+    names = sorted(p.name for p in out.rglob("*") if p.is_file())
+    assert names[0] == "flood.html.txt"
+    assert all(n.startswith("site.warc.gz#") and n.endswith(".txt") for n in names[1:])
+    assert len(names) == 3
+    assert ARTICLE_ONE[0] in (out / "flood.html.txt").read_text()
