@@ -25,7 +25,8 @@ Three measures, each beside the library called directly in the same run:
    ``htmldate.find_date(extensive_search=True, original_date=True)`` and the date of
    trafilatura's metadata.
 3. **Throughput**: pages/s of corpus's HTML ingestion (read, extract, clean, segment) in
-   one process and in the process pool, beside ``trafilatura.extract`` alone.
+   one process and in the process pool, beside ``trafilatura.extract`` alone and
+   trafilatura with its metadata (title, date...), which corpus also takes.
 """
 
 from __future__ import annotations
@@ -182,7 +183,7 @@ def score_text(fn: Callable[[bytes], str | None], pages) -> tuple[float, ...]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn_) if tp + fn_ else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn_) if tp else 0.0
-    return p, r, f1, len(pages) / dt
+    return p, r, f1, len(pages) / dt, f"{tp}/{fp}/{fn_}"
 
 
 def score_dates(fn: Callable[[bytes], str | None], pages) -> tuple[float, ...]:
@@ -198,7 +199,15 @@ def score_dates(fn: Callable[[bytes], str | None], pages) -> tuple[float, ...]:
             right += got[:10] == gold
     dt = time.perf_counter() - t
     n = len(pages)
-    return right / n, (right / found if found else 0.0), found / n, n / dt
+    return right / n, (right / found if found else 0.0), found / n, n / dt, f"{right}/{n}"
+
+
+def peer_with_metadata(data: bytes) -> str | None:
+    from trafilatura import bare_extraction
+
+    doc = bare_extraction(data, with_metadata=True, include_comments=False,
+                          include_tables=True)
+    return doc.text if doc is not None else None
 
 
 def throughput(pages, workers: int) -> None:
@@ -218,6 +227,12 @@ def throughput(pages, workers: int) -> None:
             trafilatura_text(data)
         dt = time.perf_counter() - t
         print(f"{'peer: trafilatura.extract, one process':<44} {dt:>8.2f} "
+              f"{len(pages) / dt:>8.1f} {size / dt:>6.2f}")
+        t = time.perf_counter()
+        for _u, data, _i in pages:
+            peer_with_metadata(data)
+        dt = time.perf_counter() - t
+        print(f"{'peer: trafilatura with metadata, one process':<44} {dt:>8.2f} "
               f"{len(pages) / dt:>8.1f} {size / dt:>6.2f}")
         for label, w in (("corpus ingest (main), one process", 1),
                          (f"corpus ingest (main), pool of {workers}", workers),
@@ -252,7 +267,7 @@ def main() -> None:
     if "text" not in skip:
         print(f"Main text: trafilatura's evaluation, {len(text_pages)} pages "
               f"(trafilatura {trafilatura.__version__})\n")
-        print(f"{'extractor':<44} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}")
+        print(f"{'extractor':<44} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}  tp/fp/fn")
         runs: dict[str, Callable] = {
             "peer: trafilatura.extract": trafilatura_text,
             "corpus --html main (extract + clean)": corpus_text("main"),
@@ -261,20 +276,20 @@ def main() -> None:
         if args.candidates:
             runs.update(candidates())
         for name, fn in runs.items():
-            p, r, f1, speed = score_text(fn, text_pages)
-            print(f"{name:<44} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {speed:>8.1f}")
+            p, r, f1, speed, counts = score_text(fn, text_pages)
+            print(f"{name:<44} {p:>6.3f} {r:>6.3f} {f1:>6.3f} {speed:>8.1f}  {counts}")
     if "dates" not in skip:
         import htmldate
 
         dpages = date_pages(args.htmldate_tests, args.limit)
         print(f"\nPublication date: htmldate's evaluation, {len(dpages)} pages "
               f"(htmldate {htmldate.__version__})\n")
-        print(f"{'dater':<44} {'acc':>6} {'P':>6} {'found':>6} {'pages/s':>8}")
+        print(f"{'dater':<44} {'acc':>6} {'P':>6} {'found':>6} {'pages/s':>8}  right/pages")
         for name, fn in (("peer: htmldate.find_date (extensive)", htmldate_date),
                          ("peer: trafilatura metadata date", trafilatura_date),
                          ("corpus (the page's own item)", corpus_date)):
-            acc, prec, found, speed = score_dates(fn, dpages)
-            print(f"{name:<44} {acc:>6.3f} {prec:>6.3f} {found:>6.3f} {speed:>8.1f}")
+            acc, prec, found, speed, counts = score_dates(fn, dpages)
+            print(f"{name:<44} {acc:>6.3f} {prec:>6.3f} {found:>6.3f} {speed:>8.1f}  {counts}")
     if "speed" not in skip:
         throughput(text_pages, args.workers)
 

@@ -427,3 +427,24 @@ def test_full_mode_page_without_an_article_still_segments():
     (page,) = only_pages(pages_from_bytes("i.html", html.encode(), ReadOptions(html="full")))
     items = segment_page(clean_page(page))
     assert items and all(it.url is None for it in items)
+
+
+@pytest.mark.parametrize("markup", [
+    "<a " * 300_000, "<" * 500_000, "<p>" + "a <b" * 250_000, "<!" * 500_000,
+    "<?" * 500_000, '<div a="' + "x" * 1_000_000, "<!--" + "a" * 1_000_000,
+    '<p a="x"' * 200_000, "<script>" * 200_000, "<div hidden>" * 200_000,
+])
+def test_crafted_markup_is_read_in_linear_time(markup):
+    # Python's html.parser takes minutes on several of these
+    t = time.perf_counter()
+    visible_blocks(markup)
+    extract(markup.encode(), "full")
+    assert time.perf_counter() - t < 15, markup[:12]
+
+
+def test_quoted_attributes_and_raw_text():
+    html = ('<p title="a > b">One paragraph.</p><div data-x=\'{"k": "<p>no</p>"}\'>Two.</div>'
+            "<script>var s = '</p><p>not text';</script><textarea>Typed text</textarea>"
+            "<p>Three &lt;four&gt;</p><br><p>Five<br/>six</p>")
+    assert visible_blocks(html) == ["One paragraph.", "Two.", "Typed text", "Three <four>",
+                                    "Five", "six"]

@@ -8,8 +8,8 @@ Two modes:
   ``article:published_time``, JSON-LD ``datePublished``, ``<time datetime>``...), else from
   its text (htmldate's extensive search).
 * ``full``: every visible text block in page order (menus, sidebars and footers
-  included), read by a streaming parser, so that corpus's cross-page boilerplate detection
-  decides what repeats.
+  included), read by a linear scanner (:func:`visible_blocks`), so that corpus's
+  cross-page boilerplate detection decides what repeats.
 
 The extracted text has one block per paragraph (a table row is its cells joined by " · "),
 separated by blank lines; its line numbers are the provenance of every paragraph. The
@@ -26,7 +26,6 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from corpus_cli.errors import CorpusError
 from corpus_cli.models import PageMeta
@@ -188,74 +187,140 @@ _HIDDEN_STYLE = re.compile(r"display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3
                            re.IGNORECASE)
 
 
-class _Blocks(HTMLParser):
-    """Streaming visible-text reader: no tree, so no depth limit and linear time."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self._buf: list[str] = []
-        self._skip_tag: str | None = None  # inside this element (skipped): its tag
-        self._skip_depth = 0
-
-    def _flush(self) -> None:
-        if self._buf:
-            text = " ".join("".join(self._buf).split())
-            if text:
-                self.blocks.append(text)
-            self._buf = []
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if self._skip_tag is not None:
-            if tag == self._skip_tag:
-                self._skip_depth += 1
-            return
-        if tag in _SKIP or (tag not in _VOID and _hidden(attrs)):
-            self._skip_tag, self._skip_depth = tag, 1
-            return
-        if tag in _BLOCK:
-            self._flush()
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        if self._skip_tag is None and tag in _BLOCK:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skip_tag is not None:
-            if tag == self._skip_tag:
-                self._skip_depth -= 1
-                if self._skip_depth == 0:
-                    self._skip_tag = None
-            return
-        if tag in _BLOCK:
-            self._flush()
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_tag is None:
-            self._buf.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
+_RAW_TEXT = frozenset({"script", "style", "noscript", "textarea", "title", "xmp",
+                       "iframe", "noembed", "noframes"})
+_TAG_NAME = re.compile(r"/?([A-Za-z][A-Za-z0-9:_-]{0,63})")
+_TAG_STOP = re.compile(r"[>\"']")
+_ATTR_HIDDEN = re.compile(r"(?:^|\s)hidden(?:\s|=|/|$)", re.IGNORECASE)
+_ATTR_ARIA_HIDDEN = re.compile(r"aria-hidden\s{0,3}=\s{0,3}[\"']?\s{0,3}true", re.IGNORECASE)
+_ATTR_STYLE = re.compile(
+    r"""(?:^|\s)style\s{0,3}=\s{0,3}("[^"]{0,2000}"|'[^']{0,2000}'|[^\s>]{1,2000})""",
+    re.IGNORECASE)
 
 
-def _hidden(attrs) -> bool:
-    for name, value in attrs:
-        if name == "hidden":
-            return True
-        if name == "aria-hidden" and (value or "").lower() == "true":
-            return True
-        if name == "style" and value and len(value) < 2000 and _HIDDEN_STYLE.search(value):
-            return True
-    return False
+def _tag_end(data: str, i: int) -> int:
+    """Where the markup that starts at ``data[i] == "<"`` ends (after its ``>``), quoted
+    attribute values skipped; ``len(data)`` when it never ends. Every search moves forward
+    from the last one: linear in the length of the tag."""
+    n = len(data)
+    j = i + 1
+    while True:
+        m = _TAG_STOP.search(data, j)
+        if m is None:
+            return n
+        if m.group() == ">":
+            return m.end()
+        k = m.start() - 1
+        while k > i and data[k] in " \t\n\r\f":
+            k -= 1
+        if data[k] != "=":  # a quote that does not open an attribute value
+            j = m.end()
+            continue
+        close = data.find(m.group(), m.end())
+        if close < 0:
+            return n
+        j = close + 1
+
+
+def _hidden_attrs(attrs: str) -> bool:
+    if not attrs:
+        return False
+    if _ATTR_HIDDEN.search(attrs) or _ATTR_ARIA_HIDDEN.search(attrs):
+        return True
+    m = _ATTR_STYLE.search(attrs)
+    return m is not None and _HIDDEN_STYLE.search(m.group(1)) is not None
 
 
 def visible_blocks(html: str) -> list[str]:
-    """Every visible text block of a page, in page order (the ``full`` mode's text)."""
-    p = _Blocks()
-    p.feed(html)
-    p.close()
-    return p.blocks
+    """Every visible text block of a page, in page order (the ``full`` mode's text).
+
+    A small scanner rather than a parser: no tree (so no depth limit) and every search
+    moves forward, so it is linear in the page whatever its markup (Python's
+    ``html.parser`` takes minutes on a crafted megabyte of unclosed tags). Text between
+    tags is gathered into the current block; a block element, ``<br>`` or ``<hr>`` ends it.
+    The contents of scripts, styles, ``<head>``, ``<svg>``, forms' ``<select>``, hidden
+    elements (``hidden``, ``aria-hidden="true"``, ``display:none``) and the like are not
+    text."""
+    from html import unescape
+
+    data = html
+    lower: str | None = None  # made once, when a raw-text element is met
+    n = len(data)
+    blocks: list[str] = []
+    buf: list[str] = []
+    skip_tag: str | None = None
+    skip_depth = 0
+
+    def flush() -> None:
+        if buf:
+            text = " ".join(unescape("".join(buf)).split())
+            if text:
+                blocks.append(text)
+            buf.clear()
+
+    i = 0
+    while i < n:
+        lt = data.find("<", i)
+        if lt < 0:
+            if skip_tag is None:
+                buf.append(data[i:])
+            break
+        if lt > i and skip_tag is None:
+            buf.append(data[i:lt])
+        nxt = data[lt + 1: lt + 2]
+        if data.startswith("<!--", lt):
+            end = data.find("-->", lt + 4)
+            i = n if end < 0 else end + 3
+            continue
+        if nxt in ("!", "?"):
+            end = data.find(">", lt + 2)
+            i = n if end < 0 else end + 1
+            continue
+        m = _TAG_NAME.match(data, lt + 1)
+        if m is None:  # "a < b": text
+            if skip_tag is None:
+                buf.append("<")
+            i = lt + 1
+            continue
+        end = _tag_end(data, lt)
+        name = m.group(1).lower()
+        closing = data[lt + 1] == "/"
+        i = end
+        if closing:
+            if skip_tag is not None:
+                if name == skip_tag:
+                    skip_depth -= 1
+                    if skip_depth == 0:
+                        skip_tag = None
+                continue
+            if name in _BLOCK:
+                flush()
+            continue
+        if name in _RAW_TEXT:  # its text runs to its end tag, markup or not
+            if lower is None:
+                lower = data.lower()
+            close = lower.find("</" + name, i)
+            stop = n if close < 0 else close
+            if name in ("textarea", "xmp") and skip_tag is None:
+                flush()
+                buf.append(data[i:stop])
+                flush()
+            gt = -1 if close < 0 else data.find(">", close)
+            i = n if gt < 0 else gt + 1
+            continue
+        if skip_tag is not None:
+            if name == skip_tag and name not in _VOID:
+                skip_depth += 1
+            continue
+        attrs = data[m.end(): end - 1]
+        if name in _SKIP or (name not in _VOID and _hidden_attrs(attrs)):
+            if not attrs.rstrip().endswith("/"):
+                skip_tag, skip_depth = name, 1
+            continue
+        if name in _BLOCK:
+            flush()
+    flush()
+    return blocks
 
 
 # ---- metadata ----------------------------------------------------------------------------
