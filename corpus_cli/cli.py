@@ -256,7 +256,7 @@ def clean(paths, pattern, reading, explain, limit, fmt, target, force) -> None:
       corpus clean page.html          (the text read from an HTML page)
 
     Text, HTML and WARC inputs: the paragraphs of an HTML page are those of the
-    text extracted from it (see docs/inputs.md).
+    text extracted from it (corpus docs inputs).
     """
     from corpus_cli import output
     from corpus_cli.output.views import clean_summary, clean_view

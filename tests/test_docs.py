@@ -93,7 +93,7 @@ def test_every_documented_field_of_every_json_record(records):
                 assert _mentioned(key, section), f"{name}: {field}.{key}"
     dup_fields = "id, path, line_start, line_end, duplicate_of, similarity, rule"
     assert dup_fields in doc["show"]
-    problems = "{path, message}"
+    problems = "{path, message, level}"
     assert problems in doc["dedupe report"]
 
 
