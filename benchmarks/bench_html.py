@@ -16,8 +16,9 @@ Three measures, each beside the library called directly in the same run:
 
 1. **Main text** (trafilatura's evaluation: fragments that must and must not appear in the
    main text): precision, recall and F1 of the text corpus keeps for each page (extracted,
-   then cleaned: the kept paragraphs), in ``--html main`` and ``--html full`` modes, beside
-   ``trafilatura.extract`` with the settings of trafilatura's own evaluation. With
+   then cleaned: the kept paragraphs; and, on a second row, also the bare URL lines the
+   cleaner moved into the page's metadata), in ``--html main`` and ``--html full`` modes,
+   beside ``trafilatura.extract`` with the settings of trafilatura's own evaluation. With
    ``--candidates``, also resiliparse and a selectolax reader (when installed): the
    comparison that chose the library (docs/inputs.md).
 2. **Publication date** (htmldate's evaluation pages, one gold date each): the date of
@@ -94,13 +95,17 @@ def corpus_pages(data: bytes, mode: str) -> list[Page]:
             if isinstance(p, Page)]
 
 
-def corpus_text(mode: str) -> Callable[[bytes], str]:
-    """The text corpus keeps of a page: its kept paragraphs after cleaning."""
+def corpus_text(mode: str, urls: bool = False) -> Callable[[bytes], str]:
+    """The text corpus keeps of a page: its kept paragraphs after cleaning, and with
+    ``urls`` the bare URL lines the cleaner moved into the page's metadata."""
 
     def run(data: bytes) -> str:
         out = []
         for page in corpus_pages(data, mode):
-            out += [p.text for p in clean_page(page).paragraphs if p.status == "kept"]
+            cp = clean_page(page)
+            out += [p.text for p in cp.paragraphs if p.status == "kept"]
+            if urls:
+                out += cp.urls
         return "\n".join(out)
 
     return run
@@ -270,8 +275,9 @@ def main() -> None:
         print(f"{'extractor':<44} {'P':>6} {'R':>6} {'F1':>6} {'pages/s':>8}  tp/fp/fn")
         runs: dict[str, Callable] = {
             "peer: trafilatura.extract": trafilatura_text,
-            "corpus --html main (extract + clean)": corpus_text("main"),
-            "corpus --html full (extract + clean)": corpus_text("full"),
+            "corpus --html main: kept paragraphs": corpus_text("main"),
+            "corpus --html main: + URLs kept as metadata": corpus_text("main", urls=True),
+            "corpus --html full: kept paragraphs": corpus_text("full"),
         }
         if args.candidates:
             runs.update(candidates())
