@@ -124,7 +124,6 @@ class Paragraph:
         return {
             "id": self.id,
             "path": self.path,
-            "url": url,
             "index": self.index,
             "line_start": self.line_start,
             "line_end": self.line_end,
@@ -139,6 +138,7 @@ class Paragraph:
             "duplicate_of": drop.kept_id if drop else None,
             "similarity": drop.score if drop else None,
             "rule": drop.reason if drop else None,
+            "url": url,
         }
 
     def where(self) -> dict:
@@ -282,8 +282,6 @@ class Article:
             "date": self.date,
             "date_precision": self.date_precision,
             "date_inferred": self.date_inferred,
-            "date_source": self.date_source,
-            "url": self.url,
             "text": self.text,
             "copies": len(self.sources),
             "sources": [s.to_dict() for s in self.sources],
@@ -293,6 +291,9 @@ class Article:
                  "mentions": e["mentions"]}
                 for e in self.entities
             ],
+            # added with HTML input: last, so that CSV columns keep their places
+            "date_source": self.date_source,
+            "url": self.url,
         }
 
 

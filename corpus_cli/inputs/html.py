@@ -37,7 +37,7 @@ MAX_HTML_BYTES = 64 * 1024 * 1024
 # above this size a page is read as in ``full`` mode (linear, a fraction of a second per MB).
 MAX_MAIN_BYTES = 5 * 1024 * 1024
 # libxml2 (under lxml and trafilatura) stops building the tree at this depth and drops
-# everything below and after it; such a page is read with the streaming parser instead.
+# everything below and after it; such a page is read with the scanner of full mode instead.
 LIBXML_MAX_DEPTH = 255
 
 _META_CHARSET = re.compile(
