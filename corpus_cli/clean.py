@@ -42,9 +42,11 @@ _WORD = re.compile(r"[^\W\d_]{1,40}(?:[-'][^\W\d_]{1,40})?|\S", re.UNICODE)
 _BREADCRUMB_SEP = re.compile(r"\s(?:>|»|›|→|/|\|)\s")
 _IMAGE_EXT = r"(?:jpe?g|png|gif|webp|bmp|tiff?|svg|heic)"
 _IMAGE_LINE = re.compile(r"^\S(?:[^\n]{0,200}?)\." + _IMAGE_EXT + r"$", re.IGNORECASE)
-# An image name glued to the next sentence: "...at 14.07.35.jpegThe document declares".
+# An image name glued to the next sentence: "...at 14.07.35.jpegThe document declares",
+# "IMG_1.jpg\u201cWe agreed,\u201d" (the sentence may open with a quote).
 _GLUED_IMAGE = re.compile(
-    r"^(\S[^\n]{0,200}?\." + _IMAGE_EXT + r")(?=[^\W\d_])", re.IGNORECASE
+    r"^(\S[^\n]{0,200}?\." + _IMAGE_EXT + r")(?=[^\W\d_]|[\"'\u201c\u2018\u00ab(][^\W\d_])",
+    re.IGNORECASE,
 )
 _URL_LINE = re.compile(r"^(?:(?:https?|ftp)://|www\.)\S{1,2000}$", re.IGNORECASE)
 _DOC_EXT = r"(?:docx?|pdf|xlsx?|pptx?|rtf|odt|ods|zip|rar|7z|txt|csv)"

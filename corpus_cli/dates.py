@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -556,9 +557,9 @@ def _candidates(text: str, digits: bool) -> list[_Lazy]:
     Every date holds an *anchor* of its pattern: a number (numeric and day-first dates,
     years), a month name (month-first dates) or today / yesterday / tomorrow / year / month
     (relative dates); and it reaches only so far before its first anchor and after its
-    last one (``_GROUPS``). So each pattern is run only over the windows around its
-    anchors, joined by a separator that no date can cross: most of a news text holds no
-    anchor, and this finds the same candidates for a fraction of the scan
+    last one (its ``reach``, see :class:`DatePattern`). So each pattern is run only over
+    the windows around its anchors, joined by a separator that no date can cross: most of
+    a news text holds no anchor, and this finds the same candidates for a fraction of the scan
     (:func:`_candidates_whole` is the reference, and the tests hold them equal).
     """
     low = text.lower()
@@ -623,7 +624,7 @@ def _scan_windows(text: str, anchors: list[tuple[int, int]],
 
 def _scan(text: str, patterns: tuple[int, ...], offset: int, out: list[_Lazy]) -> None:
     for i in patterns:
-        pattern, prio, _maker = _MAKERS[i]
+        pattern, prio = PATTERNS[i].regex, PATTERNS[i].priority
         for m in pattern.finditer(text):
             s, e = m.span("m")
             out.append((s + offset, -e - offset, prio, i))
@@ -633,12 +634,12 @@ def _candidates_whole(text: str, digits: bool) -> list[_Lazy]:
     """:func:`_candidates` by running every pattern over the whole of ``text``."""
     out: list[_Lazy] = []
     add = out.append
-    for i, (pattern, prio, _maker) in enumerate(_MAKERS):
-        if not digits and i not in _NO_DIGIT:
+    for i, p in enumerate(PATTERNS):
+        if not digits and p.needs_digit:
             continue
-        for m in pattern.finditer(text):
+        for m in p.regex.finditer(text):
             s, e = m.span("m")
-            add((s, -e, prio, i))
+            add((s, -e, p.priority, i))
     return out
 
 
@@ -757,19 +758,61 @@ def _blocked(text: str) -> tuple[list[int], list[int]]:
 
 
 _MakerFn = Callable[[str, "re.Match[str]", "_Ref | None"], "_Cand | None"]
-_MAKERS: tuple[tuple[re.Pattern[str], int, _MakerFn], ...] = (
-    (_P_ISO, 0, _make_iso),
-    (_P_DMY_NUM, 0, _make_dmy_num),
-    (_P_YEAR_RANGE, 1, lambda text, m, ref: _year_range(text, m)),
-    (_P_DAY_FIRST, 1, lambda text, m, ref: _day_first(m, ref)),
-    (_P_MONTH_FIRST, 1, lambda text, m, ref: _month_first(m, ref)),
-    (_P_REL, 4, lambda text, m, ref: _relative(m, ref)),
-    (_P_YEAR, 5, _make_year),
+
+
+@dataclass(frozen=True, slots=True)
+class DatePattern:
+    """One pattern of the date scanner, with what the scanner needs to know about it.
+
+    ``needs_digit``: it cannot match a text without a digit (skipped there).
+    ``context_free``: its value depends on the matched text only, not on what surrounds it,
+    so a repeated date string is worked out once per call.
+    ``anchor``: what every match holds (``number``, ``month`` name or ``relative`` word);
+    the pattern is run only over windows around the anchors of its kind.
+    ``reach``: how far a match reaches before its first anchor and after its last one, in
+    characters (with up to 3 blanks wherever a blank is allowed and a few characters of
+    look-around): before a number, "between Wednesday, " (about 25); after it, " of
+    September of the previous year" or " a.m. (GMT)" (about 50); before a month name,
+    "from Wednesday, "; after it, "5th, 2024, at 10:30:00 p.m. (GMT + 03:00)" (about 80);
+    around a relative word, "the day before " (about 20). The margins leave room to spare.
+    """
+
+    name: str
+    regex: re.Pattern[str]
+    priority: int  # lower wins between two candidates of the same span
+    make: _MakerFn
+    needs_digit: bool
+    context_free: bool
+    anchor: str  # number | month | relative
+    reach: tuple[int, int]
+
+
+_NUMBER_REACH = (40, 80)
+PATTERNS: tuple[DatePattern, ...] = (
+    DatePattern("iso", _P_ISO, 0, _make_iso, True, True, "number", _NUMBER_REACH),
+    DatePattern("numeric_dmy", _P_DMY_NUM, 0, _make_dmy_num, True, True, "number",
+                _NUMBER_REACH),
+    DatePattern("year_range", _P_YEAR_RANGE, 1, lambda text, m, ref: _year_range(text, m),
+                True, False, "number", _NUMBER_REACH),
+    DatePattern("day_first", _P_DAY_FIRST, 1, lambda text, m, ref: _day_first(m, ref),
+                True, True, "number", _NUMBER_REACH),
+    DatePattern("month_first", _P_MONTH_FIRST, 1, lambda text, m, ref: _month_first(m, ref),
+                False, True, "month", (40, 120)),
+    DatePattern("relative", _P_REL, 4, lambda text, m, ref: _relative(m, ref),
+                False, True, "relative", (40, 40)),
+    DatePattern("year", _P_YEAR, 5, _make_year, True, False, "number", _NUMBER_REACH),
 )
-
-
+_CONTEXT_FREE = tuple(p.context_free for p in PATTERNS)
 _DIGIT = re.compile(r"\d")
-_NO_DIGIT = frozenset({4, 5})  # month-first and relative patterns can match without digits
+
+
+def _group(anchor: str) -> tuple[tuple[int, ...], int, int]:
+    """(indices into PATTERNS of the patterns with this anchor, reach before, reach after)."""
+    idx = tuple(i for i, p in enumerate(PATTERNS) if p.anchor == anchor)
+    if len({PATTERNS[i].reach for i in idx}) > 1:  # one window per anchor kind
+        raise ValueError(f"patterns anchored on {anchor} must share one reach")
+    return idx, *PATTERNS[idx[0]].reach
+
 
 # Anchors of :func:`_candidates`: every date holds one of its pattern's kind. No date
 # crosses a line break, so windows are joined by blank lines.
@@ -781,19 +824,12 @@ _ANCHOR_WORDS = _trie(sorted({*_MONTH_NAMES, "today", "yesterday", "tomorrow", "
 # IGNORECASE). Not checking the letter before a word only finds a few anchors too many.
 _ANCHOR_WORD = re.compile(rf"(?:{_ANCHOR_WORDS}){_LETTER_AFTER}")
 _ANCHOR_WORD_I = re.compile(rf"(?:{_ANCHOR_WORDS}){_LETTER_AFTER}", re.IGNORECASE)
-# (patterns of _MAKERS, reach before the first anchor, reach after the last one). Reaches,
-# with up to 3 blanks wherever a blank is allowed and a few characters of look-around:
-# before a number, "between Wednesday, " (about 25); after it, " of September of the
-# previous year" or " a.m. (GMT)" (about 50); before a month name, "from Wednesday, ";
-# after it, "5th, 2024, at 10:30:00 p.m. (GMT + 03:00)" (about 80); around a relative
-# word, "the day before " (about 20). The margins leave room to spare.
-_NUMERIC = ((0, 1, 2, 3, 6), 40, 80)
-_MONTH_FIRST = ((4,), 40, 120)
-_RELATIVE = ((5,), 40, 40)
+_NUMERIC = _group("number")
+_MONTH_FIRST = _group("month")
+_RELATIVE = _group("relative")
 _SEPARATOR = "\n\n\n"
-# Patterns whose value depends on the matched text only (not on what surrounds it), so a
-# repeated date string is worked out once per call.
-_CONTEXT_FREE = frozenset({0, 1, 3, 4, 5})
+if any(p.needs_digit != (p.anchor == "number") for p in PATTERNS):
+    raise ValueError("a pattern anchored on a number needs a digit, and only those do")
 
 
 def _select(text: str, scan: str, cands: list[_Lazy], ref: _Ref | None, starts: list[int],
@@ -818,13 +854,13 @@ def _select(text: str, scan: str, cands: list[_Lazy], ref: _Ref | None, starts: 
             got: tuple | None = (c.start - s, c.value, c.end_value, c.precision, c.inferred,
                                  c.kind)
         else:
-            key = (k, scan[s - 1:e]) if k in _CONTEXT_FREE else None
+            key = (k, scan[s - 1:e]) if _CONTEXT_FREE[k] else None
             if key is not None and key in memo:
                 got = memo[key]
             else:
-                pattern, _p, maker = _MAKERS[k]
-                m = pattern.match(scan, s - 1)
-                c = maker(scan, m, ref) if m is not None else None
+                pat = PATTERNS[k]
+                m = pat.regex.match(scan, s - 1)
+                c = pat.make(scan, m, ref) if m is not None else None
                 got = None if c is None else (c.start - s, c.value, c.end_value, c.precision,
                                               c.inferred, c.kind)
                 if key is not None:

@@ -9,6 +9,9 @@
    default >= 0.8). Short texts need far more: below ``short_chars`` only identical
    normalised texts merge, and up to ``medium_chars`` the digits must be the same and the
    similarity >= ``short_threshold`` (so ``04.09.2024`` and ``05.09.2024`` never merge).
+   Longer texts must not differ in a number either (:func:`same_numbers`): "the 40th
+   meeting" and "the 41st meeting", or the same event in 2024 and in 2025, are different
+   news, not copies.
 4. **Clusters without chains**: distinct texts are taken most complete first (longest, then
    corpus order); each one not yet placed becomes a representative and takes the candidates
    that verify against *it*. A text is only ever merged by comparison with the kept copy.
@@ -29,6 +32,18 @@ from corpus_cli.models import Cluster, Drop, Paragraph, Progress
 
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
+# Words of a normalised text that carry a number: digits (with the letters of "39th"),
+# month names, ordinal and cardinal number words, roman numerals ("the xvi meeting").
+_NUMBER_WORDS = frozenset("""
+one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+hundred thousand million billion trillion first second third fourth fifth sixth seventh
+eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth
+eighteenth nineteenth twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth
+ninetieth hundredth thousandth january february march april may june july august
+september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+""".split())
+_ROMAN = re.compile(r"(?=[ivxlc]{2})c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
 _MASK64 = (1 << 64) - 1
 
 CandidateFinder = Callable[
@@ -259,6 +274,29 @@ def minhash_candidates(
     return _candidates(_signatures(texts, config, progress), ranks, config)
 
 
+def number_words(text: str) -> tuple[str, ...]:
+    """What a normalised text says with numbers: its digits run together (so "1,350",
+    "1 350" and "1350", or "£65m" and "65m", agree), then its month names, number words
+    ("three", "41st" as "first"...) and roman numerals ("the xvi meeting"), in order."""
+    words = [w for w in text.split() if w in _NUMBER_WORDS or _ROMAN.fullmatch(w)]
+    return ("".join(_DIGITS.findall(text)), *words)
+
+
+def same_numbers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Do two texts (their :func:`number_words`) tell the same numbers? Yes when the digits
+    of one start those of the other (a copy cut short) and its number words are those of
+    the other with some left out (a word reworded), in order; no when a number was changed:
+    "the 40th meeting" vs "the 41st", "in 2024" vs "in 2025", "5 May" vs "5 June"."""
+    if a == b:
+        return True
+    da, db = a[0], b[0]
+    if not (da.startswith(db) or db.startswith(da)):
+        return False
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    it = iter(long_[1:])
+    return all(x in it for x in short[1:])  # a subsequence
+
+
 def _similar(a: str, b: str, config: DedupeConfig) -> float:
     """Similarity of two normalised texts under the short-text rules (0 when not allowed)."""
     from rapidfuzz.fuzz import ratio
@@ -271,6 +309,8 @@ def _similar(a: str, b: str, config: DedupeConfig) -> float:
             return 0.0
         cutoff = config.short_threshold
     else:
+        if not same_numbers(number_words(a), number_words(b)):
+            return 0.0
         cutoff = config.threshold
     if shortest < cutoff * max(len(a), len(b)) * 0.5:
         return 0.0  # lengths too different for the ratio to reach the cutoff
@@ -312,6 +352,14 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
                                  scorer=fuzz.ratio, score_cutoff=lo, workers=-1).tolist()
         if progress:
             progress("verify", len(scores), len(qa))
+    numbers: dict[int, tuple[str, ...]] = {}
+
+    def numbers_of(i: int) -> tuple[str, ...]:
+        got = numbers.get(i)
+        if got is None:
+            got = numbers[i] = number_words(texts[i])
+        return got
+
     for a, b, sc in zip(qa, qb, scores, strict=True):
         if not sc:
             continue
@@ -320,7 +368,7 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
             if sc < config.short_threshold or (
                     _DIGITS.findall(texts[a]) != _DIGITS.findall(texts[b])):
                 continue
-        elif sc < config.threshold:
+        elif sc < config.threshold or not same_numbers(numbers_of(a), numbers_of(b)):
             continue
         out[a].append((b, sc))
         out[b].append((a, sc))

@@ -36,6 +36,9 @@ def test_image_names_alone_and_glued():
     assert text == "The ministers agreed on the text."
     assert removals[0].kind == "image" and removals[0].text.endswith(".jpeg")
     assert reason is None and dateline is None
+    # the sentence may open with a quote
+    text, removals, _d, _r = clean.clean_text("DSC_0412.jpg\u201cWe agreed,\u201d he said.")
+    assert text.startswith("\u201cWe agreed") and removals[0].text == "DSC_0412.jpg"
 
 
 def test_glued_dates_split():

@@ -536,3 +536,24 @@ def test_block_trigger_matches_its_plain_form(text: str) -> None:
     plain = re.compile(rf"[@/]|(?<!\S)www\.|\.{_EXTS}(?![a-z0-9])")
     assert [m.span() for m in _BLOCK_TRIGGER.finditer(text)] == [
         m.span() for m in plain.finditer(text)]
+
+
+def test_pattern_table_is_named_and_self_consistent():
+    """Each pattern of the scanner is a named record: flags and windows come from the table,
+    so reordering it cannot give one pattern another's flags."""
+    from corpus_cli.dates import PATTERNS, _candidates
+
+    names = [p.name for p in PATTERNS]
+    assert len(set(names)) == len(names)
+    example = {"iso": "2024-05-14", "numeric_dmy": "14.05.2024", "year_range": "2019-2021",
+               "day_first": "14 May 2024", "month_first": "May 14, 2024",
+               "relative": "yesterday", "year": "in 2024 the"}
+    assert set(example) == set(names)
+    for i, p in enumerate(PATTERNS):
+        text = " " + example[p.name]
+        assert any(k == i for *_x, k in _candidates(text, digits=True)), p.name
+    no_digit = {"month_first": " in September this year", "relative": " yesterday"}
+    assert set(no_digit) == {p.name for p in PATTERNS if not p.needs_digit}
+    for i, p in enumerate(PATTERNS):
+        if not p.needs_digit:  # run on a text without digits too
+            assert any(k == i for *_x, k in _candidates(no_digit[p.name], digits=False))

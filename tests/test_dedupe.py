@@ -150,3 +150,29 @@ def test_every_paragraph_kept_or_dropped_with_reason(chosen):
             assert d.kept_id in kept_ids and d.kept_id not in r.drops and d.reason
         for c in r.clusters:
             assert c.kept_id not in r.drops
+
+
+RECURRING = ("On {day} May {year}, the {ord} meeting of the Working Group on border security "
+             "was held in the capital with the participation of the deputy ministers.")
+
+
+def test_recurring_events_differing_in_a_number_are_not_copies():
+    base = RECURRING.format(day=14, year=2024, ord="40th")
+    others = [RECURRING.format(day=14, year=2024, ord="41st"),  # the next meeting
+              RECURRING.format(day=14, year=2025, ord="40th"),  # a year later
+              RECURRING.format(day=15, year=2024, ord="40th"),
+              RECURRING.format(day=14, year=2024, ord="40th").replace("May", "June")]
+    for other in others:
+        assert not dedupe(paras(base, other)).clusters, other
+    roman = RECURRING.format(day=14, year=2024, ord="XVI")
+    assert not dedupe(paras(roman, roman.replace("XVI", "XVII"))).clusters
+
+
+def test_numbers_written_differently_or_cut_off_are_still_copies():
+    base = ("The exercise brought together 1,350 servicemen and 40 aircraft from the six states "
+            "on 14 May 2024, the ministry of defence said.")
+    for copy in (base.replace("1,350", "1350"),  # formatting of the same number
+                 base.replace("1,350", "1 350").replace("defence", "defense"),
+                 base[: int(len(base) * 0.8)]):  # a teaser cut short
+        (c,) = dedupe(paras(base, copy)).clusters
+        assert len(c.member_ids) == 2, copy
