@@ -58,9 +58,10 @@ _ATTACHMENT = re.compile(
 )
 _DOC_NAME_LINE = re.compile(r"^\S[^\n]{0,200}?\." + _DOC_EXT + r"(?:\s{0,3}\([^()\n]{0,40}\))?$",
                             re.IGNORECASE)
-# A numeric date glued to the next word or number: "09.06.2018On", "15.05.202415 May".
+# A numeric date glued to the next word or number: "09.06.2018On", "15.05.202415 May" (a
+# comma after a date is punctuation: "20.09.2022, Moscow." is a date line).
 _GLUED_DATE = re.compile(
-    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)(?=[^\s./\-\d]|\d)"
+    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)(?=[^\s./\-\d,;:)\]]|\d)"
 )
 # A line that is only a numeric date (a listing's dateline) or a date with a time.
 _DATELINE = re.compile(
@@ -75,6 +76,14 @@ _DATE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u00bb)\]]$")
+# A stored page's date prefix, as search-index excerpts begin: " date 2022-01-13 YEREVAN, ..."
+_META_DATE = re.compile(
+    r"^[^\S\n]{0,3}date[^\S\n]{1,3}((?:19|20)\d\d-[01]\d-[0-3]\d)(?=\s|$)[^\S\n]*")
+# Navigation words glued to what follows: "HomeRussia & FSU", "Latest news\u201cA headline\u201d".
+_GLUED_NAV = re.compile(r"^((?:[^\W\d_]{1,15}[^\S\n]){0,3}[^\W\d_]{0,14}[a-z\u0430-\u044f])"
+                        r"(?=[A-Z\u0410-\u042f\"\u201c\u00ab])")
+# A title repeated with a short label: "<title> FEATURE", "<title> (VIDEO)".
+_LABEL_SUFFIX = re.compile(r"^\(?[A-Z\u0410-\u042f]{2,12}\)?$")
 _LETTER_CYR = re.compile(r"[\u0400-\u04ff]")
 _LETTER_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LETTER_GREEK = re.compile(r"[\u0370-\u03ff]")
@@ -163,6 +172,19 @@ def dateline_value(text: str) -> tuple[str, str] | None:
     return parse_date(text[m.end():] if m else text)
 
 
+def strip_glued_navigation(text: str) -> tuple[str | None, str]:
+    """``"Latest news\u201cX\u201d: a headline"`` -> ``("Latest news", "\u201cX\u201d: a
+    headline")``: navigation words (at least four letters in all) glued, without a space,
+    to the capital letter or quote that starts the text; else ``(None, text)``."""
+    m = _GLUED_NAV.match(text)
+    if not m or len(m.group(1)) < 4 or len(text) - m.end() < 3:
+        return None, text
+    words = [w.lower() for w in m.group(1).split()]
+    if not all(w in NAV_WORDS for w in words):
+        return None, text
+    return m.group(1), text[m.end():]
+
+
 def split_glued_date(text: str) -> tuple[str | None, str]:
     """``"09.06.2018On June 9"`` -> ``("09.06.2018", "On June 9")``; else ``(None, text)``."""
     m = _GLUED_DATE.match(text)
@@ -226,6 +248,11 @@ def clean_text(text: str) -> tuple[str, tuple[Removal, ...], str | None, str | N
         if image is not None and rest.strip():
             removals.append(Removal("image", image, "image file name glued to the text"))
             text = rest.lstrip()
+            continue
+        nav, rest = strip_glued_navigation(text)
+        if nav is not None:
+            removals.append(Removal("navigation", nav, "navigation words glued to the text"))
+            text = rest
             continue
         date, rest = split_glued_date(text)
         if date is not None and rest.strip():
@@ -301,15 +328,21 @@ def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 def _title_date_suffix(prev: str, text: str) -> str | None:
-    """If ``text`` is ``prev`` followed by a date, return the date; ``""`` if equal."""
-    if text == prev:
+    """If ``text`` is ``prev`` followed by a date, return the date; ``""`` if equal (or
+    followed by a short label such as "FEATURE"). Case does not count."""
+    if text == prev or text.casefold() == prev.casefold():
         return ""
-    if len(prev) < 8 or not text.startswith(prev):
+    if len(prev) < 8 or not text.casefold().startswith(prev.casefold()):
         return None
     rest = text[len(prev):].strip(_DATE_SUFFIX_SEP)
     if rest and (is_dateline(rest) or _looks_like_date(rest)):
         return rest
+    if rest and _LABEL_SUFFIX.match(rest):
+        return ""
     return None
+
+
+MIN_FAR_REPEAT = 20  # a title repeated further down (after a subtitle) is at least this long
 
 
 def _looks_like_date(text: str) -> bool:
@@ -319,32 +352,49 @@ def _looks_like_date(text: str) -> bool:
 
 
 def clean_page(page: Page) -> CleanPage:
-    """Split a page into paragraphs and clean each one (see :func:`clean_text`)."""
+    """Split a page into paragraphs and clean each one (see :func:`clean_text`). A stored
+    page's date prefix (" date 2022-01-13 ..." at the start of the page) is taken off its
+    first paragraph and kept as that paragraph's ``dateline``; a title repeated on the next
+    line, or after a subtitle or caption, is removed (its date, if it has one, goes to the
+    title)."""
     paragraphs: list[Paragraph] = []
     urls: list[str] = []
-    last_kept: int | None = None  # index into paragraphs of the last kept text paragraph
+    recent: list[int] = []  # indices into paragraphs of the last kept text paragraphs
     for index, (line_start, line_end, raw) in enumerate(_blocks(page.text)):
-        text, removals, dateline, reason = clean_text(raw)
+        meta = _META_DATE.match(raw) if index == 0 else None
+        text, removals, dateline, reason = clean_text(raw[meta.end():] if meta else raw)
+        if meta:
+            removals = (Removal("meta_date", meta.group().strip(), "the stored page's date"),
+                        *removals)
+            dateline = meta.group(1)
+            if reason == "empty":
+                reason = "meta_date"
         if text == raw:
             text = raw  # one string object for both: halves the memory of clean lines
         pid = paragraph_id(page.path, line_start)
         urls.extend(r.text for r in removals if r.kind == "url")
-        if reason is None and last_kept is not None:
-            prev = paragraphs[last_kept]
-            suffix = _title_date_suffix(prev.text, text) if len(text) <= 400 else None
-            if suffix is not None:
+        if reason is None and recent and len(text) <= 400:
+            for back, k in enumerate(reversed(recent)):
+                prev = paragraphs[k]
+                if back and (len(prev.text) < MIN_FAR_REPEAT or prev.text.endswith(".")):
+                    continue
+                suffix = _title_date_suffix(prev.text, text)
+                if suffix is None:
+                    continue
                 reason = "repeated_title"
                 removals = (
-                    Removal("repeated_title", text, "title repeated on the next line"
+                    Removal("repeated_title", text, "title repeated"
+                            + (" on the next line" if not back else "")
                             + (" with a date" if suffix else "")),
                 )
                 text = ""
                 if suffix and prev.dateline is None:
-                    paragraphs[last_kept] = replace(prev, dateline=suffix)
+                    paragraphs[k] = replace(prev, dateline=suffix)
+                break
         if reason is not None:
             paragraphs.append(
                 Paragraph(pid, page.path, index, line_start, line_end, raw, "", "removed",
-                          "removed", reason, None, "none", removals)
+                          "removed", reason, dateline if meta else None, "none", removals)
             )
             continue
         kind = "dateline" if dateline is None and is_dateline(text) else "text"
@@ -352,7 +402,9 @@ def clean_page(page: Page) -> CleanPage:
             Paragraph(pid, page.path, index, line_start, line_end, raw, text, kind, "kept",
                       None, dateline, script_of(text), removals)
         )
-        last_kept = len(paragraphs) - 1 if kind == "text" else None
+        if kind == "text":
+            recent.append(len(paragraphs) - 1)
+            del recent[:-3]
     return CleanPage(page, tuple(paragraphs), tuple(urls))
 
 

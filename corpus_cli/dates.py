@@ -969,3 +969,171 @@ def leading_date(text: str) -> tuple[str, str, int] | None:
     if value is None:
         return None
     return m.group("g"), value, m.end("g")
+
+
+# --------------------------------------------------------------------------- date lines
+
+_YEAR_REF = "2000-12-31"  # a reference under which a year-less date keeps its month and day
+_GLUED_TIME = re.compile(r"(?<!\d)((?:19|20)\d\d)((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)")
+_DOTTED_MONTH = re.compile(r"(?<!\d)(\d{1,2})[.\-]([^\W\d_]{3,9})\.?[.\-]((?:19|20)\d\d)(?!\d)")
+_LINE_LABEL = re.compile(
+    r"^(?:published|posted|updated|last updated|created|date|dated|publication date"
+    r"|publish ?date|release date|опубликовано|дата публикации|дата|обновлено)"
+    r"(?:[^\S\n]{1,3}(?:on|at))?[^\S\n]{0,3}[:\-\u2013|]?[^\S\n]{0,3}",
+    re.IGNORECASE,
+)
+_STAMP_NOISE = re.compile(
+    r"(?:(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?(?:[^\S\n]{0,2}[ap]\.?m\.?)?(?!\d)"
+    r"|\b(?:GMT|UTC|MSK|CET|CEST|EET|EEST|BST|EST|EDT|PST|PDT)\b(?:[^\S\n]{0,2}[+\-\u2212]"
+    r"[^\S\n]{0,2}\d{1,2}(?::?\d\d)?)?"
+    r"|\b\d{1,3}[^\S\n]{1,2}(?:seconds?|minutes?|mins?|hours?|hrs?|days?)[^\S\n]{1,2}ago\b)",
+    re.IGNORECASE,
+)
+_WEEKDAY_NAMES = {name: i for i, names in enumerate((
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
+    ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
+    ("sunday", "sun"))) for name in names}
+_LEFT_TOKEN = re.compile(r"[^\s/|\u2022\u00b7,;:()\[\]\-\u2013\u2014.]{1,60}")
+# Words that make a line with a date a sentence or a headline, not a date line.
+_PHRASE_WORDS = frozenset("""
+on in at of the a an to for from since until till will would was were is are be been being
+has have had held took takes take and or but that this these with within after before during
+into over under about as it its he she they we our their his her who which what when
+в на с по к о об от до за из у и во со для при что это был была были будет
+""".split())
+MAX_DATELINE_CHARS = 160
+MAX_DATELINE_WORDS = 5  # words beside the date: a label, an author, a place, a section
+
+
+@dataclass(frozen=True, slots=True)
+class DateLine:
+    """A line that shows a date (a dateline, a byline, "PublishDate: ...", "17:23 /
+    20.01.2026", "21 June 2018 1196" with a view counter): see :func:`read_dateline`.
+
+    ``year`` is None when the line does not write it ("15 November, 16:49"); ``weekday``
+    (0 = Monday) when it writes one; ``time`` when it writes a time; ``label`` when it
+    says what the date is ("Published:").
+    """
+
+    year: int | None
+    month: int
+    day: int
+    weekday: int | None = None
+    time: bool = False
+    label: bool = False
+    text: str = ""  # the date as written
+
+    @property
+    def value(self) -> str | None:
+        return None if self.year is None else _iso(self.year, self.month, self.day)
+
+    def with_year(self, year: int) -> str | None:
+        """The ISO date in ``year``; None if the day does not exist then or the weekday
+        written on the line does not fall on it."""
+        if not _valid(year, self.month, self.day):
+            return None
+        if self.weekday is not None and date(year, self.month, self.day).weekday() != self.weekday:
+            return None
+        return _iso(year, self.month, self.day)
+
+
+def _prepare(text: str) -> str:
+    """Undo the gluing that scraping does to date lines: "20 January 202014:57" (a year
+    glued to a time), "10.Jan.2026" (a month name between dots)."""
+    if any(c.isdigit() for c in text):
+        text = _GLUED_TIME.sub(r"\1 \2", text)
+        text = _DOTTED_MONTH.sub(r"\1 \2 \3", text)
+    return text
+
+
+def _day_mention(text: str) -> DateMention | None:
+    """The one date of ``text`` at day precision (year-less ones too), else None."""
+    found = [m for m in find_dates(text, _YEAR_REF)
+             if m.kind in ("date", "datetime") and m.precision == "day" and m.value]
+    return found[0] if len(found) == 1 else None
+
+
+_CLOCK = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)")
+
+
+def _as_dateline(m: DateMention, line: str, order: str | None, label: bool) -> DateLine | None:
+    y, mo, d = (int(x) for x in m.value.split("-"))
+    year: int | None = y
+    if m.inferred:  # the year came from the neutral reference: not written
+        year = None
+    elif order == "mdy":
+        num = _NUMERIC_DATE.search(m.text)
+        if num and int(num.group(1)) <= 12 and int(num.group(3)) <= 12:
+            mo, d = int(num.group(1)), int(num.group(3))  # month first on this page
+    wd = None
+    for w in re.findall(r"[^\W\d_]{3,9}", line.lower()):
+        if w in _WEEKDAY_NAMES:
+            wd = _WEEKDAY_NAMES[w]
+            break
+    if year is not None and not _valid(year, mo, d):
+        return None
+    return DateLine(year, mo, d, wd, _CLOCK.search(line) is not None, label, m.text)
+
+
+def read_dateline(text: str, order: str | None = None) -> DateLine | None:
+    """If ``text`` is a line that shows a date, the date; else None.
+
+    A date line holds one date at day precision (its year may be missing) and besides it
+    only what date lines carry: times, time zones, weekday names, "5 minutes ago", a label
+    ("Published:"), a view counter, and at most five words such as an author ("By Jane
+    Doe"), a place ("Moscow.") or a section name; never a phrase ("Minsk to host the summit
+    on 23 November" is a headline). ``order`` (``"mdy"``, see :func:`numeric_order`) reads
+    ambiguous numeric dates month first.
+    """
+    text = text.strip()
+    if not text or len(text) > MAX_DATELINE_CHARS or text[0] in "([" or not any(
+            c.isdigit() for c in text):
+        return None
+    work = _prepare(text)
+    lab = _LINE_LABEL.match(work)
+    label = bool(lab and lab.end())
+    if label:
+        work = work[lab.end():]
+    m = _day_mention(work)
+    if m is None:
+        return None
+    rest = _STAMP_NOISE.sub(" ", work[:m.start] + " " + work[m.end:])
+    words = [w for w in _LEFT_TOKEN.findall(rest)
+             if w.lower().rstrip(".") not in _WEEKDAY_NAMES]
+    if len(words) > MAX_DATELINE_WORDS:
+        return None
+    for w in words:
+        low = w.lower()
+        if low in _PHRASE_WORDS:
+            return None
+        if w[0].isalpha() and w[0].islower() and not any(c.isdigit() for c in w) and low not in (
+                "by", "ago", "views", "comments", "download", "document", "print", "source"):
+            # a lower-case word: part of a phrase unless it is a user name ("dennis2020")
+            if not (len(words) <= 2 and len(w) > 2):
+                return None
+    return _as_dateline(m, work, order, label)
+
+
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})([./\-])(\d{1,2})\2((?:19|20)\d\d)(?!\d)")
+
+
+def numeric_order(texts: list[str] | tuple[str, ...]) -> str | None:
+    """How a page writes its numeric dates, from the dates that can only be read one way:
+    ``"mdy"`` when some date has a second number over 12 (``04/16/2020``) and none a first
+    number over 12, ``"dmy"`` for the reverse, None when the page does not say (or says
+    both). Ambiguous dates of the page (``04/05/2020``) are then read the same way."""
+    mdy = dmy = False
+    for t in texts:
+        if not any(c.isdigit() for c in t):
+            continue
+        for m in _NUMERIC_DATE.finditer(t):
+            a, b = int(m.group(1)), int(m.group(3))
+            if a > 12 >= b >= 1:
+                dmy = True
+            elif b > 12 >= a >= 1:
+                mdy = True
+    if mdy and not dmy:
+        return "mdy"
+    if dmy and not mdy:
+        return "dmy"
+    return None
