@@ -726,14 +726,15 @@ def _closest_year(dl: DateLine, ref: _date) -> str | None:
     return best[1] if best else None
 
 
-def _full(it: PageItem) -> _date | None:
-    if it.date and it.precision == "day" and not it.inferred:
+def _full(it: PageItem, written: set[int]) -> _date | None:
+    """The item's date if it is a day whose year is written on the page."""
+    if it.date and it.precision == "day" and (not it.inferred or id(it) in written):
         return _date.fromisoformat(it.date)
     return None
 
 
 def _year_of(dl: DateLine, it: PageItem, items: list[PageItem], ctx: _Dating,
-             text: str) -> str | None:
+             text: str, written: set[int], end: DateLine | None = None) -> str | None:
     """A year-less date in the year the page's own chronology gives it: the stored page's
     date (for the main item), the dated neighbours of a newest-first listing, the header
     date (no item is newer), a fully dated mention in the item's text."""
@@ -742,13 +743,14 @@ def _year_of(dl: DateLine, it: PageItem, items: list[PageItem], ctx: _Dating,
         if got:
             return got
     k = items.index(it)
-    below = next((x for x in items[k + 1:] if _full(x)), None)
-    above = next((x for x in reversed(items[:k]) if _full(x)), None)
+    below = next((x for x in items[k + 1:] if _full(x, written)), None)
+    above = next((x for x in reversed(items[:k]) if _full(x, written)), None)
     if below is not None or above is not None:
-        ref = _full(below) if below is not None else _full(above)
+        ref = _full(below if below is not None else above, written)
         y = ref.year
         v = dl.with_year(y)
-        if below is not None and v is not None and v < below.date:
+        last = (end or dl).with_year(y)  # a range counts by its end
+        if below is not None and last is not None and last < below.date:
             y += 1  # newest first: not older than the item below
         elif below is None and v is not None and v > above.date:
             y -= 1  # not newer than the item above
@@ -770,9 +772,14 @@ def _year_of(dl: DateLine, it: PageItem, items: list[PageItem], ctx: _Dating,
     return None
 
 
-def _lead_date(it: PageItem) -> DateLine | tuple[str, str] | None:
+def _item_text(it: PageItem) -> str:
+    """Everything the item shows (captions and bylines too), for its dated mentions."""
+    return "\n".join(p.text for p in it.paragraphs)
+
+
+def _lead_date(it: PageItem) -> tuple[str, str] | tuple[DateLine, DateLine | None] | None:
     """A date opening the item's text ("On 25 July 2024, ...", "From 3 to 6 September"):
-    the full value, or a year-less :class:`DateLine`."""
+    ``(value, precision)``, or a year-less :class:`DateLine` and the end of its range."""
     if not it.body or it.title is None and len(it.body) == 1 and _is_titleish(it.body[0].text):
         return None  # a headline: its dates are the story's
     head = it.body[0].text[:300]
@@ -784,7 +791,11 @@ def _lead_date(it: PageItem) -> DateLine | tuple[str, str] | None:
         y, mo, d = (int(x) for x in m.value.split("-"))
         if not m.inferred:
             return m.value, "day"
-        return DateLine(None, mo, d, text=m.text)
+        got = DateLine(None, mo, d, text=m.text)
+        if m.end_value and len(m.end_value) == 10:
+            _ey, emo, ed = (int(x) for x in m.end_value.split("-"))
+            return got, DateLine(None, emo, ed)
+        return got, None
     return None
 
 
@@ -804,12 +815,14 @@ def _date_items(items: list[PageItem], lines: Mapping[int, DateLine | None], ctx
 
     for it in items:
         guard(it, "dates", lambda it=it: first_pass(it))
-    leads: dict[int, DateLine] = {}
+    leads: dict[int, tuple[DateLine, DateLine | None]] = {}
+    written: set[int] = set()  # items dated from their text, with the year written
 
     def lead_pass(it: PageItem) -> None:
         got = _lead_date(it)
-        if isinstance(got, tuple):
+        if got is not None and isinstance(got[0], str):
             it.date, it.precision, it.inferred = got[0], got[1], True
+            written.add(id(it))
         elif got is not None:
             leads[id(it)] = got
 
@@ -818,12 +831,14 @@ def _date_items(items: list[PageItem], lines: Mapping[int, DateLine | None], ctx
             guard(it, "dates", lambda it=it: lead_pass(it))
     # year-less dates, bottom-up: each item leans on the (resolved) item below it
     for it in reversed(items):
-        dl = shown.get(id(it)) or leads.get(id(it))
+        dl, end = shown.get(id(it)), None
+        if dl is None and id(it) in leads:
+            dl, end = leads[id(it)]
         if dl is None:
             continue
 
-        def resolve(it: PageItem = it, dl: DateLine = dl) -> None:
-            value = _year_of(dl, it, items, ctx, it.text)
+        def resolve(it: PageItem = it, dl: DateLine = dl, end: DateLine | None = end) -> None:
+            value = _year_of(dl, it, items, ctx, _item_text(it), written, end)
             if value:
                 it.date, it.precision, it.inferred = value, "day", True
 
