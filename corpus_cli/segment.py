@@ -381,7 +381,7 @@ def _is_headline(units: list[_Unit], i: int) -> bool:
 def _lead_groups(units: list[_Unit]) -> dict[int, int]:
     """Undated prose before the page's first article or date: unit index -> snippet number.
 
-    Before an article it is a sidebar: when two sizes of blank gap between its paragraphs
+    Before an article, or when most of its paragraphs open with a date, it is a sidebar: when two sizes of blank gap between its paragraphs
     alternate and the wider one recurs, the wider gap separates snippets; paragraphs all
     separated by blank lines are one snippet; lines not separated are one snippet each (a
     salutation line goes with what follows it). With no article after it, it is the page's
@@ -397,7 +397,7 @@ def _lead_groups(units: list[_Unit]) -> dict[int, int]:
         return {}
     last = idx[-1]
     article_after = any(u.role == TITLE and u.leads for u in units[last + 1:])
-    if not article_after:
+    if not article_after and not _date_led(units, idx):
         return dict.fromkeys(idx, 0)
     gaps = [units[i].gap for i in idx[1:]]
     wide = max(gaps, default=0)
@@ -414,6 +414,16 @@ def _lead_groups(units: list[_Unit]) -> dict[int, int]:
             group += 1
         out[i] = group
     return out
+
+
+def _date_led(units: list[_Unit], idx: list[int]) -> bool:
+    """Do most of these paragraphs open with a date ("On 7 February, the ...")? Then they are
+    a list of snippets, not one text."""
+    if len(idx) < 2:
+        return False
+    led = sum(1 for i in idx if any(
+        m.start <= LEAD_DATE_REACH for m in find_dates(units[i].p.text[:LEAD_DATE_REACH + 40])))
+    return led * 2 >= len(idx)
 
 
 @dataclass(slots=True)
