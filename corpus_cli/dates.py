@@ -18,6 +18,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -1076,6 +1077,14 @@ def _as_dateline(m: DateMention, line: str, order: str | None, label: bool) -> D
 
 
 def read_dateline(text: str, order: str | None = None) -> DateLine | None:
+    """See :func:`_read_dateline`; lines repeated across pages are read once."""
+    if len(text) > MAX_DATELINE_CHARS or not _DIGIT.search(text):
+        return None
+    return _read_dateline(text, order)
+
+
+@lru_cache(maxsize=8192)
+def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
     """If ``text`` is a line that shows a date, the date; else None.
 
     A date line holds one date at day precision (its year may be missing) and besides it
@@ -1115,6 +1124,8 @@ def read_dateline(text: str, order: str | None = None) -> DateLine | None:
 
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})([./\-])(\d{1,2})\2((?:19|20)\d\d)(?!\d)")
+# Its second and third numbers, with the separators around the second.
+_NUMERIC_DATE_FAST = re.compile(r"[./\-](\d{1,2})([./\-])(?:19|20)\d\d(?!\d)")
 
 
 def numeric_order(texts: list[str] | tuple[str, ...]) -> str | None:
@@ -1124,10 +1135,17 @@ def numeric_order(texts: list[str] | tuple[str, ...]) -> str | None:
     both). Ambiguous dates of the page (``04/05/2020``) are then read the same way."""
     mdy = dmy = False
     for t in texts:
-        if not any(c.isdigit() for c in t):
-            continue
-        for m in _NUMERIC_DATE.finditer(t):
-            a, b = int(m.group(1)), int(m.group(3))
+        # found from the middle number on: a pattern that starts with a separator is
+        # scanned faster than one that starts with a digit
+        for m in _NUMERIC_DATE_FAST.finditer(t):
+            s = m.start()
+            first = t[max(0, s - 3):s]
+            k = len(first)
+            while k and first[k - 1].isdigit():
+                k -= 1
+            if not 1 <= len(first) - k <= 2 or m.group(2) != t[s]:
+                continue
+            a, b = int(first[k:]), int(m.group(1))
             if a > 12 >= b >= 1:
                 dmy = True
             elif b > 12 >= a >= 1:

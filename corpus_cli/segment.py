@@ -74,6 +74,7 @@ MIN_CUT_TEXT_WORDS = 15  # a page's last line, cut off, with this many words is 
 MAX_MENU_MEDIAN_WORDS = 5  # a run of 3+ short lines with this median is a menu
 MAX_MENU_ENTRY_WORDS = 7  # ... and its lines of at most this many words are its entries
 LEAD_DATE_REACH = 25  # an opening date starts within this many characters of the text
+WORDS_LOOKED_AT = 400  # characters of a paragraph whose words are counted
 _TITLE_END_BAD = (".", ",", ";", ":", "!", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
 DATE, HEAD, TITLE, TEXT = "date", "head", "title", "text"
@@ -106,6 +107,13 @@ _STAMP_TAIL = re.compile(r"\s{0,3}[-\u2013|/\u2022,]?\s{0,3}(?:[01]?\d|2[0-3]):[
 _SENTENCE_BREAK = re.compile(r"[^\W\d_]{3}[.!?]\s{1,3}[\"\u201c]?[A-Z\u0410-\u042f]")
 _CREDIT = re.compile(r"\u00a9|\(photo|\bphoto(?:\s?:|\s(?:by|credit))|\bimage\s?:|\u0444\u043e\u0442\u043e\s?:",
                      re.IGNORECASE)
+_DIGIT_EARLY = re.compile(r"\d")
+_AGENCY_START = re.compile(r"[A-Z\u0410-\u042f][\w'\u2019\-]{1,30}(?:[,.]|\s\()")
+_CLOCK_TAIL = re.compile(r"\d:\d\d")
+# The time ending a byline stamp glued before a headline ("... - 02:01 EU comments on").
+_STAMP_END = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?\s{1,3}"
+                        r"(?=[A-Z\u0410-\u042f\"\u201c\u00ab])")
+_SUFFIX_END = re.compile(r"(?:(?:19|20)\d\d|\d:\d\d)\D{0,12}$")
 _DATE_LEAD = re.compile(r"^(?:on|from|between|since|in|as of)?\s{0,2}", re.IGNORECASE)
 ErrorHandler = Callable[[int, str, BaseException], None]
 
@@ -185,8 +193,10 @@ def _is_titleish(text: str) -> bool:
         return False
     if _SENTENCE_BREAK.search(text) or _CREDIT.search(text):
         return False
+    if not _DIGIT_EARLY.search(text, 0, 40):
+        return True
     lead = _DATE_LEAD.match(text)
-    return not (lead and any(m.start <= lead.end() for m in find_dates(text[:40])))
+    return not any(m.start <= lead.end() for m in find_dates(text[:40]))
 
 
 def _is_head(text: str, words: list[str]) -> bool:
@@ -234,13 +244,18 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
                 units.append(_Unit(p, "nav", gap, 0))
             continue
         text = p.text
-        words = _WORD.findall(text)
+        if len(text) > MAX_TITLE_CHARS and p.kind == "text" and not p.dateline:
+            u = _Unit(p, TEXT, gap, MAX_TITLE_WORDS + 1)  # too long for anything but prose
+            u.teaser = _TEASER_END.search(text, len(text) - 40) is not None
+            units.append(u)
+            continue
+        words = _WORD.findall(text, 0, WORDS_LOOKED_AT)  # enough for every threshold
         split = None if p.kind == "dateline" else _leading_stamp(text, order)
         if split is not None:  # "dennis2020 Thu, 11/24/2022 - 02:01 EU comments on ..."
             dl, rest = split
             units.append(_Unit(p, DATE, gap, len(words), dl=dl))
             p = replace(p, text=rest)
-            text, gap, words = rest, 0, _WORD.findall(rest)
+            text, gap, words = rest, 0, _WORD.findall(rest, 0, WORDS_LOOKED_AT)
         dl = read_dateline(text, order) if len(text) <= 160 else None
         if dl is None and p.kind == "dateline":
             dl = read_dateline(p.text, order)
@@ -309,11 +324,10 @@ def _menus(units: list[_Unit]) -> None:
 def _leading_stamp(text: str, order: str | None) -> tuple[DateLine, str] | None:
     """A byline stamp (at most two words, a date and a time) glued before a headline:
     ``("dennis2020 Thu, 11/24/2022 - 02:01", "EU comments on ...")``."""
-    if len(text) < 30 or not text[:1].isalnum():
+    if len(text) < 30 or not text[:1].isalnum() or ":" not in text[:60]:
         return None
     head = text[:60]
-    m = re.search(r"(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?\s{1,3}(?=[A-Z\u0410-\u042f\"\u201c\u00ab])",
-                  head)
+    m = _STAMP_END.search(head)
     if m is None or m.start() < 8:
         return None
     dl = read_dateline(head[:m.end()].strip(), order)
@@ -421,8 +435,9 @@ def _date_led(units: list[_Unit], idx: list[int]) -> bool:
     a list of snippets, not one text."""
     if len(idx) < 2:
         return False
-    led = sum(1 for i in idx if any(
-        m.start <= LEAD_DATE_REACH for m in find_dates(units[i].p.text[:LEAD_DATE_REACH + 40])))
+    heads = [units[i].p.text[:LEAD_DATE_REACH + 40] for i in idx]
+    led = sum(1 for h in heads if _DIGIT_EARLY.search(h) and any(
+        m.start <= LEAD_DATE_REACH for m in find_dates(h)))
     return led * 2 >= len(idx)
 
 
@@ -558,11 +573,10 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                 cur = open_item("brief")
                 cur.item.title = u.p
                 continue
-            if cur is not None and not cur.closed and cur.item.body:
-                add_body(cur, u.p)  # a line of the text without closing punctuation
-            else:
+            if cur is None or cur.closed or not cur.item.body:
                 heads.append(u.p)  # a lone line: furniture
-            continue
+                continue
+            # else a line of the text without closing punctuation: read on as prose
         # prose
         if u.teaser:
             cur = open_item("brief")
@@ -640,6 +654,8 @@ def _words_before(text: str, pos: int) -> str:
 def _title_suffix(text: str) -> DateLine | None:
     """A date (with its year, maybe a time) ending a title: "... to be held in Kazakhstan
     10 August 2014, 12:39"; not "... will meet on 23 November" (a date of the story)."""
+    if not _SUFFIX_END.search(text, max(0, len(text) - 30)):
+        return None
     found = find_dates(text[-60:])
     if not found:
         return None
@@ -657,6 +673,8 @@ def _title_suffix(text: str) -> DateLine | None:
 
 def _agency_date(text: str, order: str | None) -> DateLine | None:
     """The date of an agency dateline opening ``text`` ("MOSCOW, March 3. /TASS/. ...")."""
+    if not _AGENCY_START.match(text):
+        return None
     head = text[:120]
     found = [m for m in find_dates(head, "2000-12-31")
              if m.kind in ("date", "datetime") and m.precision == "day" and m.start <= 60]
@@ -680,6 +698,8 @@ def _stamp_tail_date(text: str, order: str | None) -> DateLine | None:
     """A timestamp (a date and a time, maybe a place) ending ``text``: a byline printed at
     the end of a caption or a teaser."""
     tail = text[-90:]
+    if not _CLOCK_TAIL.search(tail):
+        return None
     found = [m for m in find_dates(tail) if m.value and m.precision == "day"]
     if not found:
         return None
@@ -792,7 +812,9 @@ def _lead_date(it: PageItem) -> tuple[str, str] | tuple[DateLine, DateLine | Non
     ``(value, precision)``, or a year-less :class:`DateLine` and the end of its range."""
     if not it.body or it.title is None and len(it.body) == 1 and _is_titleish(it.body[0].text):
         return None  # a headline: its dates are the story's
-    head = it.body[0].text[:300]
+    head = it.body[0].text[:LEAD_DATE_REACH + 60]
+    if not _DIGIT_EARLY.search(head):
+        return None
     for m in find_dates(head, "2000-12-31"):
         if m.start > LEAD_DATE_REACH:
             break
