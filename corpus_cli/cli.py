@@ -207,9 +207,13 @@ def _report_problems(problems) -> None:
     for p in problems:
         label = "warning: " if p.level == "warning" else ""
         output.message(f"corpus: {p.path}: {label}{p.message}", style="yellow")
-    errors = sum(1 for p in problems if p.level != "warning")
-    if errors:
-        output.message(f"corpus: {errors} input(s) skipped", style="yellow")
+    errors = [p for p in problems if p.level != "warning"]
+    skipped = sum(p.line is None for p in errors)
+    if skipped:
+        output.message(f"corpus: {skipped} input(s) skipped", style="yellow")
+    if len(errors) > skipped:
+        output.message(f"corpus: {len(errors) - skipped} extraction(s) failed; the items "
+                       "are kept without what failed", style="yellow")
 
 
 def _exit_for(problems) -> None:

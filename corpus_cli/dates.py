@@ -18,8 +18,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from corpus_cli.models import DateMention

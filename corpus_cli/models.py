@@ -20,15 +20,18 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """An input that could not be used (unreadable, binary, empty...). Reported, not raised.
+    """An input that could not be used (unreadable, binary, empty...), or a part of a page
+    that an extractor failed on. Reported, not raised.
 
     ``level`` is ``"error"`` when the input (or part of it) was not read, ``"warning"`` when it
     was read but something about it deserves a line (a lying ``<meta charset>``, a page too
-    large for main-content extraction...)."""
+    large for main-content extraction...). ``line`` is set when an extractor failed on the
+    page or item starting there: the page or item is kept, without what failed."""
 
     path: str
     message: str
     level: str = "error"  # error | warning
+    line: int | None = None
 
     def to_dict(self) -> dict:
         return {"path": self.path, "message": self.message, "level": self.level}

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from corpus_cli.clean import clean_page
@@ -64,6 +64,7 @@ class PageResult:
     norms: list[str]  # normalised text of each paragraph ("" when not a kept text)
     items: list  # segment.PageItem, when segmentation was asked for
     reused: bool = False  # cleaned by an earlier run (read from the store)
+    problems: list[Problem] = field(default_factory=list)  # extractors that failed
 
 
 @dataclass(slots=True)
@@ -94,16 +95,31 @@ def captions(cp: CleanPage) -> dict[str, list[str]]:
     return out
 
 
+def extraction_problem(path: str, line: int, what: str, exc: BaseException) -> Problem:
+    """A failed extractor as a :class:`Problem` of the page, at the line of the item."""
+    kept = {"items": "the page is kept as one undated item",
+            "dates": "the item is kept without its date",
+            "date mentions": "the item is kept without its date mentions",
+            "entities": "the item is kept without its entities"}[what]
+    return Problem(path, f"line {line}: finding {what} failed ({type(exc).__name__}: {exc}); "
+                   f"{kept}", line=line)
+
+
 def process_page(cp: CleanPage, segment: bool = True) -> PageResult:
-    """The per-page stages after cleaning: normalise, split into items."""
+    """The per-page stages after cleaning: normalise, split into items. An error while
+    splitting or dating does not stop the run: it becomes a problem of the page."""
     norms = [normalize(p.text) if p.kind == "text" and p.status == "kept" else ""
              for p in cp.paragraphs]
     items: list = []
+    problems: list[Problem] = []
     if segment:
         from corpus_cli.segment import segment_page
 
-        items = segment_page(cp)
-    return PageResult(cp, norms, items)
+        def failed(line: int, what: str, exc: BaseException) -> None:
+            problems.append(extraction_problem(cp.page.path, line, what, exc))
+
+        items = segment_page(cp, on_error=failed)
+    return PageResult(cp, norms, items, problems=problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,6 +473,7 @@ def _build(args, pattern, encoding, config, workers, progress, segment, cache, e
                     candidates=engine.candidates if engine is not None else None)
     del norms
     items = [it for r in results for it in r.items]
+    problems = problems + [p for r in results for p in r.problems]
     return Corpus([r.page for r in results], problems, result, items)
 
 
@@ -477,9 +494,24 @@ def _annotate(job: tuple[list[AnnotateJob], bool]) -> list[tuple]:
     find_mentions = None
     if with_entities:
         from corpus_cli.entities import find_mentions
-    return [(tuple(find_dates(text, ref)),
-             find_mentions(join_entity_text(title, text, caps)) if find_mentions else None)
-            for text, ref, title, caps in texts]
+    out = []
+    for text, ref, title, caps in texts:
+        # An extractor that fails on one item leaves that item without its field: the
+        # failure is returned (what, exception) and reported, the run goes on.
+        failed = []
+        try:
+            dates = tuple(find_dates(text, ref))
+        except Exception as e:  # noqa: BLE001
+            dates, failed = (), [("date mentions", e)]
+        mentions = None
+        if find_mentions is not None:
+            try:
+                mentions = find_mentions(join_entity_text(title, text, caps))
+            except Exception as e:  # noqa: BLE001
+                mentions = []
+                failed.append(("entities", e))
+        out.append((dates, mentions, tuple(failed)))
+    return out
 
 
 def analyse(
@@ -520,14 +552,19 @@ def analyse(
     if release and isinstance(workers, WorkerPool):
         workers.close()  # the rest is this process's: the workers' memory goes now
     del chunks
-    articles = [replace(a, dates=d) for (a, _, _), (d, _m) in zip(merged, found, strict=True)]
+    articles = [replace(a, dates=d) for (a, _, _), (d, _m, _f) in zip(merged, found,
+                                                                         strict=True)]
+    for a, (_d, _m, failed) in zip(articles, found, strict=True):
+        for what, exc in failed:
+            src = a.sources[0]
+            corpus.problems.append(extraction_problem(src.path, src.line_start, what, exc))
     del merged
     if ner == "none":
         return articles, []
     if progress:
         progress("entities", 0, len(articles))
     if ner == "builtin":
-        mentions_of = [m or [] for _d, m in found]
+        mentions_of = [m or [] for _d, m, _f in found]
         del found, jobs  # free as early as possible: this is the run's peak of memory
         ents, docs = merge_entities(mentions_of)
         del mentions_of

@@ -77,7 +77,7 @@ LEAD_DATE_REACH = 25  # an opening date starts within this many characters of th
 WORDS_LOOKED_AT = 400  # characters of a paragraph whose words are counted
 _TITLE_END_BAD = (".", ",", ";", ":", "!", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
-DATE, HEAD, TITLE, TEXT = "date", "head", "title", "text"
+DATE, HEAD, TITLE, TEXT, NAV = "date", "head", "title", "text", "nav"
 _WEEKDAY_LINE = {w: i for i, w in enumerate(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 
@@ -90,23 +90,27 @@ _SALUTATION = re.compile(
     re.IGNORECASE)
 _TEASER_END = re.compile(r"(?:\.\.\.|\u2026)\s{0,3}(?:read\s{1,3})?more\s{0,3}[\u00bb>]?$",
                          re.IGNORECASE)
-_LABEL_LINE = re.compile(r"^[^\W\d_][^\s:]{0,20}(?:\s[^\W\d_][^\s:]{0,20})?\s{0,2}:\s{0,3}(.{1,80})$")
+_LABEL_LINE = re.compile(
+    r"^[^\W\d_][^\s:]{0,20}(?:\s[^\W\d_][^\s:]{0,20})?\s{0,2}:\s{0,3}(.{1,80})$")
 _WORD = re.compile(r"[^\W_][\w\-'\u2019.]*")
 # An agency dateline opening a text: "MOSCOW, March 3. /TASS/.", "BEIJING, Sept. 16
 # (Xinhua) --", "DUSHANBE, 27.07.2020. (NIAT Khovar) –", "Bishkek, Nov. 22, 2023. / Kabar/."
 _AGENCY_AFTER = re.compile(
     r"^[.,]?\s{0,3}(?:\([^()\n]{2,40}\)|/\s{0,2}[^/\n]{2,30}/|[A-Z][A-Z\-]{2,20}\b\.?)?"
     r"\s{0,3}(?:[-\u2013\u2014]{1,2}|\.|\s)")
+_AGENCY_NAME = re.compile(r"[.,]?\s{0,3}(?:\([^()\n]{2,40}\)|/\s{0,2}[^/\n]{2,30}/)")
 _PLACE_WORD = re.compile(r"^[A-Z\u0410-\u042f][\w\-'\u2019]*$")
 # A timestamp ending a paragraph ("... Photo by X, 30 Mar 2017 - 12:30, Tbilisi,Georgia").
-_STAMP_TAIL = re.compile(r"\s{0,3}[-\u2013|/\u2022,]?\s{0,3}(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?"
-                         r"(?:\s{0,3},?\s{0,3}[A-Z][\w\-]{1,30}(?:\s{0,2},\s{0,2}[A-Z][\w\-]{1,30}){0,2})?"
-                         r"\s{0,3}\.?$")
+_STAMP_TAIL = re.compile(
+    r"\s{0,3}[-\u2013|/\u2022,]?\s{0,3}(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?"
+    r"(?:\s{0,3},?\s{0,3}[A-Z][\w\-]{1,30}(?:\s{0,2},\s{0,2}[A-Z][\w\-]{1,30}){0,2})?"
+    r"\s{0,3}\.?$")
 # Two sentences ("... exercise. Image: ..."); a quoted sentence opening a headline
 # ("\"We are ready.\" Minister on ...") is no break.
 _SENTENCE_BREAK = re.compile(r"[^\W\d_]{3}[.!?]\s{1,3}[\"\u201c]?[A-Z\u0410-\u042f]")
-_CREDIT = re.compile(r"\u00a9|\(photo|\bphoto(?:\s?:|\s(?:by|credit))|\bimage\s?:|\u0444\u043e\u0442\u043e\s?:",
-                     re.IGNORECASE)
+_CREDIT = re.compile(
+    r"\u00a9|\(photo|\bphoto(?:\s?:|\s(?:by|credit))|\bimage\s?:|\u0444\u043e\u0442\u043e\s?:",
+    re.IGNORECASE)
 _DIGIT_EARLY = re.compile(r"\d")
 _AGENCY_START = re.compile(r"[A-Z\u0410-\u042f][\w'\u2019\-]{1,30}(?:[,.]|\s\()")
 _CLOCK_TAIL = re.compile(r"\d:\d\d")
@@ -179,6 +183,7 @@ class _Unit:
     salutation: bool = False
     leads: bool = False  # a title followed by prose: it opens an article
     header: bool = False  # the site's header date: the day the page was saved
+    part: bool = False  # a byline split off the start of its line
 
 
 def _is_titleish(text: str) -> bool:
@@ -241,7 +246,7 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
             meta = p.dateline
         if p.status != "kept":
             if p.reason == "navigation" and units:
-                units.append(_Unit(p, "nav", gap, 0))
+                units.append(_Unit(p, NAV, gap, 0))
             continue
         text = p.text
         if len(text) > MAX_TITLE_CHARS and p.kind == "text" and not p.dateline:
@@ -253,7 +258,7 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
         split = None if p.kind == "dateline" else _leading_stamp(text, order)
         if split is not None:  # "dennis2020 Thu, 11/24/2022 - 02:01 EU comments on ..."
             dl, rest = split
-            units.append(_Unit(p, DATE, gap, len(words), dl=dl))
+            units.append(_Unit(p, DATE, gap, len(words), dl=dl, part=True))
             p = replace(p, text=rest)
             text, gap, words = rest, 0, _WORD.findall(rest, 0, WORDS_LOOKED_AT)
         dl = read_dateline(text, order) if len(text) <= 160 else None
@@ -346,7 +351,7 @@ def _leads_to_prose(units: list[_Unit], i: int, ignore: int | None = None) -> bo
     title has one right above it, other than ``units[ignore]``), a date line after the title
     is the next item's."""
     k = i - 1
-    while k >= 0 and (units[k].role in (HEAD, "nav") or units[k].header):
+    while k >= 0 and (units[k].role in (HEAD, NAV) or units[k].header):
         k -= 1
     subtitles = 0 if k < 0 or units[k].role != TITLE else 1
     dated_above = k >= 0 and units[k].role == DATE and k != ignore
@@ -373,7 +378,7 @@ def _neighbour(units: list[_Unit], i: int, step: int) -> _Unit | None:
     at furniture."""
     j = i + step
     while 0 <= j < len(units):
-        if units[j].role in (HEAD, "nav"):
+        if units[j].role in (HEAD, NAV):
             return None
         if units[j].role != DATE:
             return units[j]
@@ -395,14 +400,14 @@ def _is_headline(units: list[_Unit], i: int) -> bool:
 def _lead_groups(units: list[_Unit]) -> dict[int, int]:
     """Undated prose before the page's first article or date: unit index -> snippet number.
 
-    Before an article, or when most of its paragraphs open with a date, it is a sidebar: when two sizes of blank gap between its paragraphs
-    alternate and the wider one recurs, the wider gap separates snippets; paragraphs all
-    separated by blank lines are one snippet; lines not separated are one snippet each (a
-    salutation line goes with what follows it). With no article after it, it is the page's
-    own text: one item."""
+    Before an article, or when most of its paragraphs open with a date, it is a sidebar:
+    when two sizes of blank gap between its paragraphs alternate and the wider one recurs,
+    the wider gap separates snippets; paragraphs all separated by blank lines are one
+    snippet; lines not separated are one snippet each (a salutation line goes with what
+    follows it). With no article after it, it is the page's own text: one item."""
     idx = []
     for i, u in enumerate(units):
-        if u.role in (HEAD, "nav"):
+        if u.role in (HEAD, NAV):
             continue
         if u.role != TEXT or u.teaser or u.p.dateline:
             break
@@ -450,7 +455,9 @@ class _Open:
     closed: bool = False  # a date after its text closed it
     article: bool = False  # opened by a title followed by prose
     dl: DateLine | None = None  # its date line
-    first_gap: int = 0  # blank lines between its date line and its first paragraph
+    # blank lines allowed between its paragraphs: those between its date line and its
+    # first paragraph, for an entry of a dated list; None: any
+    spacing: int | None = None
     group: int | None = None
 
 
@@ -462,7 +469,7 @@ def _same_day(a: DateLine | None, b: DateLine) -> bool:
 def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict, str | None]:
     """The items of one page in order, the date line of each (by id) and the header date."""
     units, meta = _units(cp, order)
-    first = next((k for k, u in enumerate(units) if u.role not in (HEAD, "nav")), None)
+    first = next((k for k, u in enumerate(units) if u.role not in (HEAD, NAV)), None)
     for i, u in enumerate(units):  # a date standing first may be the header's: not above
         if u.role == TITLE:
             u.leads = bool(u.p.dateline) or _leads_to_prose(units, i, first)
@@ -510,7 +517,7 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
         rest_has_item[i] = rest_has_item[i + 1] or units[i].role in (TITLE, TEXT)
     for i, u in enumerate(units):
         role = u.role
-        if role == "nav":
+        if role == NAV:
             if cur is not None and cur.item.body:
                 cur.closed = True
             heads.clear()
@@ -523,7 +530,8 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
             up = False
             if cur is not None and not cur.by_date:
                 it = cur.item
-                if it.title is not None and not it.body and (cur.dl is None or _same_day(cur.dl, d)):
+                if it.title is not None and not it.body and (
+                        cur.dl is None or _same_day(cur.dl, d)):
                     up = True  # right under the title
                 elif cur.dl is None and not cur.closed and (it.body or it.title) and (
                         not heads or not rest_has_item[i + 1]):
@@ -549,7 +557,8 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                 heads.clear()
                 continue
             cur = open_item("brief", by_date=True, dl=d)
-            cur.item.dateline = u.p
+            if not u.part:
+                cur.item.dateline = u.p
             continue
         if role == TITLE:
             if cur is not None and cur.by_date and cur.item.title is None and not cur.item.body:
@@ -558,7 +567,7 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                 heads.clear()
                 cur.item.title = u.p
                 cur.article = u.leads
-                cur.first_gap = u.gap
+                cur.spacing = None if u.leads else u.gap
                 continue
             if (cur is not None and cur.article and cur.item.title is not None
                     and not cur.item.body and not cur.closed):
@@ -602,13 +611,13 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
             add_body(cur, u.p)
             continue
         it = cur.item
-        if cur.by_date and it.body and not cur.article and u.gap > cur.first_gap and not (
-                it.body[-1].text and _SALUTATION.match(it.body[-1].text)):
+        if (cur.spacing is not None and it.body and u.gap > cur.spacing
+                and not _SALUTATION.match(it.body[-1].text)):
             cur = open_item("brief")  # wider apart than the entry's date and first lines
             add_body(cur, u.p)
             continue
         if cur.by_date and not it.body and it.title is None:
-            cur.first_gap = u.gap
+            cur.spacing = u.gap
         add_body(cur, u.p)
     out = []
     for it in items:
@@ -627,14 +636,14 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
 def _header_date(units: list[_Unit], meta: str | None) -> DateLine | None:
     """The site's header date: a date with a weekday or a time standing first on the page,
     right above the page's article title (it is the day the page was saved). Marks it."""
-    first = next((u for u in units if u.role not in (HEAD, "nav")), None)
+    first = next((u for u in units if u.role not in (HEAD, NAV)), None)
     if first is None or first.role != DATE or first.dl.label:
         return None
     d = first.dl
     if not (d.weekday is not None or d.time) or (meta and d.value == meta):
         return None
     k = units.index(first) + 1
-    while k < len(units) and units[k].role in (HEAD, "nav"):
+    while k < len(units) and units[k].role in (HEAD, NAV):
         k += 1
     if k < len(units) and units[k].role == TITLE and units[k].leads:
         first.header = True
@@ -687,7 +696,7 @@ def _agency_date(text: str, order: str | None) -> DateLine | None:
         return None
     caps = words[0].isupper() and len(words[0]) >= 3
     after = head[m.end:]
-    if not caps and not re.match(r"^[.,]?\s{0,3}(?:\([^()\n]{2,40}\)|/\s{0,2}[^/\n]{2,30}/)", after):
+    if not caps and not _AGENCY_NAME.match(after):
         return None
     if caps and not _AGENCY_AFTER.match(after) and "(" not in head[:m.start]:
         return None

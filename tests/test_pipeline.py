@@ -66,3 +66,105 @@ def test_shared_pool_and_paused_collector(pages):
     one = run_dedupe([str(folder)], dry_run=True, workers=1)
     assert shared.clusters == one.clusters and shared.drops == one.drops
     assert again.dedupe.clusters == one.clusters
+
+
+# ---- an extractor failing on one item or page does not stop the run ----------------------
+
+GOOD_PAGE = ("Council approves the budget of the regional fund\n\n14.11.2023\n\n"
+             "The council approved the budget of the regional fund on 14 November.\n")
+BAD_PAGE = ("Rescue services train together near the border\n\n15.11.2023\n\n"
+            "The rescue services of the two states held a joint FAILME exercise.\n")
+
+
+def _dedupe_cli(folder, db, monkeypatch=None):
+    import json
+
+    from click.testing import CliRunner
+
+    from corpus_cli.cli import cli
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["dedupe", str(folder), "--db", str(db), "--workers", "1"])
+    listed = runner.invoke(cli, ["list", "--jsonl", "--db", str(db)])
+    items = [json.loads(line) for line in listed.stdout.splitlines()]
+    return res, items
+
+
+def _failing(real, marker="FAILME"):
+    def fn(text, *a, **kw):
+        if marker in text:
+            raise ValueError("made to fail")
+        return real(text, *a, **kw)
+    return fn
+
+
+def test_a_failing_date_finder_leaves_the_item_without_dates(pages, tmp_path, monkeypatch):
+    from corpus_cli import dates
+
+    monkeypatch.setattr(dates, "find_dates", _failing(dates.find_dates))
+    folder = pages({"a.txt": GOOD_PAGE, "b.txt": BAD_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    lines = [x for x in res.stderr.splitlines() if "failed" in x]
+    assert len(lines) == 2  # the problem, once, then the count
+    assert "b.txt: line 1: finding date mentions failed (ValueError: made to fail)" in lines[0]
+    assert "1 extraction(s) failed" in lines[1]
+    by_title = {it["title"]: it for it in items}  # the store was written, both items kept
+    bad = by_title["Rescue services train together near the border"]
+    assert bad["dates"] == [] and bad["date"] == "2023-11-15"
+    assert by_title["Council approves the budget of the regional fund"]["dates"]
+
+
+def test_a_failing_entity_finder_leaves_the_item_without_entities(pages, tmp_path,
+                                                                   monkeypatch):
+    from corpus_cli import entities
+
+    monkeypatch.setattr(entities, "find_mentions", _failing(entities.find_mentions))
+    folder = pages({"a.txt": GOOD_PAGE, "b.txt": BAD_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert "b.txt: line 1: finding entities failed" in res.stderr
+    bad = next(it for it in items if "FAILME" in it["text"])
+    assert bad["entities"] == [] and bad["date"] == "2023-11-15"
+
+
+def test_a_failing_page_split_keeps_the_page_as_one_item(pages, tmp_path, monkeypatch):
+    from corpus_cli import segment
+
+    real = segment._split_page
+
+    def split(cp, order):
+        if "FAILME" in "".join(p.text for p in cp.paragraphs):
+            raise RuntimeError("made to fail")
+        return real(cp, order)
+
+    monkeypatch.setattr(segment, "_split_page", split)
+    folder = pages({"a.txt": GOOD_PAGE, "b.txt": BAD_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert res.stderr.count("made to fail") == 1
+    assert "b.txt: line 1: finding items failed (RuntimeError: made to fail); the page is kept" \
+        in res.stderr
+    bad = [it for it in items if it["sources"][0]["path"].endswith("b.txt")]
+    assert len(bad) == 1 and bad[0]["date"] is None and "FAILME" in bad[0]["text"]
+    good = [it for it in items if it["sources"][0]["path"].endswith("a.txt")]
+    assert [it["date"] for it in good] == ["2023-11-14"]
+
+
+def test_a_failing_item_date_leaves_that_item_undated(pages, tmp_path, monkeypatch):
+    from corpus_cli import segment
+
+    real = segment._shown_date
+
+    def shown(it, dl, ctx):
+        if any("FAILME" in p.text for p in it.body):
+            raise KeyError("made to fail")
+        return real(it, dl, ctx)
+
+    monkeypatch.setattr(segment, "_shown_date", shown)
+    folder = pages({"a.txt": GOOD_PAGE, "b.txt": BAD_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert "b.txt: line 5: finding dates failed (KeyError: 'made to fail')" in res.stderr
+    bad = next(it for it in items if "FAILME" in it["text"])
+    assert bad["date"] is None and bad["title"] == "Rescue services train together near the border"
