@@ -210,6 +210,8 @@ def _is_head(text: str, words: list[str]) -> bool:
     n = len(words)
     if not n:
         return True
+    if text.endswith(",") or _SALUTATION.match(text):
+        return False  # "Dear colleagues," opens a speech
     last = words[-1].lower()
     if text.endswith(("?", "!")) and n > 2 or text.endswith(".") and n > 2:
         return False
@@ -619,6 +621,11 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
         if cur.by_date and not it.body and it.title is None:
             cur.spacing = u.gap
         add_body(cur, u.p)
+    if not items:  # nothing but lone lines: the page is one item of its titles and text
+        rest = [u.p for u in units if u.role in (TITLE, TEXT)]
+        if rest:
+            items.append(PageItem("brief", path, 0, body=rest))
+            state[id(items[0])] = _Open(items[0])
     out = []
     for it in items:
         if it.title is not None and not it.body:
