@@ -68,8 +68,8 @@ MAX_TITLE_CHARS = 250
 MAX_MERGE_PAGES = 256  # pages looked at per cluster key when merging copies of an item
 MAX_MERGE_LEADERS = 16  # items looked at per page and key
 MAX_TITLE_WORDS = 40
-MAX_HEAD_WORDS = 4  # a line of at most this many words is furniture (unless cut off)
-MIN_INNER_TITLE_WORDS = 6  # an undated title inside an article's text needs this many
+MAX_HEAD_WORDS = 4  # a line of at most this many words is furniture (unless cut off)...
+MIN_SHORT_TITLE_WORDS = 3  # ... or a title with at least this many, if prose follows
 MIN_CUT_TEXT_WORDS = 15  # a page's last line, cut off, with this many words is text
 MAX_MENU_MEDIAN_WORDS = 5  # a run of 3+ short lines with this median is a menu
 MAX_MENU_ENTRY_WORDS = 7  # ... and its lines of at most this many words are its entries
@@ -77,7 +77,7 @@ LEAD_DATE_REACH = 25  # an opening date starts within this many characters of th
 WORDS_LOOKED_AT = 400  # characters of a paragraph whose words are counted
 _TITLE_END_BAD = (".", ",", ";", ":", "!", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
-DATE, HEAD, TITLE, TEXT, NAV = "date", "head", "title", "text", "nav"
+DATE, HEAD, TITLE, TEXT, NAV, SHORT = "date", "head", "title", "text", "nav", "short"
 _WEEKDAY_LINE = {w: i for i, w in enumerate(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 
@@ -85,6 +85,7 @@ _WEEKDAY_LINE = {w: i for i, w in enumerate(
 _CUT_WORDS = frozenset("""
 a an the of in on at to for from by with and or but as into about over under than that
 """.split())
+_BYLINE = re.compile(r"^(?:by|от|автор:?)\s{1,3}[A-Z\u0410-\u042f]", re.IGNORECASE)
 _SALUTATION = re.compile(
     r"^(?:dear|distinguished|esteemed|ladies|excellenc|уважаем|дорог)[^\n]{0,80}[!,]$",
     re.IGNORECASE)
@@ -204,28 +205,33 @@ def _is_titleish(text: str) -> bool:
     return not any(m.start <= lead.end() for m in find_dates(text[:40]))
 
 
-def _is_head(text: str, words: list[str]) -> bool:
-    """Furniture: a few words without sentence punctuation, a "Label: value" line, a
-    calendar row, a number."""
+def _is_head(text: str, words: list[str]) -> str | None:
+    """``HEAD`` for furniture (a byline without a date, a view counter, a "Label: value"
+    line, a calendar row), ``SHORT`` for a line of a few words without sentence
+    punctuation (a heading, a menu entry -- or a short title: see :func:`_short_lines`),
+    else None."""
     n = len(words)
-    if not n:
-        return True
+    if not n or not any(c.isalpha() for c in text):
+        return HEAD  # "96", "• 11014.01"
     if text.endswith(",") or _SALUTATION.match(text):
-        return False  # "Dear colleagues," opens a speech
-    last = words[-1].lower()
-    if text.endswith(("?", "!")) and n > 2 or text.endswith(".") and n > 2:
-        return False
-    if n <= MAX_HEAD_WORDS:
-        return last not in _CUT_WORDS or n == 1
+        return None  # "Dear colleagues," opens a speech
     if n >= 5 and all(len(w) <= 2 for w in words):
-        return True  # "Su Mo Tu We Th Fr Sa"
+        return HEAD  # "Su Mo Tu We Th Fr Sa"
+    if n <= 3 and sum(w.isdigit() for w in words) == 1:
+        return HEAD  # "Read: 610", "Views 1196"
+    if _BYLINE.match(text) and n <= 5 or n <= 6 and _CREDIT.search(text):
+        return HEAD  # "By Jane Roe", "© Jane Roe/Agency"
     m = _LABEL_LINE.match(text)
     if m and n <= 10 and not text.endswith("."):
         value = m.group(1)
         vwords = _WORD.findall(value)
         if all(w[0].isupper() or w[0].isdigit() or w.lower() in ("and", "&") for w in vwords):
-            return True  # "Region: World News, Armenia", "Theme: Politics"
-    return False
+            return HEAD  # "Region: World News, Armenia", "Theme: Politics"
+    if text.endswith(("?", "!", ".")) and n > 2:
+        return None
+    if n <= MAX_HEAD_WORDS and (words[-1].lower() not in _CUT_WORDS or n == 1):
+        return SHORT
+    return None
 
 
 def _tags_line(words: list[str]) -> bool:
@@ -270,10 +276,11 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
             # on the stored page's first line (with its date prefix) a date is the page's
             units.append(_Unit(p, HEAD if is_meta else DATE, gap, len(words), dl=dl))
             continue
+        head = _is_head(text, words)
         if is_meta and not _is_prose(text):
             role = HEAD  # the rest of the stored page's first line: the site's header
-        elif _is_head(text, words):
-            role = HEAD
+        elif head is not None:
+            role = head
         elif _is_titleish(text) and not _glued(p) and _TEASER_END.search(text[-40:]) is None:
             role = TITLE
         else:
@@ -284,6 +291,7 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
             u.salutation = len(words) <= 12 and _SALUTATION.match(text) is not None
         units.append(u)
     _menus(units)
+    _short_lines(units)
     for k in range(len(units) - 1):
         u, nxt = units[k], units[k + 1]
         if (u.role == HEAD and nxt.role == DATE and nxt.gap == 0 and nxt.dl.weekday is None
@@ -312,10 +320,10 @@ def _menus(units: list[_Unit]) -> None:
     i = 0
     while i < len(units):
         j = i + 1
-        while j < len(units) and units[j].gap == 0 and units[j].role in (TITLE, HEAD):
+        while j < len(units) and units[j].gap == 0 and units[j].role in (TITLE, HEAD, SHORT):
             j += 1
         run = units[i:j]
-        if len(run) >= 3 and run[0].role in (TITLE, HEAD):
+        if len(run) >= 3 and run[0].role in (TITLE, HEAD, SHORT):
             sizes = sorted(u.words for u in run)
             if sizes[len(sizes) // 2] <= MAX_MENU_MEDIAN_WORDS:
                 for u in run:
@@ -324,8 +332,41 @@ def _menus(units: list[_Unit]) -> None:
         i = j
     for k in range(len(units) - 1):
         u, nxt = units[k], units[k + 1]
-        if u.role == TITLE and nxt.role == TITLE and _tags_line(_WORD.findall(u.p.text)):
+        if (u.role in (TITLE, SHORT) and nxt.role == TITLE
+                and _tags_line(_WORD.findall(u.p.text))):
             u.role = HEAD
+
+
+def _short_lines(units: list[_Unit]) -> None:
+    """A line of a few words is a title ("German economy rebounds") when prose follows it,
+    maybe after a date line, and it does not stand in a title's lines (under a title or
+    under a title's date line: a byline, a caption, a section name). Otherwise it is a
+    heading ("Top news" above a list of headlines, "Events" above a dated title) or a menu
+    entry: furniture."""
+    def step(i: int, by: int, skip: tuple[str, ...]) -> int | None:
+        i += by
+        while 0 <= i < len(units) and units[i].role in skip:
+            i += by
+        return i if 0 <= i < len(units) else None
+
+    for i, u in enumerate(units):
+        if u.role != SHORT:
+            continue
+        u.role = HEAD
+        if u.words < MIN_SHORT_TITLE_WORDS:
+            continue  # "News", "Central Asia": a heading
+        prev = step(i, -1, (HEAD, SHORT))
+        if prev is not None and units[prev].role == TITLE:
+            continue  # under a title
+        if prev is not None and units[prev].role == DATE:
+            before = step(prev, -1, (HEAD, SHORT))
+            if before is not None and units[before].role == TITLE:
+                continue  # under a title's date line
+        nxt = step(i, 1, (HEAD, SHORT))
+        if nxt is not None and units[nxt].role == DATE:
+            nxt = step(nxt, 1, (HEAD, SHORT, DATE))
+        if nxt is not None and units[nxt].role == TEXT and not units[nxt].teaser:
+            u.role = TITLE
 
 
 def _leading_stamp(text: str, order: str | None) -> tuple[DateLine, str] | None:
@@ -375,6 +416,42 @@ def _leads_to_prose(units: list[_Unit], i: int, ignore: int | None = None) -> bo
     return False
 
 
+def _dated_next(units: list[_Unit], i: int) -> bool:
+    """Is the next unit after ``i`` that is not furniture a date line, or a paragraph with
+    a date glued to its first words?"""
+    j = i + 1
+    while j < len(units) and units[j].role in (HEAD, NAV):
+        j += 1
+    return j < len(units) and (units[j].role == DATE or _glued(units[j].p))
+
+
+def _dates_above(units: list[_Unit], i: int) -> bool:
+    """Does the date line ``units[i]`` begin a rhythm of date lines *above* text -- a date,
+    text, a date, text... -- whose last date line has text after it? Then the dates of
+    this run stand above their items, and this one is not the date of the text before it."""
+
+    def after(k: int) -> int | None:
+        k += 1
+        while k < len(units) and units[k].role == HEAD:
+            k += 1
+        return k if k < len(units) else None
+
+    rounds = 0
+    k = i
+    while True:
+        t = after(k)
+        if t is None or units[t].role != TEXT or units[t].teaser:
+            break
+        rounds += 1
+        while t + 1 < len(units) and units[t + 1].role == TEXT:
+            t += 1
+        d = after(t)
+        if d is None or units[d].role != DATE:
+            break
+        k = d
+    return rounds >= 2
+
+
 def _neighbour(units: list[_Unit], i: int, step: int) -> _Unit | None:
     """The next unit before (step -1) or after (+1) ``i`` that is not a date line, stopping
     at furniture."""
@@ -402,11 +479,12 @@ def _is_headline(units: list[_Unit], i: int) -> bool:
 def _lead_groups(units: list[_Unit]) -> dict[int, int]:
     """Undated prose before the page's first article or date: unit index -> snippet number.
 
-    Before an article, or when most of its paragraphs open with a date, it is a sidebar:
+    Before an article or a list of dated entries, or when most of its paragraphs open with
+    a date, it is a sidebar:
     when two sizes of blank gap between its paragraphs alternate and the wider one recurs,
-    the wider gap separates snippets; paragraphs all separated by blank lines are one
-    snippet; lines not separated are one snippet each (a salutation line goes with what
-    follows it). With no article after it, it is the page's own text: one item."""
+    the wider gap separates snippets (the narrower one, paragraphs of a snippet); else each
+    paragraph is a snippet (a salutation line goes with what follows it). With no article
+    after it, it is the page's own text: one item."""
     idx = []
     for i, u in enumerate(units):
         if u.role in (HEAD, NAV):
@@ -418,14 +496,15 @@ def _lead_groups(units: list[_Unit]) -> dict[int, int]:
         return {}
     last = idx[-1]
     article_after = any(u.role == TITLE and u.leads for u in units[last + 1:])
-    if not article_after and not _date_led(units, idx):
+    # ... or a list of dated entries right after it (with no heading between)
+    listing_after = last + 1 < len(units) and units[last + 1].role == DATE and _dates_above(
+        units, last + 1)
+    if not (article_after or listing_after or _date_led(units, idx)):
         return dict.fromkeys(idx, 0)
     gaps = [units[i].gap for i in idx[1:]]
     wide = max(gaps, default=0)
     if len(set(gaps)) >= 2 and gaps.count(wide) >= 2:
         breaks = [g == wide for g in gaps]
-    elif gaps and len(set(gaps)) == 1 and wide >= 1:
-        breaks = [False] * len(gaps)
     else:
         breaks = [True] * len(gaps)
     out = {idx[0]: 0}
@@ -461,6 +540,14 @@ class _Open:
     # first paragraph, for an entry of a dated list; None: any
     spacing: int | None = None
     group: int | None = None
+
+
+def _dated(o: _Open) -> bool:
+    """Does the item show a date of its own (a date line, a date glued to its first words
+    or its repeated title's)?"""
+    it = o.item
+    return o.dl is not None or bool(it.title and it.title.dateline) or bool(
+        it.body and _glued(it.body[0]))
 
 
 def _same_day(a: DateLine | None, b: DateLine) -> bool:
@@ -536,7 +623,7 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                         cur.dl is None or _same_day(cur.dl, d)):
                     up = True  # right under the title
                 elif cur.dl is None and not cur.closed and (it.body or it.title) and (
-                        not heads or not rest_has_item[i + 1]):
+                        not heads or not rest_has_item[i + 1]) and not _dates_above(units, i):
                     up = True  # right after the text, or nothing follows
                     # ... which it closes, unless that text is one short paragraph (a
                     # title ending with a full stop, the date under it)
@@ -575,8 +662,12 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                     and not cur.item.body and not cur.closed):
                 add_body(cur, u.p)  # a subtitle
                 continue
-            inner = cur is not None and not cur.closed and bool(cur.item.body)
-            if u.leads and (not inner or u.words >= MIN_INNER_TITLE_WORDS):
+            # inside a dated article's text, an undated line followed by prose is a
+            # subheading, not a new article's title; in a list of undated entries (title,
+            # teaser, title, teaser...) it opens the next entry
+            inner = (cur is not None and not cur.closed and bool(cur.item.body)
+                     and cur.group is None and _dated(cur))
+            if u.leads and (not inner or _dated_next(units, i)):
                 cur = open_item("article", article=True)
                 cur.item.title = u.p
                 continue
