@@ -1078,9 +1078,15 @@ def _as_dateline(m: DateMention, line: str, order: str | None, label: bool) -> D
 
 def read_dateline(text: str, order: str | None = None) -> DateLine | None:
     """See :func:`_read_dateline`; lines repeated across pages are read once."""
-    if len(text) > MAX_DATELINE_CHARS or not _DIGIT.search(text):
+    if len(text) > MAX_DATELINE_CHARS or not _DIGIT.search(text) or not (
+            _NUMERIC_SHAPE.search(text) or _MONTH_WORD.search(text)):
         return None
     return _read_dateline(text, order)
+
+
+# A numeric date or a month name: what every date line holds (checked before the scan).
+_NUMERIC_SHAPE = re.compile(r"\d[./\-]\d{1,2}[./\-]\d|\d[.\-][^\W\d_]{3,9}\.?[.\-]\d")
+_MONTH_WORD = re.compile(rf"{_LETTER_BEFORE}(?:{_MON_ANY})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8192)
@@ -1129,12 +1135,15 @@ _NUMERIC_DATE_FAST = re.compile(r"[./\-](\d{1,2})([./\-])(?:19|20)\d\d(?!\d)")
 
 
 def numeric_order(texts: list[str] | tuple[str, ...]) -> str | None:
-    """How a page writes its numeric dates, from the dates that can only be read one way:
+    """How a page writes its numeric dates, from the dates that can only be read one way
+    (in its short paragraphs and the first words of the others):
     ``"mdy"`` when some date has a second number over 12 (``04/16/2020``) and none a first
     number over 12, ``"dmy"`` for the reverse, None when the page does not say (or says
     both). Ambiguous dates of the page (``04/05/2020``) are then read the same way."""
     mdy = dmy = False
-    for t in texts:
+    # date lines and bylines are short; in longer paragraphs a date sits near the start
+    t = "\n".join(x if len(x) <= 300 else x[:120] for x in texts)
+    if t:
         # found from the middle number on: a pattern that starts with a separator is
         # scanned faster than one that starts with a digit
         for m in _NUMERIC_DATE_FAST.finditer(t):

@@ -53,9 +53,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as _date
+from functools import lru_cache
 from itertools import islice
 
-from corpus_cli.dates import DateLine, find_dates, numeric_order, read_dateline
+from corpus_cli.dates import (
+    MAX_DATELINE_CHARS,
+    DateLine,
+    find_dates,
+    numeric_order,
+    read_dateline,
+)
 from corpus_cli.models import (
     Article,
     CleanPage,
@@ -257,8 +264,12 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
                 units.append(_Unit(p, NAV, gap, 0))
             continue
         text = p.text
-        if len(text) > MAX_TITLE_CHARS and p.kind == "text" and not p.dateline:
-            u = _Unit(p, TEXT, gap, MAX_TITLE_WORDS + 1)  # too long for anything but prose
+        if p.kind == "text" and not p.dateline and (
+                len(text) > MAX_TITLE_CHARS
+                or len(text) > MAX_DATELINE_CHARS and text[-1] in ".!?\u2026"
+                and _leading_stamp(text, order) is None):
+            # too long, or long and closed by a full stop: prose, nothing else
+            u = _Unit(p, TEXT, gap, MAX_TITLE_WORDS + 1)
             u.teaser = _TEASER_END.search(text, len(text) - 40) is not None
             units.append(u)
             continue
@@ -922,6 +933,13 @@ def _lead_date(it: PageItem) -> tuple[str, str] | tuple[DateLine, DateLine | Non
     head = it.body[0].text[:LEAD_DATE_REACH + 60]
     if not _DIGIT_EARLY.search(head):
         return None
+    return _opening_date(head)
+
+
+@lru_cache(maxsize=8192)
+def _opening_date(head: str) -> tuple[str, str] | tuple[DateLine, DateLine | None] | None:
+    """:func:`_lead_date` of a text's first characters (a sidebar snippet opens many pages:
+    it is read once)."""
     for m in find_dates(head, "2000-12-31"):
         if m.start > LEAD_DATE_REACH:
             break
