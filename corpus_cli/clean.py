@@ -376,7 +376,8 @@ def clean_page(page: Page) -> CleanPage:
         if reason is None and recent and len(text) <= 400:
             for back, k in enumerate(reversed(recent)):
                 prev = paragraphs[k]
-                if back and (len(prev.text) < MIN_FAR_REPEAT or prev.text.endswith(".")):
+                far = back or paragraphs[-1] is not prev  # not the paragraph just before
+                if far and (len(prev.text) < MIN_FAR_REPEAT or prev.text.endswith(".")):
                     continue
                 suffix = _title_date_suffix(prev.text, text)
                 if suffix is None:

@@ -81,6 +81,7 @@ MIN_CUT_TEXT_WORDS = 15  # a page's last line, cut off, with this many words is 
 MAX_MENU_MEDIAN_WORDS = 5  # a run of 3+ short lines with this median is a menu
 MAX_MENU_ENTRY_WORDS = 7  # ... and its lines of at most this many words are its entries
 LEAD_DATE_REACH = 25  # an opening date starts within this many characters of the text
+MAX_LOOK = 64  # paragraphs looked at around one (furniture and date lines included)
 WORDS_LOOKED_AT = 400  # characters of a paragraph whose words are counted
 _TITLE_END_BAD = (".", ",", ";", ":", "!", "\u2026")
 _PRECISION_RANK = {"day": 3, "month": 2, "year": 1, None: 0}
@@ -355,8 +356,9 @@ def _short_lines(units: list[_Unit]) -> None:
     heading ("Top news" above a list of headlines, "Events" above a dated title) or a menu
     entry: furniture."""
     def step(i: int, by: int, skip: tuple[str, ...]) -> int | None:
+        start = i
         i += by
-        while 0 <= i < len(units) and units[i].role in skip:
+        while 0 <= i < len(units) and units[i].role in skip and abs(i - start) < MAX_LOOK:
             i += by
         return i if 0 <= i < len(units) else None
 
@@ -405,12 +407,12 @@ def _leads_to_prose(units: list[_Unit], i: int, ignore: int | None = None) -> bo
     title has one right above it, other than ``units[ignore]``), a date line after the title
     is the next item's."""
     k = i - 1
-    while k >= 0 and (units[k].role in (HEAD, NAV) or units[k].header):
+    while k >= max(0, i - MAX_LOOK) and (units[k].role in (HEAD, NAV) or units[k].header):
         k -= 1
     subtitles = 0 if k < 0 or units[k].role != TITLE else 1
     dated_above = k >= 0 and units[k].role == DATE and k != ignore
     j = i + 1
-    while j < len(units):
+    while j < min(len(units), i + MAX_LOOK):
         r = units[j].role
         if r == DATE and dated_above:
             return False  # dates stand above the titles here: this one is the next item's
@@ -431,43 +433,41 @@ def _dated_next(units: list[_Unit], i: int) -> bool:
     """Is the next unit after ``i`` that is not furniture a date line, or a paragraph with
     a date glued to its first words?"""
     j = i + 1
-    while j < len(units) and units[j].role in (HEAD, NAV):
+    while j < min(len(units), i + MAX_LOOK) and units[j].role in (HEAD, NAV):
         j += 1
     return j < len(units) and (units[j].role == DATE or _glued(units[j].p))
 
 
-def _dates_above(units: list[_Unit], i: int) -> bool:
-    """Does the date line ``units[i]`` begin a rhythm of date lines *above* text -- a date,
-    text, a date, text... -- whose last date line has text after it? Then the dates of
-    this run stand above their items, and this one is not the date of the text before it."""
-
-    def after(k: int) -> int | None:
-        k += 1
-        while k < len(units) and units[k].role == HEAD:
-            k += 1
-        return k if k < len(units) else None
-
-    rounds = 0
-    k = i
-    while True:
-        t = after(k)
-        if t is None or units[t].role != TEXT or units[t].teaser:
-            break
-        rounds += 1
-        while t + 1 < len(units) and units[t + 1].role == TEXT:
-            t += 1
-        d = after(t)
-        if d is None or units[d].role != DATE:
-            break
-        k = d
-    return rounds >= 2
+def _date_rhythms(units: list[_Unit]) -> list[int]:
+    """For each date line, how many times the rhythm *date, text* repeats from it on (a
+    dated list: date, text, date, text...); 0 for other paragraphs. One backward pass: a
+    date line that begins such a rhythm of two or more stands above its item, not after the
+    text before it."""
+    n = len(units)
+    nxt = [n] * (n + 1)  # the next unit at or after i that is not furniture
+    for i in range(n - 1, -1, -1):
+        nxt[i] = nxt[i + 1] if units[i].role == HEAD else i
+    run_end = [n] * (n + 1)  # the last unit of the run of prose starting at i
+    for i in range(n - 1, -1, -1):
+        if units[i].role == TEXT:
+            run_end[i] = run_end[i + 1] if i + 1 < n and units[i + 1].role == TEXT else i
+    rounds = [0] * n
+    for i in range(n - 1, -1, -1):
+        if units[i].role != DATE:
+            continue
+        t = nxt[i + 1]
+        if t >= n or units[t].role != TEXT or units[t].teaser:
+            continue  # no text after this date line
+        d = nxt[run_end[t] + 1]
+        rounds[i] = 1 + (rounds[d] if d < n and units[d].role == DATE else 0)
+    return rounds
 
 
 def _neighbour(units: list[_Unit], i: int, step: int) -> _Unit | None:
     """The next unit before (step -1) or after (+1) ``i`` that is not a date line, stopping
     at furniture."""
     j = i + step
-    while 0 <= j < len(units):
+    while 0 <= j < len(units) and abs(j - i) <= MAX_LOOK:
         if units[j].role in (HEAD, NAV):
             return None
         if units[j].role != DATE:
@@ -482,12 +482,12 @@ def _is_headline(units: list[_Unit], i: int) -> bool:
         if n is not None and n.role == TITLE and not n.leads:
             return True
     j = i + 1
-    while j < len(units) and units[j].role == HEAD:
+    while j < min(len(units), i + MAX_LOOK) and units[j].role == HEAD:
         j += 1
     return j < len(units) and units[j].role == DATE
 
 
-def _lead_groups(units: list[_Unit]) -> dict[int, int]:
+def _lead_groups(units: list[_Unit], rhythm: list[int]) -> dict[int, int]:
     """Undated prose before the page's first article or date: unit index -> snippet number.
 
     Before an article or a list of dated entries, or when most of its paragraphs open with
@@ -508,8 +508,7 @@ def _lead_groups(units: list[_Unit]) -> dict[int, int]:
     last = idx[-1]
     article_after = any(u.role == TITLE and u.leads for u in units[last + 1:])
     # ... or a list of dated entries right after it (with no heading between)
-    listing_after = last + 1 < len(units) and units[last + 1].role == DATE and _dates_above(
-        units, last + 1)
+    listing_after = last + 1 < len(units) and rhythm[last + 1] >= 2
     if not (article_after or listing_after or _date_led(units, idx)):
         return dict.fromkeys(idx, 0)
     gaps = [units[i].gap for i in idx[1:]]
@@ -582,7 +581,8 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
     page_line = next((u.dl for u in units if u.role == HEAD and u.dl is not None), None)
     if page_line is not None and page_line.year is not None:
         meta = page_line.value  # a byline on the stored page's first line
-    groups = _lead_groups(units)
+    rhythm = _date_rhythms(units)
+    groups = _lead_groups(units, rhythm)
     path = cp.page.path
     items: list[PageItem] = []
     state: dict[int, _Open] = {}
@@ -634,7 +634,7 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
                         cur.dl is None or _same_day(cur.dl, d)):
                     up = True  # right under the title
                 elif cur.dl is None and not cur.closed and (it.body or it.title) and (
-                        not heads or not rest_has_item[i + 1]) and not _dates_above(units, i):
+                        not heads or not rest_has_item[i + 1]) and rhythm[i] < 2:
                     up = True  # right after the text, or nothing follows
                     # ... which it closes, unless that text is one short paragraph (a
                     # title ending with a full stop, the date under it)
