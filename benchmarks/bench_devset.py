@@ -2,6 +2,7 @@
 
     python benchmarks/bench_devset.py              # the scorer's table and a naive peer
     python benchmarks/bench_devset.py --misses     # ... and every miss of corpus
+    python benchmarks/bench_devset.py --generated /tmp/corpus-bench/c10k   # generated pages
 
 Runs the development set's own scorer (``../shared/devset/score.py``, standard library only)
 on ``corpus dedupe`` of its pages, as the scorer's README says, and scores a naive peer on
@@ -11,6 +12,10 @@ install dateparser``; else by ``corpus_cli.dates.find_dates``). This is a qualit
 not a timed test; the set is a development set (the tool is judged on unseen pages of the
 same kinds), so its figures measure progress, not generality. The script says so and stops
 when the set is not found.
+
+With ``--generated DIR`` it scores the segmentation on a corpus made by
+``../shared/bench/make_corpus.py`` instead, against the generator's truth (a check that the
+rules written against the development set hold on other pages of the seeds' kind).
 """
 
 from __future__ import annotations
@@ -112,10 +117,84 @@ def naive_items(d: Path, first_date) -> list[dict]:
     return out
 
 
+def _ddmmyyyy(s: str) -> str | None:
+    import re
+
+    m = re.match(r"(\d\d)\.(\d\d)\.(\d{4})", s)
+    return f"{m.group(3)}-{m.group(2)}-{m.group(1)}" if m else None
+
+
+def generated(folder: Path, limit: int | None) -> None:
+    """Boundaries and dates of corpus's segmentation on a corpus made by make_corpus.py,
+    against its truth: each sidebar snippet, each dated listing entry (its date line above
+    it may start it) and each article (its title) is an item; listing entries and articles
+    are dated by their date line (or the date glued to their lead)."""
+    from corpus_cli.clean import clean_page
+    from corpus_cli.models import Page
+    from corpus_cli.segment import segment_page
+
+    truth = json.loads((folder / "truth.json").read_text())
+    files = truth["files"]
+    pages: dict[int, list] = {}
+    for r in truth["rows"]:
+        pages.setdefault(r[0], []).append(r)
+    tp = produced = n_gold = dated = right = 0
+    for f, rows in list(pages.items())[:limit]:
+        raw = (folder / files[f]).read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        nb = [i + 1 for i, x in enumerate(lines) if x.strip()]
+        gold = []
+        for k, r in enumerate(rows):
+            kind, ln = r[3], nb[r[1]]
+            if kind == "sidebar":
+                gold.append(({ln}, None))
+            elif kind == "listing":
+                prev = rows[k - 1]
+                above = prev[3] == "date"
+                gold.append(({ln, nb[prev[1]]} if above else {ln},
+                             _ddmmyyyy(lines[nb[prev[1]] - 1].strip()) if above else None))
+            elif kind == "title":
+                when = None
+                for r2 in rows[k + 1:k + 3]:
+                    if r2[3] == "date" or r2[3] == "lead" and "glued-date" in (r2[4] or ""):
+                        when = _ddmmyyyy(lines[nb[r2[1]] - 1].strip())
+                        break
+                gold.append(({ln}, when))
+        items = segment_page(clean_page(Page(files[f], text, "utf-8", "x", len(text))))
+        starts = [(it.paragraphs[0].line_start, it.date) for it in items]
+        produced += len(starts)
+        n_gold += len(gold)
+        used: set[int] = set()
+        for accept, when in gold:
+            hit = next((j for j, (s, _) in enumerate(starts) if s in accept and j not in used),
+                       None)
+            if hit is not None:
+                used.add(hit)
+                tp += 1
+            if when:
+                dated += 1
+                right += hit is not None and starts[hit][1] == when
+    p, r = tp / produced, tp / n_gold
+    print(f"generated corpus {folder.name}: {len(pages) if limit is None else limit} pages, "
+          f"{n_gold} items ({dated} dated): boundary P {p:.3f} R {r:.3f} "
+          f"F1 {2 * p * r / (p + r):.3f}, date accuracy {right / dated:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--misses", action="store_true", help="print every miss of corpus")
+    ap.add_argument("--generated", type=Path, metavar="DIR",
+                    help="instead: score the segmentation on a corpus made by make_corpus.py")
+    ap.add_argument("--pages", type=int, help="with --generated: the first N pages only")
     args = ap.parse_args()
+    if args.generated:
+        generated(args.generated, args.pages)
+        return
     d = devset()
     if d is None:
         sys.exit("the development set (../shared/devset/score.py) is not here; nothing to score")
