@@ -58,10 +58,12 @@ _ATTACHMENT = re.compile(
 )
 _DOC_NAME_LINE = re.compile(r"^\S[^\n]{0,200}?\." + _DOC_EXT + r"(?:\s{0,3}\([^()\n]{0,40}\))?$",
                             re.IGNORECASE)
-# A numeric date glued to the next word or number: "09.06.2018On", "15.05.202415 May" (a
-# comma after a date is punctuation: "20.09.2022, Moscow." is a date line).
+# A numeric date glued to the next word or number: "09.06.2018On", "15.05.202415 May", or to
+# a dash that opens the text ("15.12.2009- The"); a comma after a date is punctuation
+# ("20.09.2022, Moscow." is a date line), a dash before a number makes a range.
 _GLUED_DATE = re.compile(
-    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)(?=[^\s./\-\d,;:)\]]|\d)"
+    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)"
+    r"(?=[^\s./\-\d,;:)\]]|\d|[-\u2013\u2014]\s)"
 )
 # A line that is only a numeric date (a listing's dateline) or a date with a time.
 _DATELINE = re.compile(

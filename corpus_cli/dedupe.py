@@ -274,27 +274,41 @@ def minhash_candidates(
     return _candidates(_signatures(texts, config, progress), ranks, config)
 
 
-def number_words(text: str) -> tuple[str, ...]:
-    """What a normalised text says with numbers: its digits run together (so "1,350",
-    "1 350" and "1350", or "£65m" and "65m", agree), then its month names, number words
-    ("three", "41st" as "first"...) and roman numerals ("the xvi meeting"), in order."""
-    words = [w for w in text.split() if w in _NUMBER_WORDS or _ROMAN.fullmatch(w)]
-    return ("".join(_DIGITS.findall(text)), *words)
+def number_words(text: str) -> tuple:
+    """What a normalised text says with numbers: ``(digits, starts, words)`` -- its digits
+    run together (so "1,350", "1 350" and "1350", or "£65m" and "65m", agree), where each
+    of its numbers starts in that string, and its month names, number words ("three",
+    "first"...) and roman numerals ("the xvi meeting"), in order."""
+    runs = _DIGITS.findall(text)
+    starts = []
+    at = 0
+    for r in runs:
+        starts.append(at)
+        at += len(r)
+    words = tuple(w for w in text.split() if w in _NUMBER_WORDS or _ROMAN.fullmatch(w))
+    return "".join(runs), frozenset(starts), words
 
 
-def same_numbers(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def same_numbers(a: tuple, b: tuple) -> bool:
     """Do two texts (their :func:`number_words`) tell the same numbers? Yes when the digits
-    of one start those of the other (a copy cut short) and its number words are those of
-    the other with some left out (a word reworded), in order; no when a number was changed:
-    "the 40th meeting" vs "the 41st", "in 2024" vs "in 2025", "5 May" vs "5 June"."""
+    of one stand, from the start of one of its numbers, in those of the other (a copy cut
+    short, or one with a date or an image name glued before it) and its number words are
+    those of the other with some left out (a word reworded), in order; no when a number was
+    changed: "the 40th meeting" vs "the 41st", "in 2024" vs "in 2025", "5 May" vs "15 May"."""
     if a == b:
         return True
-    da, db = a[0], b[0]
-    if not (da.startswith(db) or db.startswith(da)):
-        return False
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    it = iter(long_[1:])
-    return all(x in it for x in short[1:])  # a subsequence
+    (da, sa, wa), (db, sb, wb) = a, b
+    if len(da) > len(db):
+        (da, sa, wa), (db, sb, wb) = (db, sb, wb), (da, sa, wa)
+    if da:  # the shorter digits, from the start of a number of the longer
+        at = db.find(da)
+        while at >= 0 and at not in sb:
+            at = db.find(da, at + 1)
+        if at < 0:
+            return False
+    short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    it = iter(long_)
+    return all(x in it for x in short)  # a subsequence
 
 
 def _similar(a: str, b: str, config: DedupeConfig) -> float:
@@ -352,9 +366,9 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
                                  scorer=fuzz.ratio, score_cutoff=lo, workers=-1).tolist()
         if progress:
             progress("verify", len(scores), len(qa))
-    numbers: dict[int, tuple[str, ...]] = {}
+    numbers: dict[int, tuple] = {}
 
-    def numbers_of(i: int) -> tuple[str, ...]:
+    def numbers_of(i: int) -> tuple:
         got = numbers.get(i)
         if got is None:
             got = numbers[i] = number_words(texts[i])
