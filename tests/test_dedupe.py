@@ -173,6 +173,8 @@ def test_numbers_written_differently_or_cut_off_are_still_copies():
             "on 14 May 2024, the ministry of defence said.")
     for copy in (base.replace("1,350", "1350"),  # formatting of the same number
                  base.replace("1,350", "1 350").replace("defence", "defense"),
-                 base[: int(len(base) * 0.8)]):  # a teaser cut short
+                 base[: int(len(base) * 0.8)],  # a teaser cut short
+                 "14.05.2024- " + base,  # a date glued before it
+                 "Photo 2024-05-14 at 10.11.12.jpg " + base):  # an image name before it
         (c,) = dedupe(paras(base, copy)).clusters
         assert len(c.member_ids) == 2, copy
