@@ -433,16 +433,16 @@ def test_title_ending_with_a_date_and_time_is_dated_by_it():
 def test_segmentation_is_linear_on_a_huge_line_and_on_many_lines():
     import time
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     articles_of("Title of a page with a very long line\n" + "12.05.2023 a1 " * 8000 + "\n"
                 + "Dear " + "x" * 100_000 + "!\n" + ("word " * 20_000) + "\n")
-    assert time.perf_counter() - t0 < 5
+    assert time.process_time() - t0 < 5
     # every look around a paragraph is bounded: titles before a long run of date lines,
     # and a long rhythm of dates and text, cost what their length costs
     lines = [f"Ministers of transport agree on corridor number {i}" for i in range(800)]
     lines += [f"{1 + i % 28:02d}.05.2023" for i in range(800)]
     lines += [x for i in range(800) for x in (f"{1 + i % 28:02d}.04.2023",
                                                f"The council discussed budget item {i}.")]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     arts = articles_of("\n".join(lines))
-    assert time.perf_counter() - t0 < 10 and len(arts) >= 800
+    assert time.process_time() - t0 < 10 and len(arts) >= 800
