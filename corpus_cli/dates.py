@@ -1089,6 +1089,9 @@ _NUMERIC_SHAPE = re.compile(r"\d[./\-]\d{1,2}[./\-]\d|\d[.\-][^\W\d_]{3,9}\.?[.\
 _MONTH_WORD = re.compile(rf"{_LETTER_BEFORE}(?:{_MON_ANY})", re.IGNORECASE)
 
 
+_PLAIN_NUMERIC = re.compile(r"(\d{1,2})([./\-])(\d{1,2})\2((?:19|20)\d\d)")
+
+
 @lru_cache(maxsize=8192)
 def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
     """If ``text`` is a line that shows a date, the date; else None.
@@ -1104,6 +1107,11 @@ def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
     if not text or len(text) > MAX_DATELINE_CHARS or text[0] in "([" or not any(
             c.isdigit() for c in text):
         return None
+    plain = _PLAIN_NUMERIC.fullmatch(text)
+    if plain:  # the most common date line, "05.09.2024", read without a scan
+        a, b, y = int(plain.group(1)), int(plain.group(3)), int(plain.group(4))
+        dm = (a, b) if order == "mdy" and _valid(y, a, b) else _num_dm(a, b, y)
+        return None if dm is None else DateLine(y, *dm, None, False, False, text)
     work = _prepare(text)
     lab = _LINE_LABEL.match(work)
     label = bool(lab and lab.end())

@@ -97,6 +97,7 @@ _BYLINE = re.compile(r"^(?:by|от|автор:?)\s{1,3}[A-Z\u0410-\u042f]", re.I
 _SALUTATION = re.compile(
     r"^(?:dear|distinguished|esteemed|ladies|excellenc|уважаем|дорог)[^\n]{0,80}[!,]$",
     re.IGNORECASE)
+_TEASER_LAST = "eE\u00bb>"  # the last character of a teaser's "... more"
 _TEASER_END = re.compile(r"(?:\.\.\.|\u2026)\s{0,3}(?:read\s{1,3})?more\s{0,3}[\u00bb>]?$",
                          re.IGNORECASE)
 _LABEL_LINE = re.compile(
@@ -271,7 +272,8 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
                 and _leading_stamp(text, order) is None):
             # too long, or long and closed by a full stop: prose, nothing else
             u = _Unit(p, TEXT, gap, MAX_TITLE_WORDS + 1)
-            u.teaser = _TEASER_END.search(text, len(text) - 40) is not None
+            u.teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(
+                text, len(text) - 40) is not None
             units.append(u)
             continue
         words = _WORD.findall(text, 0, WORDS_LOOKED_AT)  # enough for every threshold
@@ -293,13 +295,14 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
             role = HEAD  # the rest of the stored page's first line: the site's header
         elif head is not None:
             role = head
-        elif _is_titleish(text) and not _glued(p) and _TEASER_END.search(text[-40:]) is None:
+        elif _is_titleish(text) and not _glued(p) and not (
+                text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:])):
             role = TITLE
         else:
             role = TEXT
         u = _Unit(p, role, gap, len(words))
         if role == TEXT:
-            u.teaser = _TEASER_END.search(text[-40:]) is not None
+            u.teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:]) is not None
             u.salutation = len(words) <= 12 and _SALUTATION.match(text) is not None
         units.append(u)
     _menus(units)
