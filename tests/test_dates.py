@@ -557,3 +557,41 @@ def test_pattern_table_is_named_and_self_consistent():
     for i, p in enumerate(PATTERNS):
         if not p.needs_digit:  # run on a text without digits too
             assert any(k == i for *_x, k in _candidates(no_digit[p.name], digits=False))
+
+
+def test_read_dateline_reads_date_lines_and_refuses_phrases():
+    from corpus_cli.dates import read_dateline
+
+    want = {
+        "05.09.2024": (2024, 9, 5), "Friday, 8 December 2023": (2023, 12, 8),
+        "By Jane Roe \u2022 01 October 2022 \u2022 14:16": (2022, 10, 1),
+        "Economy 25 November 2024 11:50 (UTC +04:00)": (2024, 11, 25),
+        "PublishDate: Monday, January 17, 2022 13:42": (2022, 1, 17),
+        "17:23 / 20.01.2026": (2026, 1, 20), "08:02 GMT 15.09.2021": (2021, 9, 15),
+        "21 June 2018 1196": (2018, 6, 21), "12.04.2024 Download document": (2024, 4, 12),
+        "20.09.2022, Moscow.": (2022, 9, 20), "27 июля, 2020 14:20": (2020, 7, 27),
+        "20 January 202014:57": (2020, 1, 20), "10.Jan.2026": (2026, 1, 10),
+        "editor7 Tue, 11/22/2022 - 06:59": (2022, 11, 22),
+        "15 November, 16:49": (None, 11, 15), "Friday, October 15": (None, 10, 15),
+    }
+    for line, (y, mo, d) in want.items():
+        got = read_dateline(line)
+        assert got is not None and (got.year, got.month, got.day) == (y, mo, d), line
+    assert read_dateline("Friday, October 15").weekday == 4
+    assert read_dateline("20 January 2018, Saturday, 23:53").time
+    for line in ("Minsk to host the summit on 23 November", "On 13 February, the council met",
+                 "(December 6, 2022; VTC)", "The 40th meeting", "2024", "Rail freight 2024"):
+        assert read_dateline(line) is None, line
+    # ambiguous numeric dates follow the page's order
+    assert read_dateline("04/05/2020", "mdy").month == 4
+    assert read_dateline("04/05/2020").month == 5
+
+
+def test_numeric_order_from_the_dates_that_can_only_be_read_one_way():
+    from corpus_cli.dates import numeric_order
+
+    assert numeric_order(["posted 04/16/2020", "04/05/2020"]) == "mdy"
+    assert numeric_order(["16.04.2020", "04.05.2020"]) == "dmy"
+    assert numeric_order(["04.05.2020"]) is None
+    assert numeric_order(["16.04.2020", "04/16/2020"]) is None  # the page says both
+    assert numeric_order(["123/04/2020", "2020-04-16"]) is None  # not dates of this form
