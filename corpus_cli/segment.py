@@ -146,6 +146,10 @@ class PageItem:
     date: str | None = None
     precision: str | None = None
     inferred: bool = False
+    date_source: str | None = None  # metadata | text (see models.PageMeta)
+    url: str | None = None  # the page's URL (HTML and WARC pages)
+    page_title: str | None = None  # the title the page's metadata gives this item
+    trim_repeats: bool = False  # from an HTML page: see trim_repeated_tails
     # title, dateline, body and the item's other lines (bylines, captions, date lines) in
     # page order; set by freeze() once the item is complete
     frozen: tuple[Paragraph, ...] | None = field(default=None, repr=False, compare=False)
@@ -726,8 +730,9 @@ def _split_page(cp: CleanPage, order: str | None) -> tuple[list[PageItem], dict,
         if cur.by_date and not it.body and it.title is None:
             cur.spacing = u.gap
         add_body(cur, u.p)
-    if not items:  # nothing but lone lines: the page is one item of its titles and text
-        rest = [u.p for u in units if u.role in (TITLE, TEXT)]
+    if not items:  # nothing but lone lines or furniture: the page is one item of them
+        rest = [u.p for u in units if u.role in (TITLE, TEXT)] or [
+            u.p for u in units if u.role in (HEAD, SHORT)]
         if rest:
             items.append(PageItem("brief", path, 0, body=rest))
             state[id(items[0])] = _Open(items[0])
@@ -761,6 +766,35 @@ def _header_date(units: list[_Unit], meta: str | None) -> DateLine | None:
         first.header = True
         return d
     return None
+
+
+def trim_repeated_tails(items: Sequence[PageItem], boilerplate: set[str] | frozenset[str]
+                        ) -> Sequence[PageItem]:
+    """Take the boilerplate that ends an item of an HTML page off it.
+
+    A page read with ``--html full`` has its sidebar, "most read" box and footer after the
+    article, and the page's last item takes them in; with ``--html main`` the extractor
+    keeps such a box when it sits inside the article's element. Once dedupe has found
+    which paragraphs repeat across the corpus (``boilerplate``: ids of paragraphs in
+    boilerplate clusters), the run of them that ends an item is not part of it, unless it
+    is the whole item (a sidebar snippet stays a brief of its own). Without this, two
+    articles that end with the same box would also be merged as copies of one item.
+    Items are changed in place; the same list is returned."""
+    if not boilerplate:
+        return items
+    for it in items:
+        if not it.trim_repeats or not it.body:
+            continue
+        n = len(it.body)
+        while n and it.body[n - 1].id in boilerplate:
+            n -= 1
+        if n == len(it.body):
+            continue
+        if n == 0 and it.title is None and it.dateline is None:
+            continue  # all of it repeats: a brief of its own
+        it.body = it.body[:n]
+        it.freeze()
+    return items
 
 
 def item_id(first_paragraph_id: str) -> str:
@@ -1041,7 +1075,87 @@ def segment_page(cp: CleanPage, on_error: ErrorHandler | None = None) -> list[Pa
     ctx = _Dating(order, meta, header, main)
     _date_items(items, lines, ctx, guard)
     for it in items:
+        if it.date is not None:
+            it.date_source = "text"
+    if cp.page.meta is not None:
+        items = apply_page_meta(items, cp.page.meta)
+    for it in items:
         it.freeze()
+    return items
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
+    return a == b or (len(b) >= 8 and a.startswith(b))
+
+
+def _one_article(items: list[PageItem], meta) -> list[PageItem]:
+    """The items of a page read in ``main`` mode as one article: the extractor took the
+    page's main content, which is its own article, unless the text is a dated listing
+    (two or more items dated by a dateline or a date glued to them)."""
+    written = sum(1 for it in items if it.date is not None and not it.inferred)
+    if len(items) < 2 or written >= 2:
+        return items
+    first = items[0]
+    title = first.title if first.title is not None and meta.title and _same_title(
+        first.title.text, meta.title) else None
+    merged = PageItem("article", first.path, 0, title=title)
+    for it in items:
+        for p in (it.title, it.dateline, *it.body):
+            if p is not None and p is not title:
+                merged.body.append(p)
+    dated = [it for it in items if it.date is not None]
+    if dated:
+        best = min(dated, key=lambda it: (it.inferred, -_PRECISION_RANK[it.precision],
+                                          it.order))
+        merged.date, merged.precision, merged.inferred = best.date, best.precision, \
+            best.inferred
+        merged.date_source = best.date_source
+    return [merged]
+
+
+def own_item(items: Sequence[PageItem], meta) -> PageItem | None:
+    """The item that is an HTML page's own article: the item titled as the page, else in
+    ``main`` mode the page's first item, else its longest article."""
+    if not items:
+        return None
+    if meta.title:
+        for it in items:
+            if it.title is not None and _same_title(it.title.text, meta.title):
+                return it
+    if meta.mode == "main":
+        return items[0]
+    arts = [it for it in items if it.kind == "article"]
+    return max(arts, key=lambda it: it.size) if arts else None
+
+
+def apply_page_meta(items: list[PageItem], meta) -> list[PageItem]:
+    """What an HTML page says about itself (:class:`~corpus_cli.models.PageMeta`) applied
+    to its items. In ``main`` mode the page is one article (see :func:`_one_article`).
+    Every item gets the page's URL; the page's own article (:func:`own_item`) gets the
+    page's title when it has none and its publication date: a date from the page's markup or
+    URL wins over one found in the text; a date htmldate found in the page's text wins
+    over one the item's first sentence suggests (``inferred``) or a partial one, not over
+    a date written as the item's dateline."""
+    if meta.mode == "main":
+        items = _one_article(items, meta)
+    for it in items:
+        it.url = meta.url
+        it.trim_repeats = True
+    own = own_item(items, meta)
+    if own is None:
+        return items
+    if own.title is None and meta.title:
+        own.page_title = " ".join(meta.title.split())
+    if meta.date and (meta.date_source == "metadata" or own.date is None or own.inferred
+                      or _PRECISION_RANK[own.precision] < _PRECISION_RANK["day"]):
+        from corpus_cli.dates import parse_date
+
+        parsed = parse_date(meta.date)
+        if parsed is not None:
+            own.date, own.precision = parsed
+            own.inferred = False
+            own.date_source = meta.date_source
     return items
 
 
@@ -1147,12 +1261,16 @@ def merge_items(
         copies = [items[i] for i in members]
         best = items[leader]
         dated = [i for i in members if items[i].date]
-        dated.sort(key=lambda i: (items[i].inferred, -_PRECISION_RANK[items[i].precision], pos[i]))
+        dated.sort(key=lambda i: (items[i].date_source != "metadata", items[i].inferred,
+                                  -_PRECISION_RANK[items[i].precision], pos[i]))
         date = items[dated[0]] if dated else None
         title_copy = best if best.title else next((c for c in copies if c.title), None)
         title = title_copy.title.text if title_copy and title_copy.title else None
+        if title is None:
+            title = best.page_title or next((c.page_title for c in copies if c.page_title),
+                                            None)
         sources = tuple(
-            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end)
+            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end, c.url)
             for c in copies
         )
         article = Article(
@@ -1165,6 +1283,7 @@ def merge_items(
             text=best.text,
             sources=sources,
             paragraph_ids=tuple(p.id for p in best.paragraphs),
+            date_source=date.date_source if date else None,
         )
         out.append((article, best, copies))
     out.sort(key=lambda ab: (ab[0].sources[0].path, ab[0].sources[0].line_start))
