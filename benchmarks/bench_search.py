@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from corpus_cli.models import Article, Source  # noqa: E402
 from corpus_cli.search import run_search  # noqa: E402
-from corpus_cli.store import ArticleFilter, open_store  # noqa: E402
+from corpus_cli.storage.store import ArticleFilter, open_store  # noqa: E402
 
 BASE = ROOT.parent / "shared" / "data" / "bbc_news.jsonl.gz"
 PER_PAGE = 50

@@ -7,7 +7,7 @@ The store is made as in ``bench_search.py`` (same items, same seed; written stra
 ``Store.write``, not through the dedupe pipeline) from the text of
 ``../shared/data/bbc_news.jsonl.gz`` (benchmark input only; the script says so and stops when
 it is absent; nothing of it is copied into the repository), together with the same items as
-text pages for grep. Then the tantivy index is built (``corpus_cli.index.build_index``) and
+text pages for grep. Then the tantivy index is built (``corpus_cli.storage.index.build_index``) and
 ~55 queries (common words, rare words, phrases, prefixes, boolean, misspelled names) run
 with a limit of 10, snippets included, each on a freshly opened store as ``corpus search``
 does, through:
@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_search as base_bench  # noqa: E402
 
-from corpus_cli import index  # noqa: E402
 from corpus_cli.search import run_search  # noqa: E402
-from corpus_cli.store import ArticleFilter, open_store  # noqa: E402
+from corpus_cli.storage import index  # noqa: E402
+from corpus_cli.storage.store import ArticleFilter, open_store  # noqa: E402
 
 BASE = ROOT.parent / "shared" / "data" / "bbc_news.jsonl.gz"
 CORPUS = str(Path(sys.executable).with_name("corpus"))

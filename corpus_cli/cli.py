@@ -151,7 +151,7 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 
 
 def _filter(kw: dict, limit: int | None = None):
-    from corpus_cli.store import ArticleFilter
+    from corpus_cli.storage.store import ArticleFilter
 
     return ArticleFilter(
         year=kw.get("year"), date_from=kw.get("date_from"), date_to=kw.get("date_to"),
@@ -333,7 +333,7 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
     from corpus_cli.dedupe import DedupeConfig
     from corpus_cli.output.views import dedupe_view
     from corpus_cli.pipeline import run_dedupe
-    from corpus_cli.store import default_path
+    from corpus_cli.storage.store import default_path
 
     _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
     engine = None
@@ -370,7 +370,7 @@ def list_(db, limit, fmt, target, force, **kw) -> None:
       corpus list --csv -o items.csv
     """
     from corpus_cli.output.views import items_view
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     with open_store(db) as store:
         n = _emit(lambda f, s: items_view(store.articles(_filter(kw, limit)), f, s), fmt,
@@ -401,7 +401,7 @@ def show(db, ident, fmt, target, force) -> None:
       corpus show 3f2a9c --json | jq .sources
     """
     from corpus_cli.output.views import item_view
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     with open_store(db) as store:
         article = store.article(ident)
@@ -428,7 +428,7 @@ def entities(db, type_, limit, fmt, target, force) -> None:
       corpus entities --json | jq -r '.[] | select(.aliases | length > 1) | .name'
     """
     from corpus_cli.output.views import entities_view
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     with open_store(db) as store:
         n = _emit(lambda f, s: entities_view(store.entities(type_, limit), f, s), fmt, target,
@@ -466,7 +466,7 @@ def search(db, query, limit, fuzzy, engine, fmt, target, force, **kw) -> None:
     from corpus_cli import output
     from corpus_cli.output.views import hits_view
     from corpus_cli.search import run_search
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     with open_store(db) as store:
         result = run_search(store, " ".join(query), _filter(kw, limit or None), fuzzy=fuzzy,
@@ -505,7 +505,7 @@ def export(db, limit, export_fmt, fmt, target, force, **kw) -> None:
       corpus export --format md -o items/
     """
     from corpus_cli import output
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     if export_fmt and fmt and export_fmt != fmt:
         raise click.UsageError(f"--format {export_fmt} and --{fmt} disagree")
@@ -541,8 +541,8 @@ def stats(db, by, limit, fmt, target, force, **kw) -> None:
       corpus stats --json | jq .removed_by_reason
     """
     from corpus_cli.output.views import stats_view
-    from corpus_cli.search import corpus_stats
-    from corpus_cli.store import open_store
+    from corpus_cli.stats import corpus_stats
+    from corpus_cli.storage.store import open_store
 
     with open_store(db) as store:
         st = corpus_stats(store, _filter(kw), by, top=limit)
@@ -572,7 +572,7 @@ def report(db, limit, target, force) -> None:
     from corpus_cli import output
     from corpus_cli.output.report import render_report
     from corpus_cli.report import build_report
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     if target in (None, "-") and output.is_terminal():
         raise click.UsageError("give -o FILE.html (the report is an HTML file)")

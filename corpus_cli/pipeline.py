@@ -44,7 +44,7 @@ from corpus_cli.models import (
 )
 
 if TYPE_CHECKING:
-    from corpus_cli.store import Store
+    from corpus_cli.storage.store import Store
 
 # An engine runs the stages that do not need the whole corpus at once somewhere else (a Dask
 # cluster, see corpus_cli.distributed): ``map(fn, jobs, progress, stage)`` returns
@@ -192,7 +192,7 @@ _READERS: dict[str, Store] = {}
 
 
 def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage | None:
-    from corpus_cli.store import open_store
+    from corpus_cli.storage.store import open_store
 
     store = _READERS.get(db)
     if store is None:
@@ -662,7 +662,7 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
     store = None
     cache = None
     if not dry_run:  # fail early on a bad store, before the long work
-        from corpus_cli.store import open_store
+        from corpus_cli.storage.store import open_store
 
         store = open_store(db, create=True)
         if incremental:
@@ -683,8 +683,8 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
         corpus.items = []  # merged into the articles: free them before the write
         counts = clean_counts(corpus.pages)
         if writing:
-            from corpus_cli import index
-            from corpus_cli.store import StoredParagraphs, index_rows
+            from corpus_cli.storage import index
+            from corpus_cli.storage.store import StoredParagraphs, index_rows
 
             # The paragraphs are in the store now: the report reads back those it shows,
             # and the run's peak of memory (the items being written) is lower without them.

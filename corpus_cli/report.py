@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from corpus_cli.models import Counts, Drop, Paragraph, Problem
-from corpus_cli.search import Bin, bins, choose_period, core_span, fill_periods
-from corpus_cli.store import ArticleFilter, Store
+from corpus_cli.stats import Bin, bins, choose_period, core_span, fill_periods
+from corpus_cli.storage.store import ArticleFilter, Store
 
 ENTITY_TYPES = ("PERSON", "ORG", "PLACE", "EVENT")
 EXAMPLE_MEMBERS = 5  # copies listed under a cluster's example

@@ -1,10 +1,6 @@
-"""Full-text search and corpus statistics.
-
-The user's query language (see docs/search.md) is parsed here and rewritten into a safe FTS5
-query: every word or phrase becomes an FTS5 string, so punctuation in the input can never
-become FTS5 syntax; ``AND``/``OR``/``NOT`` (upper case), parentheses, ``"phrases"`` and a
-trailing ``*`` (prefix) are kept. Matching is case- and accent-insensitive (the index uses
-``unicode61 remove_diacritics 2``).
+"""Full-text search: run a query (parsed by :mod:`corpus_cli.query`, see docs/search.md) on
+the tantivy side index or SQLite FTS5. Matching is case- and accent-insensitive (the
+indexes use ``unicode61 remove_diacritics 2`` and its tantivy equivalent).
 
 Fuzzy expansion: a word found in fewer than :data:`FEW_HITS` items is OR-ed with similar
 words of the corpus vocabulary (rapidfuzz ``fuzz.ratio``), so ``Petrenco`` also finds
@@ -17,231 +13,38 @@ Snippets are plain text (never markup) with the character spans of the matched w
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from corpus_cli.errors import CorpusError, QueryError
-from corpus_cli.models import SCHEMA_VERSION, Article, Counts
-from corpus_cli.store import ArticleFilter, Store
+from corpus_cli.models import Article
+from corpus_cli.query import (
+    _TOKEN,
+    FEW_HITS,
+    Node,
+    Op,
+    Term,
+    _fold,
+    _show,
+    parse_query,
+    positive_terms,
+    to_fts,
+)
+from corpus_cli.storage.store import ArticleFilter, Store
 
-FEW_HITS = 3  # a word in fewer items than this is expanded with similar words
+__all__ = ["FEW_HITS", "Hit", "SearchResult", "expand", "make_snippet", "parse_query",
+           "run_search", "search", "similar_words", "to_fts"]
+
 MIN_FUZZY_LEN = 4  # shorter words are never expanded
 MAX_VARIANTS = 3  # per word
 MAX_PHRASE_VARIANTS = 16  # spellings of one phrase
 SNIPPET_WORDS = 30
 SNIPPET_BEFORE = 6  # words of context before the first match
 
-# A token as unicode61 sees it: letters and digits (and combining marks), nothing else.
-_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
 _WORD = re.compile(r"\S+")
-_OPERATORS = ("AND", "OR", "NOT")
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics: the form of a term in the index."""
-    if text.isascii():
-        return text.lower()
-    return _fold(text)
-
-
-@functools.lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def words(text: str) -> list[str]:
-    """The folded tokens of a text, as the index splits it."""
-    return [fold(m.group()) for m in _TOKEN.finditer(text)]
-
-
-# ---- the query language ------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A word, a punctuated word (``Al-Qaeda``) or a ``"phrase"``, with spelling variants."""
-
-    text: str  # as written (without quotes and the prefix star)
-    tokens: tuple[str, ...]  # folded
-    prefix: bool = False
-    quoted: bool = False
-    variants: tuple[tuple[str, ...], ...] = ()  # other token sequences OR-ed in
-
-    @property
-    def label(self) -> str:
-        t = f'"{self.text}"' if self.quoted else self.text
-        return t + ("*" if self.prefix else "")
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    op: str  # AND | OR | NOT (NOT: children[0] NOT children[1])
-    children: tuple[Node, ...]
-
-
-Node = Term | Op
-
-
-def _lex(query: str) -> list[tuple[str, str, bool]]:
-    """(kind, text, prefix) tokens: kind is TERM, PHRASE, AND, OR, NOT, ( or )."""
-    out: list[tuple[str, str, bool]] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c.isspace():
-            i += 1
-        elif c == '"':
-            j = query.find('"', i + 1)
-            if j < 0:
-                raise QueryError(f"unbalanced quote in query: {_show(query)}")
-            prefix = query.startswith("*", j + 1)
-            out.append(("PHRASE", query[i + 1 : j], prefix))
-            i = j + 1 + prefix
-        elif c in "()":
-            out.append((c, c, False))
-            i += 1
-        else:
-            j = i
-            while j < n and not query[j].isspace() and query[j] not in '"()':
-                j += 1
-            word = query[i:j]
-            i = j
-            if word in _OPERATORS:
-                out.append((word, word, False))
-            else:
-                stripped = word.rstrip("*")
-                out.append(("TERM", stripped, stripped != word))
-    return out
-
-
-def _show(query: str) -> str:
-    q = " ".join(query.split())
-    return q if len(q) <= 60 else q[:59] + "\u2026"
-
-
-class _Parser:
-    """query := or ; or := and (OR and)* ; and := not (AND? not)* ; not := atom (NOT atom)*
-    ; atom := TERM | PHRASE | ( query ). NOT binds tightest, as in FTS5."""
-
-    def __init__(self, tokens: list[tuple[str, str, bool]], query: str):
-        self.t = tokens
-        self.i = 0
-        self.query = query
-
-    def peek(self) -> str | None:
-        return self.t[self.i][0] if self.i < len(self.t) else None
-
-    def parse(self) -> Node:
-        if not self.t:
-            raise QueryError("empty query: give a word or a \"phrase\"")
-        node = self.or_()
-        if self.peek() is not None:
-            kind = self.peek()
-            if kind == ")":
-                raise QueryError(f"unbalanced ')' in query: {_show(self.query)}")
-            raise QueryError(f"unexpected {kind} in query: {_show(self.query)}")
-        return node
-
-    def or_(self) -> Node:
-        parts = [self.and_()]
-        while self.peek() == "OR":
-            self.i += 1
-            parts.append(self.and_("OR"))
-        return parts[0] if len(parts) == 1 else Op("OR", tuple(parts))
-
-    def and_(self, after: str | None = None) -> Node:
-        parts = [self.not_(after)]
-        while self.peek() in ("AND", "TERM", "PHRASE", "("):
-            op = None
-            if self.peek() == "AND":
-                op = "AND"
-                self.i += 1
-            parts.append(self.not_(op))
-        return parts[0] if len(parts) == 1 else Op("AND", tuple(parts))
-
-    def not_(self, after: str | None = None) -> Node:
-        node = self.atom(after)
-        while self.peek() == "NOT":
-            self.i += 1
-            node = Op("NOT", (node, self.atom("NOT")))
-        return node
-
-    def atom(self, after: str | None) -> Node:
-        kind = self.peek()
-        if kind is None:
-            if after:
-                raise QueryError(f"{after} needs a term after it: {_show(self.query)}")
-            raise QueryError(f"incomplete query: {_show(self.query)}")
-        if kind in ("TERM", "PHRASE"):
-            _, text, prefix = self.t[self.i]
-            self.i += 1
-            return Term(text, tuple(words(text)), prefix, kind == "PHRASE")
-        if kind == "(":
-            self.i += 1
-            if self.peek() == ")":
-                raise QueryError(f"empty parentheses in query: {_show(self.query)}")
-            node = self.or_()
-            if self.peek() != ")":
-                raise QueryError(f"missing ')' in query: {_show(self.query)}")
-            self.i += 1
-            return node
-        if kind == ")":
-            raise QueryError(f"unbalanced ')' in query: {_show(self.query)}")
-        if kind == "NOT" and after is None:
-            raise QueryError(f"NOT needs a term before it (use 'a NOT b'): {_show(self.query)}")
-        if after:
-            raise QueryError(f"{after} needs a term after it: {_show(self.query)}")
-        raise QueryError(f"{kind} needs a term before it: {_show(self.query)}")
-
-
-def _prune(node: Node) -> Node | None:
-    """Drop terms without any word character (``-``, ``:``): the index cannot match them."""
-    if isinstance(node, Term):
-        return node if node.tokens else None
-    kids = [_prune(c) for c in node.children]
-    if node.op == "NOT":
-        if kids[0] is None:
-            return None
-        return kids[0] if kids[1] is None else Op("NOT", (kids[0], kids[1]))
-    kept = tuple(k for k in kids if k is not None)
-    if not kept:
-        return None
-    return kept[0] if len(kept) == 1 else Op(node.op, kept)
-
-
-def parse_query(query: str) -> Node:
-    """The query's syntax tree. Raises :class:`QueryError` with a one-line reason."""
-    node = _prune(_Parser(_lex(query), query).parse())
-    if node is None:
-        raise QueryError(f"the query has no words to search for: {_show(query)}")
-    return node
-
-
-def _fts_string(tokens: Sequence[str]) -> str:
-    return '"' + " ".join(tokens).replace('"', '""') + '"'
-
-
-def to_fts(node: Node, variants: bool = True) -> str:
-    """The FTS5 query of a tree: every term an FTS5 string, every operator parenthesised."""
-    if isinstance(node, Term):
-        star = "*" if node.prefix else ""
-        alts = [node.tokens, *(node.variants if variants else ())]
-        if len(alts) == 1:
-            return _fts_string(node.tokens) + star
-        return "(" + " OR ".join(_fts_string(a) + star for a in alts) + ")"
-    return "(" + f" {node.op} ".join(to_fts(c, variants) for c in node.children) + ")"
-
-
-def positive_terms(node: Node) -> list[Term]:
-    """Terms an item must (or may) contain: all but those on the right of a NOT."""
-    if isinstance(node, Term):
-        return [node]
-    kids = node.children[:1] if node.op == "NOT" else node.children
-    return [t for k in kids for t in positive_terms(k)]
 
 
 # ---- fuzzy expansion ---------------------------------------------------------------------
@@ -289,7 +92,7 @@ def _expand_term(words, term: Term) -> Term:
 def expand(store: Store, node: Node, side=None) -> Node:
     """The tree with spelling variants added to rare words (not under NOT, not prefixes).
     Word counts and the vocabulary come from the tantivy side index ``side`` when given
-    (see corpus_cli.index), else from the FTS5 index."""
+    (see corpus_cli.storage.index), else from the FTS5 index."""
     words = side or store
     if isinstance(node, Term):
         return _expand_term(words, node)
@@ -329,12 +132,12 @@ ENGINES = ("auto", "fts5", "tantivy")
 
 
 def _side_index(store: Store, engine: str):
-    """The tantivy side index to use, or ``None`` for FTS5 (see corpus_cli.index)."""
+    """The tantivy side index to use, or ``None`` for FTS5 (see corpus_cli.storage.index)."""
     if engine not in ENGINES:
         raise QueryError(f"unknown search engine {engine!r}: use one of {', '.join(ENGINES)}")
     if engine == "fts5":
         return None
-    from corpus_cli import index
+    from corpus_cli.storage import index
 
     side = index.open_index(store)
     if side is None and engine == "tantivy":
@@ -509,144 +312,3 @@ def make_snippet(text: str, tokens: list, marks: dict[int, int],
     if text[e:].strip():
         pieces.append(" \u2026")
     return "".join(pieces), tuple(spans)
-
-
-# ---- stats -------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """The corpus at a glance. ``counts`` are those of the whole store, but for its items by
-    kind, which count the items matching the filter, as do the dates, the histogram and the
-    entities."""
-
-    counts: Counts
-    undated: int
-    date_min: str | None
-    date_max: str | None
-    by: str  # month | year
-    histogram: list[tuple[str, int]]  # (period, items), empty periods included
-    top_entities: list[tuple[str, str, int]]  # (name, type, items)
-
-    def to_dict(self) -> dict:
-        """The document of ``corpus stats --json`` (docs/json.md)."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            **self.counts.to_dict(),
-            "undated": self.undated,
-            "date_min": self.date_min,
-            "date_max": self.date_max,
-            "by": self.by,
-            "histogram": [{"period": p, "items": c} for p, c in self.histogram],
-            "top_entities": [{"name": n, "type": t, "items": c}
-                             for n, t, c in self.top_entities],
-        }
-
-
-def corpus_stats(store: Store, f: ArticleFilter | None = None, by: str | None = None,
-                 top: int = 10) -> Stats:
-    """Counts, date range, items per month (or per year when the dates span more than three
-    years, outliers aside: see :func:`choose_period`, or with ``by``) and the ``top``
-    entities in most items."""
-    f = f or ArticleFilter()
-    items = store.item_stats(f)
-    lo, hi = items["date_min"], items["date_max"]
-    if by is None:
-        by = choose_period(store.date_histogram("year", f))
-    hist = fill_periods(store.date_histogram(by, f), by)
-    counts = replace(store.summary(), items_by_kind=items["by_kind"])
-    return Stats(counts=counts, undated=items["undated"], date_min=lo, date_max=hi, by=by,
-                 histogram=hist, top_entities=store.top_entities(f, top))
-
-
-# Dated items further than this many years from the others form a group of their own, and
-# a group with less than OUTLIER_SHARE of the items is an outlier (an item dated 1910 in a
-# corpus of 2024, a year misread from a number).
-GAP_YEARS = 5
-OUTLIER_SHARE = 0.1
-
-
-def core_span(hist: list[tuple[str, int]]) -> tuple[str, str] | None:
-    """The first and last year of the bulk of the dated items of the histogram ``hist``
-    (by year or by month): the years split into groups where no item is dated for more than
-    ``GAP_YEARS`` years, and the groups holding at least ``OUTLIER_SHARE`` of the items
-    (or else the largest group) make the span."""
-    years: dict[int, int] = {}
-    for period, c in hist:
-        if c:
-            years[int(period[:4])] = years.get(int(period[:4]), 0) + c
-    if not years:
-        return None
-    groups: list[list[int]] = []
-    for y in sorted(years):
-        if groups and y - groups[-1][-1] <= GAP_YEARS:
-            groups[-1].append(y)
-        else:
-            groups.append([y])
-    total = sum(years.values())
-    size = [sum(years[y] for y in g) for g in groups]
-    kept = [g for g, n in zip(groups, size, strict=True) if n >= OUTLIER_SHARE * total]
-    if not kept:
-        kept = [groups[size.index(max(size))]]
-    return f"{kept[0][0]:04d}", f"{kept[-1][-1]:04d}"
-
-
-def choose_period(years: list[tuple[str, int]]) -> str:
-    """``year`` when the bulk of the dated items (see :func:`core_span`) spans more than
-    three years, else ``month``."""
-    span = core_span(years)
-    if span is None:
-        return "month"
-    return "year" if int(span[1]) - int(span[0]) > 3 else "month"
-
-
-def fill_periods(hist: list[tuple[str, int]], by: str) -> list[tuple[str, int]]:
-    """Add the empty periods between the first and the last."""
-    if len(hist) < 2:
-        return hist
-    counts = dict(hist)
-    out = []
-    if by == "year":
-        for y in range(int(hist[0][0]), int(hist[-1][0]) + 1):
-            out.append((f"{y:04d}", counts.get(f"{y:04d}", 0)))
-        return out
-    y, m = int(hist[0][0][:4]), int(hist[0][0][5:7])
-    while True:
-        key = f"{y:04d}-{m:02d}"
-        out.append((key, counts.get(key, 0)))
-        if key >= hist[-1][0]:
-            return out
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Bin:
-    """A row of the histogram as shown: a period and its items, or a gap of ``skipped``
-    empty periods (``period`` is then the first of them)."""
-
-    period: str
-    items: int
-    skipped: int = 0
-    outlier: bool = False
-
-
-# An empty stretch longer than this many periods is shown as one gap row.
-MAX_EMPTY_RUN = {"month": 3, "year": 2}
-
-
-def bins(hist: list[tuple[str, int]], by: str) -> list[Bin]:
-    """The histogram as shown: runs of more than ``MAX_EMPTY_RUN`` empty periods collapse
-    into one gap row, and the periods outside the bulk of the items (:func:`core_span`)
-    are marked as outliers, so that one stray date does not stretch the chart."""
-    span = core_span(hist)
-    out: list[Bin] = []
-    run: list[str] = []
-    limit = MAX_EMPTY_RUN.get(by, 3)
-    for period, c in hist:
-        if c == 0:
-            run.append(period)
-            continue
-        if run:
-            out += [Bin(p, 0) for p in run] if len(run) <= limit else [Bin(run[0], 0, len(run))]
-            run = []
-        outlier = span is not None and not (span[0] <= period[:4] <= span[1])
-        out.append(Bin(period, c, outlier=outlier))
-    return out

@@ -258,7 +258,7 @@ def test_help_does_not_import_heavy_modules():
     code = ("import sys; from corpus_cli.cli import cli\n"
             "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
             "bad = [m for m in ('rich.progress', 'rich', 'rapidfuzz', 'numpy', 'sqlite3',"
-            " 'corpus_cli.store', 'dateutil') if m in sys.modules]\n"
+            " 'corpus_cli.storage.store', 'dateutil') if m in sys.modules]\n"
             "print('LOADED:' + ','.join(bad))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip().splitlines()[-1] == "LOADED:"

@@ -15,7 +15,7 @@ from conftest import build_store
 from corpus_cli import output
 from corpus_cli.cli import cli
 from corpus_cli.errors import CorpusError
-from corpus_cli.store import open_store
+from corpus_cli.storage.store import open_store
 
 ESC = "\x1b"
 HOSTILE = f"the [bold]odd[/bold] [/link] {ESC}[31mred{ESC}[0m {ESC}]0;x\x07 text \u202eevil"

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from corpus_cli.cli import cli
 from corpus_cli.pipeline import run_dedupe
-from corpus_cli.store import SCHEMA_VERSION, open_store
+from corpus_cli.storage.store import SCHEMA_VERSION, open_store
 
 TTY = {"TTY_COMPATIBLE": "1", "COLUMNS": "120"}
 PLAIN_TTY = {**TTY, "NO_COLOR": "1"}  # a table, without any escape of rich's own
@@ -511,7 +511,7 @@ def test_no_command_modifies_its_inputs(tmp_path, pages):
 def test_export_is_atomic_when_it_fails_midway(tmp_path, monkeypatch):
     db = tmp_path / "c.db"
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
-    import corpus_cli.store as store_mod
+    import corpus_cli.storage.store as store_mod
 
     real = store_mod.Store.articles
 

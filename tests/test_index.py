@@ -15,11 +15,11 @@ from conftest import LISTING_PAGE, build_store
 
 pytest.importorskip("tantivy")
 
-from corpus_cli import index  # noqa: E402
 from corpus_cli.cli import cli  # noqa: E402
 from corpus_cli.errors import CorpusError, QueryError  # noqa: E402
 from corpus_cli.search import run_search  # noqa: E402
-from corpus_cli.store import ArticleFilter, open_store  # noqa: E402
+from corpus_cli.storage import index  # noqa: E402
+from corpus_cli.storage.store import ArticleFilter, open_store  # noqa: E402
 
 PAGES = {
     "asia.txt": LISTING_PAGE,
@@ -260,7 +260,7 @@ def test_failed_write_leaves_no_new_index(db, tmp_path, monkeypatch, slow_build)
     import time
 
     from corpus_cli.pipeline import run_dedupe
-    from corpus_cli.store import Store
+    from corpus_cli.storage.store import Store
 
     with open_store(db) as store:
         old = store.index_token()

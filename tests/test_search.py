@@ -14,18 +14,10 @@ from corpus_cli.cli import cli
 from corpus_cli.errors import QueryError
 from corpus_cli.models import Article, Source
 from corpus_cli.output.views import bar
-from corpus_cli.search import (
-    _hit,
-    corpus_stats,
-    fold,
-    parse_query,
-    positive_terms,
-    run_search,
-    search,
-    similar_words,
-    to_fts,
-)
-from corpus_cli.store import ArticleFilter, open_store
+from corpus_cli.query import fold, parse_query, positive_terms, to_fts
+from corpus_cli.search import _hit, run_search, search, similar_words
+from corpus_cli.stats import corpus_stats
+from corpus_cli.storage.store import ArticleFilter, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 ESC = "\x1b"

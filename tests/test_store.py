@@ -7,7 +7,7 @@ import pytest
 
 from corpus_cli.errors import StoreError
 from corpus_cli.pipeline import run_dedupe
-from corpus_cli.store import SCHEMA_VERSION, ArticleFilter, open_store
+from corpus_cli.storage.store import SCHEMA_VERSION, ArticleFilter, open_store
 
 
 def test_missing_store_says_how_to_build(tmp_path):
@@ -92,7 +92,7 @@ def test_failed_write_keeps_previous_corpus(tmp_path, seeds, monkeypatch):
     run_dedupe([str(seeds)], db=db, workers=1)
     with open_store(db) as s:
         before = s.summary()
-    import corpus_cli.store as store_mod
+    import corpus_cli.storage.store as store_mod
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
@@ -159,7 +159,7 @@ def test_touched_file_is_reused_by_hash(tmp_path, pages):
 
 def test_stored_paragraphs_reads_one_by_one_then_all(tmp_path, seeds):
     from corpus_cli.pipeline import run_dedupe
-    from corpus_cli.store import StoredParagraphs
+    from corpus_cli.storage.store import StoredParagraphs
 
     db = str(tmp_path / "c.db")
     report = run_dedupe([seeds], db=db, workers=1)

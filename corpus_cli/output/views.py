@@ -378,7 +378,7 @@ def bar(value: int, top: int, width: int) -> str:
 def stats_view(st, fmt: str, stream: IO[str]) -> int:
     """``corpus stats``: the document (json, jsonl), the histogram (csv, tsv), or the
     counts, a chart of items per period and the top entities."""
-    from corpus_cli.search import bins
+    from corpus_cli.stats import bins
 
     if fmt in ("json", "jsonl"):
         write_document(st.to_dict(), fmt, stream)

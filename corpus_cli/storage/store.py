@@ -253,7 +253,7 @@ class Store:
                           ((p.path, p.message) for p in problems if p.level == "error"))
             meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             meta.update(info or {})
-            # a write without a new index token makes any side index stale (corpus_cli.index)
+            # a write without a new index token makes any side index stale (storage.index)
             c.execute("DELETE FROM meta WHERE key = 'index_token'")
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
                           ((k, json.dumps(v)) for k, v in meta.items()))
@@ -465,7 +465,7 @@ class Store:
             args.append(limit)
         return [(_article(r), r["_bm25"]) for r in self.conn.execute(sql, args)]
 
-    # ---- the side index (used by corpus_cli.index) ------------------------------------
+    # ---- the side index (used by corpus_cli.storage.index) ------------------------------------
     def index_token(self) -> str | None:
         """The generation token written with the items (``None``: no side index wanted)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'index_token'").fetchone()

@@ -45,8 +45,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from corpus_cli.models import Progress
-from corpus_cli.search import FEW_HITS, Node, Op, Term
-from corpus_cli.store import ArticleFilter, Store
+from corpus_cli.query import FEW_HITS, Node, Op, Term
+from corpus_cli.storage.store import ArticleFilter, Store
 
 FORMAT = 1
 TOKEN_KEY = "index_token"  # the key of the generation token in the store's meta table
@@ -323,7 +323,7 @@ class SideIndex:
 
     def term_docs(self, token: str) -> int:
         """In how many items a (folded) word occurs, in the title or the text; exact below
-        :data:`corpus_cli.search.FEW_HITS` (the fuzzy expansion's threshold), else a lower
+        :data:`corpus_cli.query.FEW_HITS` (the fuzzy expansion's threshold), else a lower
         bound."""
         toks = self.analyze([token])
         if len(toks) != 1:
@@ -384,7 +384,7 @@ class SideIndex:
         return Q.boolean_query(parts)
 
     def query(self, node: Node):
-        """The tantivy query of a parsed query (see :func:`corpus_cli.search.parse_query`),
+        """The tantivy query of a parsed query (see :func:`corpus_cli.query.parse_query`),
         spelling variants included."""
         import tantivy
 
