@@ -11,11 +11,11 @@ All regular expressions here are linear: no nested quantifiers, bounded repeats.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from corpus_cli.ids import with_paragraph_ids
 from corpus_cli.models import CleanPage, Page, Paragraph, Removal
 
 MAX_NAV_WORDS = 6
@@ -92,12 +92,6 @@ _LETTER_GREEK = re.compile(r"[\u0370-\u03ff]")
 _LETTER_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LETTER_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _DATE_SUFFIX_SEP = " \t-\u2013\u2014|,:/"
-
-
-def paragraph_id(path: str, line_start: int, part: int = 0) -> str:
-    """Stable id of a paragraph: a hash of its page path and first line."""
-    key = f"{path}\x00{line_start}\x00{part}".encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(key, digest_size=8).hexdigest()
 
 
 def script_of(text: str) -> str:
@@ -373,7 +367,7 @@ def clean_page(page: Page) -> CleanPage:
                 reason = "meta_date"
         if text == raw:
             text = raw  # one string object for both: halves the memory of clean lines
-        pid = paragraph_id(page.path, line_start)
+        pid = ""  # the content id is given once the page is complete (corpus_cli.ids)
         urls.extend(r.text for r in removals if r.kind == "url")
         if reason is None and recent and len(text) <= 400:
             for back, k in enumerate(reversed(recent)):
@@ -408,9 +402,18 @@ def clean_page(page: Page) -> CleanPage:
         if kind == "text":
             recent.append(len(paragraphs) - 1)
             del recent[:-3]
-    return CleanPage(page, tuple(paragraphs), tuple(urls))
+    fingerprint, with_ids = with_paragraph_ids(paragraphs)
+    return CleanPage(page, with_ids, tuple(urls), fingerprint)
 
 
 def clean_pages(pages: Iterable[Page]) -> Iterator[CleanPage]:
+    """Clean pages in corpus order: a page with the same text as an earlier one gets the
+    paragraph ids of a second copy (see :mod:`corpus_cli.ids`)."""
+    from corpus_cli.ids import recopy
+
+    seen: dict[str, int] = {}
     for page in pages:
-        yield clean_page(page)
+        cp = clean_page(page)
+        n = seen.get(cp.fingerprint, 0)
+        seen[cp.fingerprint] = n + 1
+        yield recopy(cp, n) if n else cp

@@ -128,6 +128,9 @@ def filter_options(f: Callable) -> Callable:
     opts = [
         click.option("--entity", metavar="NAME", help="Items mentioning this entity (any alias)."),
         click.option("--source", metavar="TEXT", help="Items with a source path containing TEXT."),
+        click.option("--site", metavar="HOST",
+                     help="Items seen on this site: a URL host (and its subdomains), or the "
+                          "folder name of pages without a URL."),
         click.option("--kind", type=click.Choice(["article", "brief"]), help="Only this kind."),
         click.option("--to", "date_to", metavar="DATE", callback=_check_date,
                      help="Dated on or before DATE (2024, 2024-06 or 2024-06-30)."),
@@ -156,7 +159,7 @@ def _filter(kw: dict, limit: int | None = None):
     return ArticleFilter(
         year=kw.get("year"), date_from=kw.get("date_from"), date_to=kw.get("date_to"),
         kind=kw.get("kind"), source=kw.get("source"), entity=kw.get("entity"),
-        limit=limit,
+        limit=limit, site=kw.get("site"),
     )
 
 
@@ -307,6 +310,9 @@ def _is_folder(target: str, fmt: str | None) -> bool:
               help="Processes for loading, dates and entities (default: cores, at most 8).")
 @click.option("--rebuild", is_flag=True,
               help="Clean every page again instead of reusing unchanged pages from the store.")
+@click.option("--replace", is_flag=True,
+              help="Rebuild the corpus from these inputs even though the store holds pages "
+                   "that are not among them (they and their items go).")
 @click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
               show_default=True,
               help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
@@ -314,11 +320,14 @@ def _is_folder(target: str, fmt: str | None) -> bool:
               help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
 @output_options()
 def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, workers, rebuild,
-           ner, scheduler, fmt, target, force) -> None:
-    """Load, clean and deduplicate pages, and write the corpus store.
+           replace, ner, scheduler, fmt, target, force) -> None:
+    """Build the corpus of these pages: load, clean, deduplicate, write the store.
 
-    Prints a report: counts, the largest clusters of copies (--json: the whole
-    report, --csv/--tsv: one row per cluster).
+    Prints a report: what changed, counts, the largest clusters of copies
+    (--json: the whole report, --csv/--tsv: one row per cluster). Run again on
+    the same inputs, it reads only pages that changed (nothing at all when none
+    did). A store holding pages that are not among the inputs is refused: grow
+    it with 'corpus add', or rebuild it with --replace.
 
     \b
     Examples:
@@ -326,6 +335,7 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
       corpus dedupe pages/ --db site.db --explain > drops.txt
       corpus dedupe seeds/ --json | jq '.clusters | length'
       corpus dedupe crawl/ --html full   (HTML and WARC too)
+      corpus dedupe batch2/ --replace
     """
     from contextlib import nullcontext
 
@@ -345,13 +355,96 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
         report = run_dedupe(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
                             workers=workers, progress=progress, ner=ner,
-                            incremental=not rebuild, engine=engine)
+                            incremental=not rebuild, engine=engine, replace=replace)
     _report_problems(report.problems)
     if not report.counts.pages and not report.problems:
         raise click.ClickException("no pages found")
     _emit(lambda f, s: dedupe_view(report, f, s, limit=limit, explain=explain), fmt, target,
           force, document=True, store=db or default_path(), what="cluster")
     _exit_for(report.problems)
+
+
+def report_options(f: Callable) -> Callable:
+    """--dry-run, --explain, --top, --workers and the output options of add and remove."""
+    opts = [
+        output_options(),
+        click.option("--workers", type=click.IntRange(1, 64),
+                     help="Processes for loading, dates and entities (default: cores, at "
+                          "most 8)."),
+        limit_option("Clusters shown (the report: 10 unless given; JSON, CSV: all unless "
+                     "given).", "--top"),
+        click.option("--explain", is_flag=True, help="List every dropped paragraph and why."),
+        click.option("--dry-run", is_flag=True,
+                     help="Report what the corpus would be; write nothing."),
+    ]
+    for o in opts:
+        f = o(f)
+    return f
+
+
+def _show_update(report, db, fmt, target, force, limit, explain) -> None:
+    from corpus_cli.output.views import dedupe_view
+    from corpus_cli.storage.store import default_path
+
+    _report_problems(report.problems)
+    _emit(lambda f, s: dedupe_view(report, f, s, limit=limit, explain=explain), fmt, target,
+          force, document=True, store=db or default_path(), what="cluster")
+    _exit_for(report.problems)
+
+
+@cli.command()
+@input_options
+@db_option
+@report_options
+def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, target,
+        force) -> None:
+    """Grow the stored corpus with these pages.
+
+    New pages are cleaned and deduplicated against everything stored; a page
+    read again (same path, or another path with the same URL) replaces its
+    earlier contribution; the other stored pages stay. The store's options
+    (threshold, --ner, encoding) are used. The result is the corpus a fresh
+    'corpus dedupe' of all its pages would give.
+
+    \b
+    Examples:
+      corpus add scrape-2024-06-02/
+      corpus add new-pages/ --json | jq .changes
+    """
+    from corpus_cli import output
+    from corpus_cli.pipeline import run_add
+
+    _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
+    with output.progress_bar() as progress:
+        report = run_add(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
+                         workers=workers,
+                         progress=progress, dry_run=dry_run)
+    _show_update(report, db, fmt, target, force, limit, explain)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@report_options
+def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force) -> None:
+    """Take pages out of the stored corpus; clusters and items are formed again.
+
+    PATHS are stored page paths (as 'corpus list' shows them), folders holding
+    stored pages, globs over stored paths, or page URLs. The files themselves
+    are not touched and need not exist.
+
+    \b
+    Examples:
+      corpus remove scrape-2024-06-01/page-17.txt
+      corpus remove 'old/*.txt' --json | jq .changes.items
+    """
+    from corpus_cli import output
+    from corpus_cli.pipeline import run_remove
+
+    _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
+    with output.progress_bar() as progress:
+        report = run_remove(paths, db=db, workers=workers, progress=progress, dry_run=dry_run)
+    _show_update(report, db, fmt, target, force, limit, explain)
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from corpus_cli.models import Cluster, Drop, Paragraph, Progress
@@ -462,8 +462,10 @@ def cluster_texts(
     return TextClusters(rep, score, rule)
 
 
-def _corpus_key(p: Paragraph) -> tuple[str, int, int]:
-    return (p.path, p.line_start, p.index)
+def _corpus_key(p: Paragraph, order: Mapping[str, int] | None = None) -> tuple:
+    if order is None:
+        return (p.path, p.line_start, p.index)
+    return (order[p.path], p.line_start, p.index)
 
 
 def dedupe(
@@ -472,6 +474,7 @@ def dedupe(
     progress: Progress | None = None,
     norms: Sequence[str] | None = None,
     candidates: CandidateFinder | None = None,
+    order: Mapping[str, int] | None = None,
 ) -> DedupeResult:
     """Find the copies among ``paragraphs`` and choose the one to keep in each cluster.
 
@@ -480,6 +483,8 @@ def dedupe(
     when already computed. Every paragraph of a cluster but the kept one gets a
     :class:`~corpus_cli.models.Drop` naming the kept copy, the similarity and the rule.
     ``candidates`` replaces the local candidate generation (see :func:`cluster_texts`).
+    ``order`` gives each page's place in the corpus order, which decides between otherwise
+    equal copies (the earliest is kept); by default, the path order.
     """
     config = config or DedupeConfig()
     groups: dict[str, list[int]] = {}
@@ -494,8 +499,8 @@ def dedupe(
     members = [groups[t] for t in texts]
     for m in members:
         if len(m) > 1:
-            m.sort(key=lambda i: _corpus_key(paragraphs[i]))
-    first = [_corpus_key(paragraphs[m[0]]) for m in members]
+            m.sort(key=lambda i: _corpus_key(paragraphs[i], order))
+    first = [_corpus_key(paragraphs[m[0]], order) for m in members]
     order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), first[i]))
     ranks = [0] * len(texts)
     for r, i in enumerate(order):

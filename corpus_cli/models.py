@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 Progress = Callable[[str, int, int], None]
 # The version of the JSON records and documents (docs/json.md): fields are added, never
 # renamed or removed.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +152,26 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class CleanPage:
-    """A page after cleaning: its paragraphs and page-level metadata (URLs found in it)."""
+    """A page after cleaning: its paragraphs and page-level metadata (URLs found in it).
+
+    ``fingerprint`` hashes the text of its kept paragraphs and ``copy`` is its rank among
+    the corpus's pages of the same fingerprint: both make the paragraph ids (see
+    :mod:`corpus_cli.ids`)."""
 
     page: Page
     paragraphs: tuple[Paragraph, ...]
     urls: tuple[str, ...] = ()
+    fingerprint: str = ""
+    copy: int = 0
+
+    @property
+    def url(self) -> str | None:
+        """The page's own URL: from its metadata (HTML, WARC), else the first URL line found
+        in its text."""
+        meta = self.page.meta
+        if meta is not None and meta.url:
+            return meta.url
+        return self.urls[0] if self.urls else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +257,7 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a copy of an item was seen: a page and the lines of the item in it."""
+    """Where a copy of an item was seen: a page, its lines, and the page's URL if known."""
 
     path: str
     line_start: int
@@ -273,8 +288,17 @@ class Article:
 
     @property
     def url(self) -> str | None:
-        """The URL of the first copy that has one (HTML and WARC pages)."""
+        """The URL of the first copy that has one."""
         return next((s.url for s in self.sources if s.url), None)
+
+    @property
+    def urls(self) -> list[str]:
+        """The distinct URLs of the item's sources, in source order."""
+        out: list[str] = []
+        for s in self.sources:
+            if s.url and s.url not in out:
+                out.append(s.url)
+        return out
 
     def to_dict(self) -> dict:
         """The item record (docs/json.md)."""
@@ -297,6 +321,7 @@ class Article:
             # added with HTML input: last, so that CSV columns keep their places
             "date_source": self.date_source,
             "url": self.url,
+            "urls": self.urls,
         }
 
 

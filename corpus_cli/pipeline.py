@@ -1,9 +1,13 @@
-"""Compose the stages: load -> clean -> segment -> dates/entities -> dedupe -> merge -> store.
+"""Compose the stages: load -> clean -> segment -> dedupe -> merge -> dates/entities, and
+hand the result to the store's writer (:meth:`corpus_cli.storage.store.Store.writer`, which
+owns the SQLite and tantivy formats: this module computes, it does not write).
 
 The work that needs one page only (decode, clean, normalise, split into items, find dates
-and entity mentions) runs in a process pool over files; what needs the whole corpus
-(near-duplicate clusters, merging items and entity aliases across pages) runs after it.
-The result does not depend on the number of processes. The pipeline never prints: it
+and entity mentions) runs in a process pool; what needs the whole corpus (near-duplicate
+clusters, merging items and entity aliases across pages) runs after it. The result does not
+depend on the number of processes. :func:`run_dedupe`, :func:`run_add` and
+:func:`run_remove` build, grow and shrink a stored corpus; each gives the corpus that a
+fresh run on the resulting pages, in corpus order, gives. The pipeline never prints: it
 reports progress through an optional callback ``progress(stage, done, total)``.
 """
 
@@ -16,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus_cli.clean import clean_page
@@ -69,12 +74,13 @@ class PageResult:
 
 @dataclass(slots=True)
 class Corpus:
-    """Everything one run produced, in path order."""
+    """Everything one run produced, in corpus order."""
 
     pages: list[CleanPage]
     problems: list[Problem]
     dedupe: DedupeResult
     items: list  # segment.PageItem of every page
+    order: dict[str, int] = field(default_factory=dict)  # page path -> place in corpus order
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -196,9 +202,8 @@ def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage |
 
     store = _READERS.get(db)
     if store is None:
-        store = _READERS[db] = open_store(db)
         # a worker reads each page once: a small page cache, not the writer's
-        store.conn.execute("PRAGMA cache_size=-4096")
+        store = _READERS[db] = open_store(db, cache_kib=4096)
     return store.clean_page(path, mtime_ns)
 
 
@@ -237,12 +242,16 @@ class PageCache:
 
 
 def cache_key(opts: ReadOptions | str | None) -> str:
-    """What the cleaned pages of a store depend on: the version and how inputs were read."""
+    """What the cleaned pages of a store depend on: the version, how inputs were read and
+    the store's schema (paragraph ids)."""
     from corpus_cli import __version__
+    from corpus_cli.storage.store import SCHEMA_VERSION
 
-    if not isinstance(opts, ReadOptions):
-        opts = ReadOptions(opts)
-    return f"{__version__}|{opts.key()}"
+    return f"{__version__}|{_options(opts).key()}|schema {SCHEMA_VERSION}"
+
+
+def _options(encoding: str | ReadOptions | None) -> ReadOptions:
+    return encoding if isinstance(encoding, ReadOptions) else ReadOptions(encoding)
 
 
 @contextmanager
@@ -337,6 +346,17 @@ def _map(fn: Callable, jobs: list, workers: int | WorkerPool | None,
     return out
 
 
+def sources_of(args: Iterable[str], pattern: str | Sequence[str] = DEFAULT_PATTERNS
+               ) -> tuple[list[Source], list[Problem]]:
+    """The files named by ``args`` (see :func:`loader.iter_sources`), and the arguments that
+    name none."""
+    sources: list[Source] = []
+    problems: list[Problem] = []
+    for s in iter_sources(list(args), pattern):
+        (problems if isinstance(s, Problem) else sources).append(s)
+    return sources, problems
+
+
 def ingest(
     args: Iterable[str],
     pattern: str | Sequence[str] = DEFAULT_PATTERNS,
@@ -349,16 +369,19 @@ def ingest(
 ) -> tuple[list[PageResult], list[Problem]]:
     """Load and process every page named by ``args`` (in a process pool when worth it).
 
-    ``encoding`` is a forced encoding or the full :class:`ReadOptions` (format, HTML mode).
-    Returns the page results in path order and the problems (warnings included). The
-    result is the same whatever ``workers`` is, and with or without a ``cache`` of pages
-    cleaned before. Stdin is read in this process.
+    Returns the page results in the order of the arguments (each folder's files in path
+    order) and the problems. The result is the same whatever ``workers`` is, and with or
+    without a ``cache`` of pages cleaned before. Stdin is read in this process.
     """
+    sources, problems = sources_of(args, pattern)
+    results, more = _ingest(sources, encoding, workers, progress, segment, cache, engine)
+    return resolve_copies(results, segment), problems + more
+
+
+def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, engine
+            ) -> tuple[list[PageResult], list[Problem]]:
     opts = _options(encoding)
-    sources: list[Source] = []
     problems: list[Problem] = []
-    for s in iter_sources(list(args), pattern):
-        (problems if isinstance(s, Problem) else sources).append(s)
     if any(s.location is None for s in sources):
         workers = 1
     slots: list = [None] * len(sources)
@@ -375,7 +398,7 @@ def ingest(
     for i, s in enumerate(sources):
         cp = fresh.get(s.path)
         if cp is not None:
-            slots[i] = [process_page(cp, segment)]
+            slots[i] = [_reused(process_page(cp, segment))]
             continue
         jobs.append((s, opts, segment, cache.hash_of(s) if cache else None, reuse,
                      bool(reuse) and cache.fresh(s)))
@@ -391,7 +414,7 @@ def ingest(
             if isinstance(r, Unchanged):
                 cp = cache.load(r.path, r.mtime_ns) if cache else None
                 if cp is not None:
-                    out.append(process_page(cp, segment))
+                    out.append(_reused(process_page(cp, segment)))
                 else:
                     out += _work((sources[i], opts, segment, None, None, False))
                 continue
@@ -405,8 +428,39 @@ def ingest(
     return pages, problems
 
 
-def _options(encoding: str | ReadOptions | None) -> ReadOptions:
-    return encoding if isinstance(encoding, ReadOptions) else ReadOptions(encoding)
+def _work_stored(job: tuple[str, str, bool]) -> list[Result]:
+    db, path, segment = job
+    cp = _stored_page(db, path)
+    return [] if cp is None else [_reused(process_page(cp, segment))]
+
+
+def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None = None,
+                progress: Progress | None = None, segment: bool = True, engine=None
+                ) -> dict[str, PageResult]:
+    """Pages of the store as they were cleaned (read by the pool's workers, or by this
+    process for a remote engine), by path."""
+    if engine is not None:
+        got = store.clean_pages(paths)
+        return {p: _reused(process_page(cp, segment)) for p, cp in got.items()}
+    jobs = [(store.path, p, segment) for p in paths]
+    try:
+        mapped = _map(_work_stored, jobs, workers, progress, "load", each=_Interner())
+    finally:
+        _close_readers()
+    return {p: r[0] for p, r in zip(paths, mapped, strict=True) if r}
+
+
+def resolve_copies(results: list[PageResult], segment: bool = True) -> list[PageResult]:
+    """Pages with the same fingerprint (the same text saved twice) in corpus order: the
+    n-th copy's paragraphs get the ids of the n-th copy (see :mod:`corpus_cli.ids`)."""
+    from corpus_cli.ids import recopy, resolve_page_copies
+
+    def rebuild(r: PageResult, copy: int) -> PageResult:
+        out = process_page(recopy(r.page, copy), segment)
+        out.reused = False  # its paragraphs are new: written again
+        return out
+
+    return resolve_page_copies(results, lambda r: r.page, rebuild)
 
 
 @dataclass(slots=True)
@@ -457,24 +511,28 @@ def build(
 ) -> Corpus:
     """Load, clean, segment and deduplicate: the corpus of ``corpus dedupe``."""
     with paused_gc():
-        return _build(args, pattern, encoding, config, workers, progress, segment, cache,
-                      engine)
+        results, problems = ingest(args, pattern, encoding, workers, progress, segment, cache,
+                                   engine)
+        return assemble(results, problems, config, progress, engine)
 
 
-def _build(args, pattern, encoding, config, workers, progress, segment, cache, engine
-           ) -> Corpus:
-    results, problems = ingest(args, pattern, encoding, workers, progress, segment, cache,
-                               engine)
+def assemble(results: list[PageResult], problems: list[Problem],
+             config: DedupeConfig | None = None, progress: Progress | None = None,
+             engine=None) -> Corpus:
+    """The corpus of these pages, in this order (the corpus order): duplicates found, the
+    pages' items gathered."""
+    order = {r.page.page.path: n for n, r in enumerate(results)}
     paragraphs = [p for r in results for p in r.page.paragraphs]
     norms = [n for r in results for n in r.norms]
     for r in results:
         r.norms = []  # free them as soon as dedupe has grouped the texts
     result = dedupe(paragraphs, config, progress, norms=norms,
-                    candidates=engine.candidates if engine is not None else None)
+                    candidates=engine.candidates if engine is not None else None,
+                    order=order)
     del norms
     items = [it for r in results for it in r.items]
     problems = problems + [p for r in results for p in r.problems]
-    return Corpus([r.page for r in results], problems, result, items)
+    return Corpus([r.page for r in results], problems, result, items, order)
 
 
 ANNOTATE_CHUNK = 256
@@ -514,6 +572,42 @@ def _annotate(job: tuple[list[AnnotateJob], bool]) -> list[tuple]:
     return out
 
 
+def mentions_json(mentions) -> str | None:
+    """Raw entity mentions as the store keeps them (see :meth:`Store.annotations`)."""
+    import json
+
+    if mentions is None:
+        return None
+    return json.dumps([[m.text, m.start, m.end, m.type, m.canonical, m.role]
+                       for m in mentions], ensure_ascii=False)
+
+
+def annotation_key(job: AnnotateJob) -> str:
+    """What an item's dates and entity mentions depend on (its text, date, title and
+    captions), hashed: equal keys, equal annotations."""
+    import hashlib
+
+    text, ref, title, caps = job
+    h = hashlib.blake2b(digest_size=12)
+    for part in (text, ref or "", title or "", *caps):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The items of a corpus with their dates and entities, the entities, and what the store
+    keeps to annotate them again cheaply: each item's annotation key and raw entity
+    mentions (before aliases were merged across items)."""
+
+    articles: list[Article]
+    entities: list[Entity]
+    keys: list[str | None]  # None: not to be reused (an extractor failed on the item)
+    mentions: list  # per item: its raw mentions as JSON (builtin extractor), else None
+    cached: int = 0  # items whose annotations came from the store
+
+
 def analyse(
     corpus: Corpus,
     ner: str = "builtin",
@@ -527,49 +621,89 @@ def analyse(
     pool), and merge entity aliases across articles. ``during`` is called once, while the
     pool works (``corpus dedupe`` writes the paragraphs then); with ``release``, a
     :class:`WorkerPool` given as ``workers`` is closed as soon as its work is done."""
+    got = analyse_items(corpus, ner, workers, progress, engine, during, release)
+    return got.articles, got.entities
+
+
+def analyse_items(
+    corpus: Corpus,
+    ner: str = "builtin",
+    workers: int | WorkerPool | None = None,
+    progress: Progress | None = None,
+    engine=None,
+    during: Callable[[], None] | None = None,
+    release: bool = False,
+    cache: Mapping[str, tuple] | None = None,
+) -> Analysis:
+    """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
+    ``cache`` (key -> (date mentions, raw entity mentions or None, failures), made under
+    the same ``ner``) taken from it instead of found again."""
     from corpus_cli.entities import extract, merge_entities
-    from corpus_cli.segment import entity_extras, join_entity_text, merge_items, trim_repeated_tails
+    from corpus_cli.segment import (
+        entity_extras,
+        join_entity_text,
+        merge_items,
+        trim_repeated_tails,
+    )
 
     if any(it.trim_repeats for it in corpus.items):
         trim_repeated_tails(corpus.items, frozenset(
             m for cl in corpus.dedupe.clusters if cl.kind == "boilerplate"
             for m in cl.member_ids))
-    merged = merge_items(corpus.items, corpus.dedupe.cluster_of)
+    urls = {cp.page.path: cp.url for cp in corpus.pages}
+    merged = merge_items(corpus.items, corpus.dedupe.cluster_of, corpus.order or None, urls)
+    del urls
     if not merged:
         if during is not None:
             during()
-        return [], []
+        return Analysis([], [], [], [])
     caps: dict[str, list[str]] = {}
     for cp in corpus.pages:
         caps.update(captions(cp))
     jobs: list[AnnotateJob] = [(a.text, a.date, *entity_extras(best, caps, copies))
                                for a, best, copies in merged]
     del caps
-    chunks = [(jobs[i : i + ANNOTATE_CHUNK], ner == "builtin")
-              for i in range(0, len(jobs), ANNOTATE_CHUNK)]
-    found = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
-                                engine=engine, during=during) for x in part]
+    keys: list[str | None] = [annotation_key(j) for j in jobs]
+    found: list = [None] * len(jobs)
+    todo: list[int] = []
+    for i, k in enumerate(keys):
+        hit = cache.get(k) if cache else None
+        if hit is not None:
+            found[i] = hit
+        else:
+            todo.append(i)
+    chunks = [([jobs[i] for i in todo[c : c + ANNOTATE_CHUNK]], ner == "builtin")
+              for c in range(0, len(todo), ANNOTATE_CHUNK)]
+    done = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
+                               engine=engine, during=during) for x in part]
+    for i, x in zip(todo, done, strict=True):
+        found[i] = x
     if release and isinstance(workers, WorkerPool):
         workers.close()  # the rest is this process's: the workers' memory goes now
-    del chunks
+    del chunks, done
     articles = [replace(a, dates=d) for (a, _, _), (d, _m, _f) in zip(merged, found,
                                                                          strict=True)]
-    for a, (_d, _m, failed) in zip(articles, found, strict=True):
+    for n, (a, (_d, _m, failed)) in enumerate(zip(articles, found, strict=True)):
         for what, exc in failed:
             src = a.sources[0]
             corpus.problems.append(extraction_problem(src.path, src.line_start, what, exc))
+        if failed:
+            keys[n] = None  # not kept for a later run: its failure is reported again
     del merged
+    mentions_of = [m if ner == "builtin" else None for _d, m, _f in found]
+    cached = len(jobs) - len(todo)
     if ner == "none":
-        return articles, []
+        return Analysis(articles, [], keys, mentions_of, cached)
     if progress:
         progress("entities", 0, len(articles))
     if ner == "builtin":
-        mentions_of = [m or [] for _d, m, _f in found]
-        del found, jobs  # free as early as possible: this is the run's peak of memory
-        ents, docs = merge_entities(mentions_of)
-        del mentions_of
+        del found  # free as early as possible: this is the run's peak of memory
+        ents, docs = merge_entities([m or [] for m in mentions_of])
+        # kept for the store as compact JSON, not as objects, until the write
+        mentions_of = [mentions_json(m) for m in mentions_of]
     else:
         ents, docs = extract([join_entity_text(j[2], j[0], j[3]) for j in jobs], backend=ner)
+    del jobs
     out = []
     for a, mentions in zip(articles, docs, strict=True):
         per: dict[tuple[str, str], dict] = {}
@@ -585,21 +719,45 @@ def analyse(
         out.append(replace(a, entities=ents_of_a))
     if progress:
         progress("entities", len(out), len(out))
-    return out, ents
+    return Analysis(out, ents, keys, mentions_of, cached)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a run changed in the stored corpus: pages added, changed (read again with other
+    text, or replaced by a new page with the same URL), removed and left as they were; and
+    the items added, changed (same id, other content) and removed."""
+
+    pages_added: int = 0
+    pages_changed: int = 0
+    pages_removed: int = 0
+    pages_unchanged: int = 0
+    items_added: int = 0
+    items_changed: int = 0
+    items_removed: int = 0
+    written: bool = True  # False: nothing changed, so nothing was computed or written
 
 
 @dataclass(slots=True)
 class DedupeReport:
-    """What ``corpus dedupe`` did: counts, clusters, drops and problems."""
+    """What ``corpus dedupe`` (or ``add``, ``remove``) did: counts, clusters, drops,
+    problems and changes."""
 
     counts: Counts
     clusters: list[Cluster]
-    drops: dict[str, Drop]
+    drops: Mapping[str, Drop]
     paragraph_index: Mapping[str, Paragraph]  # every paragraph by id (read from the store)
     problems: list[Problem]
-    db: str | None  # None with --dry-run
+    db: str | None  # None with --dry-run (or when nothing could be read)
     seconds: float
     reused: int = 0  # pages whose cleaning was taken from the store
+    changes: Changes | None = None  # None for --dry-run
+    command: str = "dedupe"
+    item_digests: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def pages(self) -> int:
+        return self.counts.pages
 
     def cluster_dict(self, cl: Cluster) -> dict:
         """A cluster of the report: its kept copy (with its text) and the dropped copies."""
@@ -612,14 +770,30 @@ class DedupeReport:
         return {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
                 "kept": {**kept.where(), "text": kept.text}, "members": members}
 
+    def changes_dict(self) -> dict | None:
+        """What the run changed in the store (docs/json.md), or None (``--dry-run``)."""
+        ch = self.changes
+        if ch is None:
+            return None
+        return {"written": ch.written,
+                "pages": {"added": ch.pages_added, "changed": ch.pages_changed,
+                          "removed": ch.pages_removed, "unchanged": ch.pages_unchanged},
+                "items": {"added": ch.items_added, "changed": ch.items_changed,
+                          "removed": ch.items_removed}}
+
     def to_dict(self, limit: int | None = None) -> dict:
-        """The report of ``corpus dedupe --json`` (docs/json.md): the counts, the problems
-        and the clusters (the ``limit`` largest, or all)."""
+        """The report of ``corpus dedupe --json`` (and ``add``, ``remove``; docs/json.md):
+        the counts, what changed, the problems and the clusters (the ``limit`` largest, or
+        all)."""
         counts = self.counts.to_dict()
-        head = {"schema_version": SCHEMA_VERSION, "db": self.db, "pages": counts.pop("pages"),
+        head = {"schema_version": SCHEMA_VERSION, "command": self.command, "db": self.db,
+                "changes": self.changes_dict(), "pages": counts.pop("pages"),
                 "reused_pages": self.reused}
         return {**head, **counts, "problems": [p.to_dict() for p in self.problems],
                 "clusters": [self.cluster_dict(cl) for cl in self.clusters[:limit]]}
+
+
+MODES = ("dedupe", "add", "remove")
 
 
 def run_dedupe(
@@ -634,23 +808,62 @@ def run_dedupe(
     ner: str = "builtin",
     incremental: bool = True,
     engine=None,
+    replace: bool = False,
 ) -> DedupeReport:
-    """Everything ``corpus dedupe`` does: build the corpus and (unless ``dry_run``) write it
-    to the store in one transaction."""
+    """Everything ``corpus dedupe`` does: build the corpus of these inputs and (unless
+    ``dry_run``) write it to the store in one transaction.
+
+    On an existing store, pages not changed since the last run are not cleaned again
+    (``incremental``), and when no page changed, nothing is computed or written. A store
+    holding pages that are not among the inputs is refused (:class:`CorpusError`) unless
+    ``replace``: the corpus is then rebuilt from these inputs and those pages go."""
+    return update(MODES[0], args, pattern, encoding, db, config, dry_run, workers, progress,
+                  ner, incremental, engine, replace)
+
+
+def run_add(args: Iterable[str], pattern: str | Sequence[str] = DEFAULT_PATTERNS,
+            encoding: str | ReadOptions | None = None, db: str | None = None,
+            workers: int | WorkerPool | None = None,
+            progress: Progress | None = None, dry_run: bool = False, engine=None
+            ) -> DedupeReport:
+    """``corpus add``: grow the stored corpus with these pages. New pages are added after
+    the stored ones; a stored page read again (same path, or a new path with the same URL)
+    with other text replaces its earlier contribution; the other stored pages stay. The
+    store's options (threshold, entity extractor, encoding) are used. The result is that of
+    a fresh run on the resulting pages in corpus order."""
+    return update(MODES[1], args, pattern, encoding, db, None, dry_run, workers, progress,
+                  None, True, engine, False)
+
+
+def run_remove(args: Iterable[str], db: str | None = None,
+               workers: int | WorkerPool | None = None, progress: Progress | None = None,
+               dry_run: bool = False) -> DedupeReport:
+    """``corpus remove``: take pages out of the stored corpus (by stored path, a folder of
+    stored paths, a glob or a page URL); clusters and items are formed again without them.
+    Arguments that match no stored page are problems."""
+    return update(MODES[2], args, DEFAULT_PATTERNS, None, db, None, dry_run, workers, progress,
+                  None, True, None, False)
+
+
+def update(mode: str, args: Iterable[str], pattern: str, encoding: str | None,
+           db: str | None, config: DedupeConfig | None, dry_run: bool,
+           workers: int | WorkerPool | None, progress: Progress | None, ner: str | None,
+           incremental: bool, engine, replace: bool) -> DedupeReport:
+    """The common work of :func:`run_dedupe`, :func:`run_add` and :func:`run_remove`."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
     own_pool = not isinstance(workers, WorkerPool)
     pool = WorkerPool(workers) if own_pool else workers
     with paused_gc():
         try:
-            return _run_dedupe(args, pattern, encoding, db, config, dry_run, pool, progress,
-                               ner, incremental, engine, own_pool)
+            return _update(mode, list(args), pattern, encoding, db, config, dry_run, pool,
+                           progress, ner, incremental, engine, replace, own_pool)
         finally:
             if own_pool:
                 pool.close()
 
 
-def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress, ner,
-                incremental, engine, own_pool) -> DedupeReport:
-    t0 = time.perf_counter()
+def _check_ner(ner: str) -> None:
     if ner == "spacy":  # fail early, before the long work
         import importlib.util
 
@@ -659,68 +872,303 @@ def _run_dedupe(args, pattern, encoding, db, config, dry_run, workers, progress,
 
         if importlib.util.find_spec("spacy") is None:
             raise CorpusError(f"the spacy backend needs spaCy: {SPACY_INSTALL_HINT}")
+
+
+def _settings(config: DedupeConfig, ner: str, encoding: str | ReadOptions | None) -> dict:
+    from dataclasses import asdict
+
+    return {"dedupe": asdict(config), "ner": ner, "read": _options(encoding).key()}
+
+
+def _read_options(key: str) -> ReadOptions:
+    """The :class:`ReadOptions` of :meth:`ReadOptions.key`."""
+    enc, fmt, html = (key.split("|") + ["", "auto", "main"])[:3]
+    return ReadOptions(enc or None, fmt or "auto", html or "main")
+
+
+def _covered(path: str, inputs: set[str]) -> bool:
+    """Whether a stored page came from one of the inputs (a WARC record's page is the WARC
+    file's path, ``#`` and the record's offset)."""
+    return path in inputs or ("#" in path and path.rsplit("#", 1)[0] in inputs)
+
+
+def match_stored(args: Iterable[str], stored: Sequence[str], urls: Mapping[str, str | None]
+                 ) -> tuple[list[str], list[Problem]]:
+    """The stored page paths named by ``args``: a stored path, a folder holding stored
+    pages, a glob over stored paths, or a page URL. An argument naming none is a problem."""
+    import fnmatch
+    from pathlib import Path
+
+    from corpus_cli.loader import display_path
+
+    by_url: dict[str, list[str]] = {}
+    for path, url in urls.items():
+        if url:
+            by_url.setdefault(url, []).append(path)
+    chosen: dict[str, None] = {}
+    problems: list[Problem] = []
+    for arg in args:
+        found: list[str] = []
+        if "://" in arg:
+            found = by_url.get(arg, [])
+        else:
+            key = display_path(Path(arg)) if arg != "-" else "<stdin>"
+            if key in urls:
+                found = [key]
+            else:
+                prefix = key.rstrip("/") + "/" if key != "." else ""
+                found = [p for p in stored if p.startswith(prefix)]
+                if not found and any(c in arg for c in "*?["):
+                    found = [p for p in stored if fnmatch.fnmatchcase(p, key)
+                             or fnmatch.fnmatchcase(p, arg)]
+        if not found:
+            problems.append(Problem(arg, "no page of the store matches"))
+        for p in found:
+            chosen[p] = None
+    return list(chosen), problems
+
+
+def _replaced_by_url(new: Sequence[CleanPage], stored: Sequence, candidates: set[str]
+                     ) -> set[str]:
+    """Stored pages that new pages replace by URL: a URL that exactly one new page and
+    exactly one stored page (not among the inputs) have. A URL shared by several pages (a
+    listing's address printed on every page, say) replaces nothing."""
+    from collections import Counter as _Counter
+
+    new_count = _Counter(cp.url for cp in new if cp.url)
+    stored_count = _Counter(sp.url for sp in stored if sp.url)
+    return {sp.path for sp in stored
+            if sp.url and sp.path in candidates and new_count[sp.url] == 1
+            and stored_count[sp.url] == 1}
+
+
+def _items_that_go(store: Store, paths: Sequence[str]) -> int:
+    """How many stored items are seen only on these pages."""
+    ids = store.items_of_pages(paths)
+    if not ids:
+        return 0
+    gone = set(paths)
+    keep = set()
+    for a in store.articles():
+        if a.id in ids and any(s.path not in gone for s in a.sources):
+            keep.add(a.id)
+    return len(ids - keep)
+
+
+def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progress, ner,
+            incremental, engine, replace, own_pool) -> DedupeReport:
+    from corpus_cli.errors import CorpusError, InputError
+    from corpus_cli.storage.store import SCHEMA_VERSION as CURRENT
+    from corpus_cli.storage.store import open_store
+
+    t0 = time.perf_counter()
     store = None
-    cache = None
-    if not dry_run:  # fail early on a bad store, before the long work
-        from corpus_cli.storage.store import open_store
-
-        store = open_store(db, create=True)
-        if incremental:
-            cache = PageCache(store, cache_key(_options(encoding)))
+    if not dry_run or mode != "dedupe":
+        # fail early on a bad store, before the long work
+        store = open_store(db, create=mode == "dedupe")
     try:
-        corpus = _build(args, pattern, encoding, config, workers, progress, True, cache,
-                        engine)
-        result = corpus.dedupe
-        writing = store is not None and bool(corpus.pages)
+        meta = store.meta() if store is not None and store.version >= CURRENT else {}
+        stored = store.stored_pages() if store is not None else []
+        if mode != "dedupe":
+            if store is None or store.version < CURRENT or "settings" not in meta:
+                raise CorpusError(
+                    f"{store.path if store else db}: no corpus to {mode} to: build one with "
+                    "'corpus dedupe PATH...'" if mode == "add" else
+                    f"{store.path if store else db}: no corpus to remove pages from")
+            settings = meta["settings"]
+            config = DedupeConfig(**settings["dedupe"])
+            ner = settings["ner"]
+            if mode == "add" and _options(encoding) == ReadOptions() and "read" in settings:
+                encoding = _read_options(settings["read"])
+        config = config or DedupeConfig()
+        ner = ner or "builtin"
+        _check_ner(ner)
+        settings = _settings(config, ner, encoding)
+        same_settings = meta.get("settings") == settings
+        by_path = {sp.path: sp for sp in stored}
+        problems: list[Problem] = []
+        cache = None
+        if store is not None and incremental:
+            cache = PageCache(store, cache_key(encoding))
+        reuse_ok = cache is not None and bool(cache.known)
 
-        def write_paragraphs() -> None:  # while the pool finds dates and entities
-            store.write_begin(corpus.pages, result.drops, result.clusters,
-                              result.cluster_of, progress)
+        # 1. What the corpus is made of: stored pages kept as they are, files to read.
+        if mode == "remove":
+            names, problems = match_stored(args, [sp.path for sp in stored],
+                                           {sp.path: sp.url for sp in stored})
+            removed = set(names)
+            sources: list[Source] = []
+            keep_stored = [sp.path for sp in stored if sp.path not in removed]
+        else:
+            if not args:
+                raise InputError("no input given: name files, folders, globs, or - for stdin")
+            sources, problems = sources_of(args, pattern)
+            inputs = {s.path for s in sources}
+            if mode == "add":
+                keep_stored = [sp.path for sp in stored if not _covered(sp.path, inputs)]
+                removed = set()
+            else:
+                old = [sp.path for sp in stored] if store is not None and stored \
+                    else (store.old_page_paths() if store is not None else [])
+                gone = [p for p in old if not _covered(p, inputs)]
+                if gone and not replace and not dry_run:
+                    n_items = _items_that_go(store, gone)
+                    raise CorpusError(
+                        f"the store {store.path} holds {len(gone)} page(s) that are not "
+                        f"among these inputs ({n_items} stored item(s) seen only there): "
+                        "use 'corpus add' to grow the corpus, or --replace to rebuild it "
+                        "from these inputs")
+                keep_stored = []
+                removed = set(gone)
+        if not sources and not keep_stored and mode != "remove" and not problems:
+            raise InputError("no pages found")
 
-        articles, ents = analyse(corpus, ner, workers, progress, engine,
-                                 during=write_paragraphs if writing else None,
-                                 release=own_pool)
-        corpus.items = []  # merged into the articles: free them before the write
-        counts = clean_counts(corpus.pages)
-        if writing:
-            from corpus_cli.storage import index
-            from corpus_cli.storage.store import StoredParagraphs, index_rows
+        # 2. Read the inputs that may have changed (new, touched, changed files).
+        fresh_src = [s for s in sources if cache is not None and cache.fresh(s)] \
+            if reuse_ok else []
+        fresh_paths = {s.path for s in fresh_src}
+        suspects = [s for s in sources if s.path not in fresh_paths]
+        read, more = _ingest(suspects, encoding, workers, progress, True,
+                             cache if reuse_ok else None, engine)
+        problems += more
+        read_by_path = {r.page.page.path: r for r in read}
+        unreadable = {p.path for p in more}
+        # a stored page whose file cannot be read now keeps its stored contribution
+        keep_stored += [s.path for s in suspects
+                        if s.path in unreadable and s.path in by_path and store.version >= CURRENT]
+        # a page read again whose bytes are those stored (a WARC record, read every time)
+        # is not a change
+        changed = {p for p, r in read_by_path.items() if p in by_path and not r.reused
+                   and r.page.page.content_hash != by_path[p].content_hash}
+        added = [p for p in read_by_path if p not in by_path]
+        replaced: set[str] = set()
+        if mode == "add":
+            replaced = _replaced_by_url([read_by_path[p].page for p in added], stored,
+                                        set(keep_stored))
+            keep_stored = [p for p in keep_stored if p not in replaced]
 
+        # 3. The corpus order: stored pages by their place, then new pages in input order.
+        if mode == "dedupe":
+            from_source: dict[str, list[str]] = {}
+            for p in read_by_path:
+                from_source.setdefault(p if p in inputs else p.rsplit("#", 1)[0], []).append(p)
+            kept_here = set(keep_stored)
+            order = []
+            for s in sources:
+                if s.path in fresh_paths or s.path in kept_here:
+                    order.append(s.path)
+                else:
+                    order += from_source.get(s.path, [])
+        else:
+            stay = set(keep_stored) | {s.path for s in sources}
+            order = [sp.path for sp in stored if sp.path in stay]
+            order += [p for p in added if p not in by_path]
+        order = list(dict.fromkeys(order))
+        n_added = len([p for p in added if p in set(order)])
+        n_replaced = min(len(replaced), n_added)
+        unchanged_n = len([p for p in order if p in by_path and p not in changed])
+        nothing = (not changed and not added and not removed and not replaced
+                   and same_settings and store is not None and store.version >= CURRENT
+                   and [sp.path for sp in stored] == order)
+        if nothing and not dry_run:
+            return _unchanged_report(store, mode, problems, t0, len(order))
+
+        # 4. Everything else comes from the store, read by the pool's workers.
+        from_store = [p for p in order if p not in read_by_path]
+        loaded = load_stored(store, from_store, workers, progress, True, engine) \
+            if from_store else {}
+        missing = [p for p in from_store if p not in loaded]
+        if missing:  # stored pages the cache could not give back: read them again
+            again, more = _ingest([Source(p, Path(p)) for p in missing], encoding, workers,
+                                  progress, True, None, engine)
+            problems += more
+            loaded.update((r.page.page.path, r) for r in again)
+        results = [read_by_path.get(p) or loaded.get(p) for p in order]
+        results = resolve_copies([r for r in results if r is not None])
+        reused = sum(1 for r in results if r.reused)
+        corpus = assemble(results, problems, config, progress, engine)
+        del results, read, read_by_path, loaded
+        old_items = store.item_digests() if store is not None and not dry_run else {}
+        # items whose text, date, title and captions are those stored are not annotated
+        # again: their dates and raw entity mentions come from the store
+        cache = store.annotations() if store is not None and same_settings else None
+        report = _analyse_and_write(corpus, store, dry_run, ner, workers, progress, engine,
+                                    own_pool, settings, encoding, t0, reused, mode, cache)
+        if report.db is not None:
+            new_items = report.item_digests
+            report.changes = Changes(
+                pages_added=n_added - n_replaced, pages_changed=len(changed) + n_replaced,
+                pages_removed=len(removed) + len(replaced) - n_replaced,
+                pages_unchanged=unchanged_n,
+                items_added=sum(1 for i in new_items if i not in old_items),
+                items_changed=sum(1 for i, d in new_items.items()
+                                  if i in old_items and old_items[i] != d),
+                items_removed=sum(1 for i in old_items if i not in new_items))
+        report.item_digests = {}
+        return report
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _unchanged_report(store: Store, mode: str, problems: list[Problem], t0: float,
+                      n_pages: int) -> DedupeReport:
+    """The report of a run that found nothing to do: read from the store."""
+    from corpus_cli.storage.store import StoredDrops, StoredParagraphs
+
+    counts = store.summary()
+    return DedupeReport(
+        counts=counts, clusters=list(store.clusters()), drops=StoredDrops(store.path),
+        paragraph_index=StoredParagraphs(store.path, counts.paragraphs), problems=problems,
+        db=store.path, seconds=time.perf_counter() - t0, reused=n_pages,
+        changes=Changes(pages_unchanged=n_pages, written=False), command=mode)
+
+
+def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, engine,
+                       own_pool, settings, encoding, t0, reused, mode, cache=None
+                       ) -> DedupeReport:
+    from corpus_cli.storage.store import StoredParagraphs
+
+    result = corpus.dedupe
+    writing = store is not None and not dry_run and bool(corpus.pages)
+    counts = clean_counts(corpus.pages)
+    digests: dict[str, str] = {}
+    wrote = writing or (store is not None and not dry_run and mode == "remove")
+    if writing:
+        info = {"clean_key": cache_key(encoding), "settings": settings}
+        with store.writer(progress, info) as w:
+            got = analyse_items(
+                corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
+                during=lambda: w.paragraphs(corpus.pages, result.drops, result.clusters,
+                                            result.cluster_of))
+            articles, ents = got.articles, got.entities
+            corpus.items = []  # merged into the articles: free them before the write
             # The paragraphs are in the store now: the report reads back those it shows,
             # and the run's peak of memory (the items being written) is lower without them.
             corpus.pages = []
-            paragraph_index: Mapping[str, Paragraph] = StoredParagraphs(store.path,
-                                                                        counts.paragraphs)
-            token = index.new_token()  # names the side index of this generation
-            # The side index is built from memory while SQLite writes the items; it is put
-            # into place only once the store has committed.
-            side = index.start_build(store.path, token, index_rows(articles), len(articles),
-                                     progress)
-            try:
-                store.write_end(articles, ents, corpus.problems,
-                                info={"clean_key": cache_key(_options(encoding)),
-                                      index.TOKEN_KEY: token},
-                                progress=progress)
-            except BaseException:
-                if side is not None:
-                    side.discard()
-                raise
-            if side is not None:
-                side.publish()
-        else:
-            paragraph_index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
-    finally:
-        if store is not None:
-            store.write_abort()
-            store.close()
+            w.info["entities"] = len(ents)
+            w.items(articles, ents, corpus.problems, got.keys, got.mentions)
+            digests = w.digests
+        paragraph_index: Mapping[str, Paragraph] = StoredParagraphs(store.path,
+                                                                    counts.paragraphs)
+    elif store is not None and not dry_run and mode == "remove":  # every page removed
+        with store.writer(progress, {"clean_key": cache_key(encoding),
+                                     "settings": settings, "entities": 0}) as w:
+            w.paragraphs([], {}, [])
+            w.items([], [], corpus.problems)
+        articles, ents, paragraph_index = [], [], {}
+    else:
+        articles, ents = analyse(corpus, ner, workers, progress, engine, release=own_pool)
+        paragraph_index = {p.id: p for cp in corpus.pages for p in cp.paragraphs}
     counts = replace(counts, duplicates_by_rule=dict(Counter(
         d.reason for d in result.drops.values())), clusters_by_kind=dict(Counter(
             cl.kind for cl in result.clusters)), items_by_kind=dict(Counter(
                 a.kind for a in articles)), entities=len(ents))
-    return DedupeReport(
+    report = DedupeReport(
         counts=counts, clusters=result.clusters, drops=result.drops,
         paragraph_index=paragraph_index, problems=corpus.problems,
-        db=None if dry_run else (store.path if store else db),
-        seconds=time.perf_counter() - t0,
-        reused=cache.reused if cache else 0,
+        db=store.path if wrote else None,
+        seconds=time.perf_counter() - t0, reused=reused, command=mode,
     )
+    report.item_digests = digests
+    return report

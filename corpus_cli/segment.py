@@ -48,7 +48,6 @@ merged item keeps the most complete copy's text, lists every source, and takes m
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -797,10 +796,6 @@ def trim_repeated_tails(items: Sequence[PageItem], boilerplate: set[str] | froze
     return items
 
 
-def item_id(first_paragraph_id: str) -> str:
-    return "a" + hashlib.blake2b(first_paragraph_id.encode(), digest_size=6).hexdigest()
-
-
 def _words_before(text: str, pos: int) -> str:
     words = text[max(0, pos - 20):pos].split()
     return words[-1].lower().strip(",.;:") if words else ""
@@ -1200,7 +1195,8 @@ def _dates_agree(a: PageItem, b: PageItem) -> bool:
 
 
 def merge_items(
-    items: Sequence[PageItem], cluster_of: Mapping[str, str] | None = None
+    items: Sequence[PageItem], cluster_of: Mapping[str, str] | None = None,
+    order: Mapping[str, int] | None = None, urls: Mapping[str, str | None] | None = None,
 ) -> list[tuple[Article, PageItem, list[PageItem]]]:
     """Merge the copies of each item across pages, through the dedupe clusters.
 
@@ -1211,10 +1207,15 @@ def merge_items(
     never chains two different articles together. Returns each merged item with the copy
     whose text it keeps and all its copies. Date mentions are not searched here (the
     pipeline does it in its process pool; :func:`build_articles` does it in this process).
+    ``order`` gives each page's place in the corpus order (default: path order) and
+    ``urls`` each page's URL (for the sources). Item ids are content ids
+    (:func:`corpus_cli.ids.resolve_item_ids`).
     """
+    from corpus_cli.ids import resolve_item_ids
+
     cluster_of = cluster_of or {}
-    pos = [_pos_key(it) for it in items]
-    order = sorted(range(len(items)), key=lambda i: (
+    pos = [_pos_key(it, order) for it in items]
+    ranked = sorted(range(len(items)), key=lambda i: (
         items[i].kind != "article", -items[i].size, pos[i]))
     keys = [_keys(it, cluster_of) for it in items]
     # key -> page path -> leaders on that page with that key, in rank order. Items of one
@@ -1224,9 +1225,9 @@ def merge_items(
     groups: dict[int, list[int]] = {}
     group_pages: dict[int, set[str]] = {}  # a group holds one copy per page
     rank = [0] * len(items)
-    for r, i in enumerate(order):
+    for r, i in enumerate(ranked):
         rank[i] = r
-    for i in order:
+    for i in ranked:
         ks = keys[i]
         path = items[i].path
         found = None
@@ -1270,11 +1271,12 @@ def merge_items(
             title = best.page_title or next((c.page_title for c in copies if c.page_title),
                                             None)
         sources = tuple(
-            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end, c.url)
+            Source(c.path, c.paragraphs[0].line_start, c.paragraphs[-1].line_end,
+                   c.url or (urls.get(c.path) if urls else None))
             for c in copies
         )
         article = Article(
-            id=item_id(best.paragraphs[0].id),
+            id="",
             kind=best.kind,
             title=title,
             date=date.date if date else None,
@@ -1286,21 +1288,27 @@ def merge_items(
             date_source=date.date_source if date else None,
         )
         out.append((article, best, copies))
-    out.sort(key=lambda ab: (ab[0].sources[0].path, ab[0].sources[0].line_start))
-    return out
+    out.sort(key=lambda ab: _pos_key(ab[2][0], order))
+    with_ids = resolve_item_ids([a for a, _, _ in out])
+    return [(a, best, copies) for a, (_, best, copies) in zip(with_ids, out, strict=True)]
 
 
 def build_articles(
-    pages: Sequence[CleanPage], cluster_of: Mapping[str, str] | None = None
+    pages: Sequence[CleanPage], cluster_of: Mapping[str, str] | None = None,
+    order: Mapping[str, int] | None = None,
 ) -> list[Article]:
     """Segment every page, merge the copies of each item across pages, and find the date
     mentions of each item (relative to its publication date)."""
     from corpus_cli.dates import find_dates
 
     items = [it for cp in pages for it in segment_page(cp)]
+    urls = {cp.page.path: cp.url for cp in pages}
     return [replace(a, dates=tuple(find_dates(a.text, a.date)))
-            for a, _, _ in merge_items(items, cluster_of)]
+            for a, _, _ in merge_items(items, cluster_of, order, urls)]
 
 
-def _pos_key(it: PageItem) -> tuple[str, int]:
-    return (it.path, it.paragraphs[0].line_start if it.paragraphs else 0)
+def _pos_key(it: PageItem, order: Mapping[str, int] | None = None) -> tuple:
+    line = it.paragraphs[0].line_start if it.paragraphs else 0
+    if order is None:
+        return (it.path, line)
+    return (order[it.path], line)

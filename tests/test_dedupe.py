@@ -5,7 +5,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_cli.clean import clean_page
+from corpus_cli.clean import clean_page, clean_pages
 from corpus_cli.dedupe import DedupeConfig, cluster_texts, dedupe, normalize
 from corpus_cli.models import Page
 
@@ -21,8 +21,9 @@ OTHER = (
 
 def paras(*pages_text: str):
     out = []
-    for i, text in enumerate(pages_text):
-        cp = clean_page(Page(f"p{i}.txt", text, "utf-8", str(i), len(text)))
+    pages_ = [Page(f"p{i}.txt", text, "utf-8", str(i), len(text))
+              for i, text in enumerate(pages_text)]
+    for cp in clean_pages(pages_):
         out.extend(cp.paragraphs)
     return out
 

@@ -319,7 +319,7 @@ def kill_corpus(tmp_path_factory):
     full = root / "full.db"
     shutil.copy(template, full)
     t = time.perf_counter()
-    subprocess.run(_python_corpus("dedupe", big, "--db", full), check=True,
+    subprocess.run(_python_corpus("dedupe", big, "--db", full, "--replace"), check=True,
                    capture_output=True)
     seconds = time.perf_counter() - t
     after = items_of(full)
@@ -339,7 +339,7 @@ def _wal_size(db: Path) -> int:
 def test_sigkill_leaves_the_previous_corpus(kill_corpus, tmp_path, moment):
     db = tmp_path / "c.db"
     shutil.copy(kill_corpus.template, db)
-    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db),
+    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--replace"),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)  # its own group: the pool dies with it
     t0 = time.perf_counter()
@@ -382,7 +382,7 @@ def test_readers_work_while_dedupe_writes(kill_corpus, tmp_path):
     db = tmp_path / "c.db"
     shutil.copy(kill_corpus.template, db)
     ident = kill_corpus.before[0]["id"]
-    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db),
+    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--replace"),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          start_new_session=True)
     reads = 0
@@ -405,7 +405,7 @@ def test_readers_work_while_dedupe_writes(kill_corpus, tmp_path):
     # a write transaction held open (uncommitted) does not block or leak into readers
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("BEGIN IMMEDIATE")
-    con.execute("DELETE FROM articles")
+    con.execute("DELETE FROM items")
     try:
         assert items_of(db) == kill_corpus.after
         assert run("show", kill_corpus.after[0]["id"], "--db", db).exit_code == 0

@@ -166,7 +166,7 @@ def test_write_without_token_makes_the_index_stale(db):
     with open_store(db) as store:
         assert index.open_index(store) is not None
         articles = list(store.articles())[:1]
-        store.write([], {}, [], articles, [])
+        store.write([], {}, [], articles, [], index=False)
         assert store.index_token() is None and index.open_index(store) is None
         assert run_search(store, "the").engine == "fts5"
 
@@ -260,7 +260,7 @@ def test_failed_write_leaves_no_new_index(db, tmp_path, monkeypatch, slow_build)
     import time
 
     from corpus_cli.pipeline import run_dedupe
-    from corpus_cli.storage.store import Store
+    from corpus_cli.storage.store import Writer
 
     with open_store(db) as store:
         old = store.index_token()
@@ -268,11 +268,13 @@ def test_failed_write_leaves_no_new_index(db, tmp_path, monkeypatch, slow_build)
         original = index._nfc
         monkeypatch.setattr(index, "_nfc", lambda t: time.sleep(0.05) or original(t))
 
+    real = Writer.items
+
     def broken(self, *a, **k):
-        self.write_abort()
+        real(self, *a, **k)  # the index build has started
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Store, "write_end", broken)
+    monkeypatch.setattr(Writer, "items", broken)
     folder = tmp_path / "pages"
     with pytest.raises(RuntimeError):
         run_dedupe([str(folder)], db=db, workers=1, incremental=False)
@@ -280,3 +282,17 @@ def test_failed_write_leaves_no_new_index(db, tmp_path, monkeypatch, slow_build)
     with open_store(db) as store:
         assert store.index_token() == old
         assert run_search(store, "water", engine="tantivy").hits
+
+
+def test_index_and_search_do_not_import_each_other():
+    import subprocess
+    import sys
+
+    def loads(module: str, other: str) -> bool:
+        code = f"import sys, {module}; print({other!r} in sys.modules)"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout.strip() == "True"
+
+    assert not loads("corpus_cli.storage.index", "corpus_cli.search")
+    assert not loads("corpus_cli.search", "corpus_cli.storage.index")  # only when it searches
+    assert loads("corpus_cli.storage.index", "corpus_cli.query")

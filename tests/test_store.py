@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from corpus_cli.errors import StoreError
+from corpus_cli.errors import CorpusError, StoreError
 from corpus_cli.pipeline import run_dedupe
 from corpus_cli.storage.store import SCHEMA_VERSION, ArticleFilter, open_store
 
@@ -99,7 +99,7 @@ def test_failed_write_keeps_previous_corpus(tmp_path, seeds, monkeypatch):
 
     monkeypatch.setattr(store_mod, "_paragraph_rows", boom)
     with pytest.raises(RuntimeError):
-        run_dedupe([str(seeds)], db=db, workers=1)
+        run_dedupe([str(seeds)], db=db, workers=1, incremental=False)
     with open_store(db) as s:
         assert s.summary() == before
 
@@ -134,8 +134,12 @@ def test_incremental_run_equals_fresh_run(tmp_path, pages, monkeypatch):
     reads = []
     real = pl.read_bytes
     monkeypatch.setattr(pl, "read_bytes", lambda s: reads.append(s.path) or real(s))
-    second = run_dedupe([str(folder)], db=db, workers=1)
+    with pytest.raises(CorpusError, match="--replace"):  # d.txt is gone from the inputs
+        run_dedupe([str(folder)], db=db, workers=1)
+    second = run_dedupe([str(folder)], db=db, workers=1, replace=True)
     assert second.reused == 2
+    assert second.changes.pages_added == 1 and second.changes.pages_changed == 1
+    assert second.changes.pages_removed == 1 and second.changes.pages_unchanged == 2
     assert sorted(p.rsplit("/", 1)[-1] for p in reads) == ["c.txt", "e.txt"]
     fresh = str(tmp_path / "fresh.db")
     run_dedupe([str(folder)], db=fresh, workers=1, incremental=False)
@@ -200,7 +204,7 @@ def test_incremental_run_in_the_pool_equals_fresh_run(tmp_path, pages):
     assert not os.path.exists(db + "-wal")  # the workers' read connections are closed
 
 
-def test_write_in_two_halves_and_abort(tmp_path, seeds):
+def test_writer_commits_or_leaves_the_previous_corpus(tmp_path, seeds):
     from corpus_cli.pipeline import build
 
     db = str(tmp_path / "c.db")
@@ -208,8 +212,9 @@ def test_write_in_two_halves_and_abort(tmp_path, seeds):
     before = _snapshot(db)
     corpus = build([seeds], workers=1)
     with open_store(db) as s:
-        s.write_begin(corpus.pages, corpus.dedupe.drops, corpus.dedupe.clusters)
-        s.write_abort()  # the previous corpus is intact
-        with pytest.raises(StoreError):
-            s.write_end([], [])  # no transaction open
+        with pytest.raises(RuntimeError), s.writer() as w:
+            w.paragraphs(corpus.pages, corpus.dedupe.drops, corpus.dedupe.clusters)
+            raise RuntimeError("stop")  # the previous corpus is intact
+        with pytest.raises(StoreError), s.writer() as w:
+            w.items([], [])  # the items need the paragraphs first
     assert _snapshot(db) == before

@@ -120,13 +120,16 @@ def open_output(target: str | None, force: bool = False, store: str | None = Non
 
 # ---- items --------------------------------------------------------------------------------
 def markdown_item(a) -> str:
-    """An item as Markdown: ``# title``, a list of id, kind, date, sources, entities, text."""
+    """An item as Markdown: ``# title``, a list of id, kind, date, sources, urls, entities,
+    then the text."""
     title = " ".join((a.title or f"Untitled {a.kind}").split())
     date = (a.date or "undated") + (" (inferred)" if a.date and a.date_inferred else "")
     meta = [f"- id: {a.id}", f"- kind: {a.kind}", f"- date: {date}",
             "- sources: " + "; ".join(f"{s.path}:{s.line_start}-{s.line_end}"
                                       + (f" <{s.url}>" if s.url else "")
                                       for s in a.sources)]
+    if a.urls:
+        meta.append("- urls: " + " ".join(f"<{u}>" for u in a.urls))
     if a.entities:
         meta.append("- entities: " + "; ".join(e["name"] for e in a.entities))
     return f"# {title}\n\n" + "\n".join(meta) + f"\n\n{a.text}\n"

@@ -164,7 +164,13 @@ def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
         return write_records((report.cluster_dict(cl) for cl in clusters), fmt,
                              CLUSTER_COLUMNS, stream=stream)
     con = console(stream)
-    lines = count_lines(report.counts, report.reused) + [
+    ch = report.changes
+    lines = [] if ch is None else [
+        f"changes     pages: {ch.pages_added} added, {ch.pages_changed} changed, "
+        f"{ch.pages_removed} removed, {ch.pages_unchanged} unchanged; items: "
+        f"{ch.items_added} added, {ch.items_changed} changed, {ch.items_removed} removed"
+        + ("" if ch.written else " (nothing to do: the store is up to date)")]
+    lines += count_lines(report.counts, report.reused) + [
         f"store       {report.db}" if report.db else "store       (dry run: nothing written)",
         f"time        {report.seconds:.1f}s",
     ]

@@ -410,13 +410,13 @@ class SideIndex:
 
     def _filters(self, f: ArticleFilter) -> tuple[list, bool]:
         """tantivy filter queries for ``f``; and whether the rest must be checked in SQL
-        (source, entity, or dates in a format the index does not hold)."""
+        (source, site, entity, or dates in a format the index does not hold)."""
         import tantivy
 
         Q = tantivy.Query
         s = self.schema
         out = []
-        in_sql = bool(f.source or f.entity)
+        in_sql = bool(f.source or f.entity or f.site)
         if f.year is not None:
             out.append(Q.term_query(s, "year", f.year))
         if f.kind:

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from sys import intern
@@ -36,67 +37,83 @@ from corpus_cli.models import (
 )
 
 APPLICATION_ID = 0x436F7270  # "Corp"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 1: positional ids; 2: 1 with page metadata; 3: content ids, items
 DEFAULT_DB = "corpus.db"
 ENV_DB = "CORPUS_DB"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS pages (
-    path TEXT PRIMARY KEY, content_hash TEXT NOT NULL, encoding TEXT NOT NULL,
-    size INTEGER NOT NULL, urls TEXT NOT NULL, paragraphs INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL DEFAULT 0, meta TEXT
-);
-CREATE TABLE IF NOT EXISTS paragraphs (
-    id TEXT NOT NULL, path TEXT NOT NULL, idx INTEGER NOT NULL,
+# One statement each (executescript would commit the write transaction they run in).
+# Foreign keys are declared for the tools that read them (datasette, sqlite-utils); the
+# store's own connections do not enforce them (the writer writes whole, consistent corpora,
+# and tests run PRAGMA foreign_key_check).
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+    """CREATE TABLE IF NOT EXISTS pages (
+    path TEXT PRIMARY KEY, seq INTEGER NOT NULL, url TEXT, site TEXT NOT NULL,
+    content_hash TEXT NOT NULL, fingerprint TEXT NOT NULL, copy INTEGER NOT NULL,
+    encoding TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL DEFAULT 0,
+    urls TEXT NOT NULL, paragraphs INTEGER NOT NULL, meta TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS pages_site ON pages(site)",
+    "CREATE INDEX IF NOT EXISTS pages_url ON pages(url)",
+    """CREATE TABLE IF NOT EXISTS paragraphs (
+    id TEXT NOT NULL, path TEXT NOT NULL REFERENCES pages(path), idx INTEGER NOT NULL,
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, raw TEXT,
     text TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
     dateline TEXT, script TEXT NOT NULL, removals TEXT NOT NULL,
-    cluster_id TEXT, kept_id TEXT, similarity REAL, rule TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS paragraphs_id ON paragraphs(id);
-CREATE INDEX IF NOT EXISTS paragraphs_path ON paragraphs(path, idx);
-CREATE TABLE IF NOT EXISTS clusters (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, kept_id TEXT NOT NULL,
+    cluster_id TEXT REFERENCES clusters(id), kept_id TEXT REFERENCES paragraphs(id),
+    similarity REAL, rule TEXT
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS paragraphs_id ON paragraphs(id)",
+    "CREATE INDEX IF NOT EXISTS paragraphs_path ON paragraphs(path, idx)",
+    """CREATE TABLE IF NOT EXISTS clusters (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, kept_id TEXT NOT NULL REFERENCES paragraphs(id),
     size INTEGER NOT NULL, pages INTEGER NOT NULL, members TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS articles (
+)""",
+    """CREATE TABLE IF NOT EXISTS items (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, kind TEXT NOT NULL, title TEXT,
     date TEXT, date_precision TEXT, date_inferred INTEGER NOT NULL, year INTEGER,
-    text TEXT NOT NULL, sources TEXT NOT NULL, paragraph_ids TEXT NOT NULL,
-    dates TEXT NOT NULL, entities TEXT NOT NULL, copies INTEGER NOT NULL,
-    first_path TEXT NOT NULL, first_line INTEGER NOT NULL, date_source TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date DESC, id);
-CREATE INDEX IF NOT EXISTS articles_year ON articles(year, date DESC);
-CREATE TABLE IF NOT EXISTS article_sources (
-    article_id TEXT NOT NULL, path TEXT NOT NULL, line_start INTEGER, line_end INTEGER
-);
-CREATE INDEX IF NOT EXISTS article_sources_path ON article_sources(path);
-CREATE TABLE IF NOT EXISTS entities (
+    text TEXT NOT NULL, urls TEXT NOT NULL, sources TEXT NOT NULL,
+    paragraph_ids TEXT NOT NULL, dates TEXT NOT NULL, entities TEXT NOT NULL,
+    copies INTEGER NOT NULL, first_path TEXT NOT NULL REFERENCES pages(path),
+    first_line INTEGER NOT NULL, date_source TEXT, digest TEXT NOT NULL,
+    annotation_key TEXT, mentions TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS items_date ON items(date DESC, id)",
+    "CREATE INDEX IF NOT EXISTS items_year ON items(year, date DESC)",
+    """CREATE TABLE IF NOT EXISTS sources (
+    item_id TEXT NOT NULL REFERENCES items(id), path TEXT NOT NULL REFERENCES pages(path),
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL
+)""",
+    "CREATE INDEX IF NOT EXISTS sources_item ON sources(item_id)",
+    "CREATE INDEX IF NOT EXISTS sources_path ON sources(path)",
+    """CREATE TABLE IF NOT EXISTS entities (
     name TEXT NOT NULL, type TEXT NOT NULL, aliases TEXT NOT NULL,
-    mentions INTEGER NOT NULL, articles INTEGER NOT NULL, PRIMARY KEY (name, type)
-);
-CREATE TABLE IF NOT EXISTS entity_aliases (
-    alias TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS entity_aliases_alias ON entity_aliases(alias);
-CREATE TABLE IF NOT EXISTS article_entities (
-    article_id TEXT NOT NULL, name TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS article_entities_name ON article_entities(name);
-CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, text, content='articles', content_rowid='rowid',
+    mentions INTEGER NOT NULL, items INTEGER NOT NULL, PRIMARY KEY (name, type)
+)""",
+    """CREATE TABLE IF NOT EXISTS entity_aliases (
+    alias TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL, type TEXT NOT NULL,
+    FOREIGN KEY (name, type) REFERENCES entities(name, type)
+)""",
+    "CREATE INDEX IF NOT EXISTS entity_aliases_alias ON entity_aliases(alias)",
+    """CREATE TABLE IF NOT EXISTS entity_mentions (
+    item_id TEXT NOT NULL REFERENCES items(id), name TEXT NOT NULL, type TEXT NOT NULL,
+    mentions INTEGER NOT NULL, FOREIGN KEY (name, type) REFERENCES entities(name, type)
+)""",
+    "CREATE INDEX IF NOT EXISTS entity_mentions_name ON entity_mentions(name)",
+    "CREATE INDEX IF NOT EXISTS entity_mentions_item ON entity_mentions(item_id)",
+    "CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL)",
+    # content="items" in double quotes: the form sqlite-utils and datasette recognise
+    """CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
+    title, text, content="items", content_rowid="rowid",
     tokenize='unicode61 remove_diacritics 2'
-);
-"""
+)""",
+)
 
-# Columns added since schema 1: (table, column, declaration). Added to older stores on open.
-_ADDED_COLUMNS = (("pages", "meta", "TEXT"), ("articles", "date_source", "TEXT"))
-
-_TABLES = ("paragraphs", "pages", "clusters", "articles", "article_sources", "entities",
-           "entity_aliases", "article_entities", "problems")
+# Written by schemas 1 and 2 (positional ids, "articles"): dropped when such a store is
+# rebuilt.
+_OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
+_TABLES = ("paragraphs", "pages", "clusters", "items", "sources", "entities",
+           "entity_aliases", "entity_mentions", "problems")
 
 
 def default_path() -> str:
@@ -114,14 +131,73 @@ class ArticleFilter:
     source: str | None = None  # a substring of a source path
     entity: str | None = None  # a canonical entity name or any alias
     limit: int | None = None
+    site: str | None = None  # a URL host (its subdomains too), or a folder name
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """What the store knows of a page without reading its paragraphs."""
+
+    path: str
+    seq: int
+    url: str | None
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+def site_of(url: str | None, path: str) -> str:
+    """The site of a page: its URL's host (lower case, without ``www.``), else the name of
+    the folder the page is in (``.`` for none)."""
+    if url:
+        from urllib.parse import urlsplit
+
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            host = ""
+        if host:
+            return host[4:] if host.startswith("www.") else host
+    folder = os.path.basename(os.path.dirname(path.rstrip("/")))
+    return folder or "."
+
+
+def _digest(fields: Sequence) -> str:
+    """A hash of an item row's fields (see :meth:`Writer.items`)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=10)
+    for f in fields:
+        h.update(str(f).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _item_row(n: int, a: Article) -> tuple:
+    """The row of ``items`` for the ``n``-th item, its digest last: a hash of everything
+    the item shows (two runs wrote the same item when its id and digest are equal)."""
+    row = (n, a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
+           int(a.date[:4]) if a.date else None, a.text, json.dumps(item_urls(a)),
+           json.dumps([s.to_dict() for s in a.sources], ensure_ascii=False),
+           json.dumps(a.paragraph_ids),
+           json.dumps([d.to_dict() for d in a.dates], ensure_ascii=False),
+           json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
+           a.sources[0].path, a.sources[0].line_start, a.date_source)
+    return (*row, _digest(row[1:]))
+
+
+def item_digest(a: Article) -> str:
+    """The digest :meth:`Writer.items` writes for ``a``."""
+    return _item_row(0, a)[-1]
 
 
 class Store:
     """A corpus store. Use :func:`open_store` to open one."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str):
+    def __init__(self, conn: sqlite3.Connection, path: str, version: int = SCHEMA_VERSION):
         self.conn = conn
         self.path = path
+        self.version = version  # the schema of the stored corpus (1: rebuilt by a write)
 
     def close(self) -> None:
         self.conn.close()
@@ -133,141 +209,39 @@ class Store:
         self.close()
 
     # ---- writing --------------------------------------------------------------------
-    def write(
-        self,
-        pages: Sequence[CleanPage],
-        drops: dict[str, Drop],
-        clusters: Sequence[Cluster],
-        articles: Sequence[Article],
-        entities: Sequence[Entity],
-        problems: Sequence[Problem] = (),
-        info: dict | None = None,
-        progress=None,
-    ) -> None:
-        """Replace the stored corpus with this one, in a single transaction."""
-        self.write_begin(pages, drops, clusters, progress=progress)
-        self.write_end(articles, entities, problems, info, progress)
+    @contextmanager
+    def writer(self, progress=None, info: dict | None = None,
+               index: bool = True) -> Iterator[Writer]:
+        """Replace the stored corpus, in one transaction, with what is written through the
+        :class:`Writer` this yields: ``w.paragraphs(...)`` then ``w.items(...)``. On a normal
+        exit the transaction commits and the search index built along (``index``) is put
+        into place; on an exception both are discarded and the previous corpus stays."""
+        w = Writer(self, progress, info, index)
+        try:
+            w.begin()
+            yield w
+            w.commit()
+        except BaseException:
+            w.abort()
+            raise
 
-    def write_begin(
+    def write(
         self,
         pages: Sequence[CleanPage],
         drops: Mapping[str, Drop],
         clusters: Sequence[Cluster],
-        cluster_of: Mapping[str, str] | None = None,
-        progress=None,
-    ) -> None:
-        """First half of :meth:`write`: open the transaction, empty the store, write the
-        pages, paragraphs and clusters. The pipeline does this while its process pool looks
-        for dates and entities. The transaction stays open until :meth:`write_end` commits
-        it or :meth:`write_abort` (or closing the store) rolls it back. ``cluster_of`` (paragraph
-        id -> cluster id, as :class:`~corpus_cli.dedupe.DedupeResult` has it) saves
-        working it out again from ``clusters``."""
-        c = self.conn
-        try:
-            n_rows = sum(len(cp.paragraphs) for cp in pages)
-            if progress:
-                progress("store", 0, n_rows)
-            c.execute("BEGIN IMMEDIATE")
-            for t in _TABLES:
-                c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
-            c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
-            c.executemany(
-                "INSERT INTO pages (path, content_hash, encoding, size, urls, paragraphs,"
-                " mtime_ns, meta) VALUES (?,?,?,?,?,?,?,?)",
-                ((cp.page.path, cp.page.content_hash, cp.page.encoding, cp.page.size,
-                  json.dumps(list(cp.urls)), len(cp.paragraphs), cp.page.mtime_ns,
-                  _meta_json(cp.page.meta))
-                 for cp in pages),
-            )
-            # Bulk load: indexes are dropped and built again after the rows are in (one
-            # sort instead of a million random B-tree inserts), inside the transaction.
-            c.execute("DROP INDEX IF EXISTS paragraphs_id")
-            c.execute("DROP INDEX IF EXISTS paragraphs_path")
-            if cluster_of is None:
-                cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
-            c.executemany(
-                "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                _counted(_paragraph_rows(pages, drops, cluster_of), progress, "store", n_rows),
-            )
-            c.execute("CREATE UNIQUE INDEX paragraphs_id ON paragraphs(id)")
-            c.execute("CREATE INDEX paragraphs_path ON paragraphs(path, idx)")
-            c.executemany(
-                "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
-                ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
-                  json.dumps(list(cl.member_ids))) for cl in clusters),
-            )
-            if progress:
-                progress("store", n_rows, n_rows)
-        except BaseException:
-            self.write_abort()
-            raise
-
-    def write_end(
-        self,
         articles: Sequence[Article],
         entities: Sequence[Entity],
         problems: Sequence[Problem] = (),
         info: dict | None = None,
         progress=None,
+        index: bool = True,
     ) -> None:
-        """Second half of :meth:`write`: the items (whose rowids are 1, 2, ... in the order
-        given, see :func:`index_rows`), entities, problems and meta; then commit."""
-        c = self.conn
-        try:
-            if not c.in_transaction:
-                raise StoreError("write_end without write_begin")
-            c.executemany(
-                "INSERT INTO articles (rowid, id, kind, title, date, date_precision,"
-                " date_inferred, year, text, sources, paragraph_ids, dates, entities, copies,"
-                " first_path, first_line, date_source)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ((n, a.id, a.kind, a.title, a.date, a.date_precision, int(a.date_inferred),
-                  int(a.date[:4]) if a.date else None, a.text,
-                  json.dumps([s.to_dict() for s in a.sources], ensure_ascii=False),
-                  json.dumps(a.paragraph_ids),
-                  json.dumps([d.to_dict() for d in a.dates], ensure_ascii=False),
-                  json.dumps(list(a.entities), ensure_ascii=False), len(a.sources),
-                  a.sources[0].path, a.sources[0].line_start, a.date_source)
-                 for n, a in _counted(enumerate(articles, 1), progress, "items",
-                                      len(articles) * 2)),
-            )
-            c.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
-            c.executemany("INSERT INTO article_sources VALUES (?,?,?,?)",
-                          ((a.id, s.path, s.line_start, s.line_end)
-                           for a in _counted(articles, progress, "items", len(articles) * 2,
-                                             len(articles))
-                           for s in a.sources))
-            c.executemany("INSERT INTO article_entities VALUES (?,?)",
-                          ((a.id, n) for a in articles
-                           for n in sorted({e["name"] for e in a.entities})))
-            c.executemany(
-                "INSERT INTO entities VALUES (?,?,?,?,?)",
-                ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
-                  e.articles) for e in entities),
-            )
-            c.executemany(
-                "INSERT INTO entity_aliases VALUES (?,?)",
-                ((alias, e.name) for e in entities for alias in {e.name, *e.aliases}),
-            )
-            c.executemany("INSERT INTO problems VALUES (?,?)",
-                          ((p.path, p.message) for p in problems if p.level == "error"))
-            meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-            meta.update(info or {})
-            # a write without a new index token makes any side index stale (storage.index)
-            c.execute("DELETE FROM meta WHERE key = 'index_token'")
-            c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
-                          ((k, json.dumps(v)) for k, v in meta.items()))
-            c.execute("COMMIT")
-            if progress:
-                progress("items", 2 * len(articles), 2 * len(articles))
-        except BaseException:
-            self.write_abort()
-            raise
-
-    def write_abort(self) -> None:
-        """Roll back a write in progress (nothing happens without one)."""
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+        """Replace the stored corpus with this one, in a single transaction (the pages in
+        corpus order)."""
+        with self.writer(progress, info, index) as w:
+            w.paragraphs(pages, drops, clusters)
+            w.items(articles, entities, problems)
 
     # ---- reading --------------------------------------------------------------------
     def meta(self) -> dict:
@@ -277,9 +251,9 @@ class Store:
         """Items matching the filter, newest first (undated last), streamed."""
         where, args = _where(f or ArticleFilter())
         # NULLs sort last in DESC order, so this is "undated last" and it walks the
-        # articles_date (or articles_year) index: the first row comes at once at a million
+        # items_date (or items_year) index: the first row comes at once at a million
         # items, where "ORDER BY a.date IS NULL, ..." sorted every matching item first
-        sql = f"SELECT * FROM articles a {where} ORDER BY a.date DESC, a.id"
+        sql = f"SELECT * FROM items a {where} ORDER BY a.date DESC, a.id"
         if f and f.limit is not None:
             sql += " LIMIT ?"
             args.append(f.limit)
@@ -289,10 +263,10 @@ class Store:
 
     def article(self, ident: str) -> Article | None:
         """An item by id (or by a unique id prefix of at least 4 characters)."""
-        row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (ident,)).fetchone()
+        row = self.conn.execute("SELECT * FROM items WHERE id = ?", (ident,)).fetchone()
         if row is None and len(ident) >= 4:
             rows = self.conn.execute(
-                "SELECT * FROM articles WHERE id LIKE ? || '%' LIMIT 2", (ident,)
+                "SELECT * FROM items WHERE id LIKE ? || '%' LIMIT 2", (ident,)
             ).fetchall()
             row = rows[0] if len(rows) == 1 else None
         return _article(row) if row else None
@@ -336,7 +310,7 @@ class Store:
             args.append(limit)
         for r in self.conn.execute(sql, args):
             yield Entity(r["name"], r["type"], tuple(json.loads(r["aliases"])), r["mentions"],
-                         r["articles"])
+                         r["items"])
 
     def resolve_entity(self, name: str) -> list[str]:
         """Canonical names whose name or alias is ``name`` (case-insensitive)."""
@@ -348,7 +322,7 @@ class Store:
     def page_cache(self, key: str) -> dict[str, tuple[str, int, int]]:
         """``path -> (content_hash, size, mtime_ns)`` of the stored pages, when they were
         cleaned under the same ``key`` (version and options); else empty."""
-        if self.meta().get("clean_key") != key:
+        if self.version < SCHEMA_VERSION or self.meta().get("clean_key") != key:
             return {}
         return {r[0]: (r[1], r[2], r[3]) for r in self.conn.execute(
             "SELECT path, content_hash, size, mtime_ns FROM pages")}
@@ -364,7 +338,8 @@ class Store:
                     content_hash=row["content_hash"], size=row["size"],
                     mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
                     meta=_meta(row["meta"]))
-        return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])))
+        return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])), row["fingerprint"],
+                         row["copy"])
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
@@ -383,11 +358,66 @@ class Store:
             page = Page(path=path, text="", encoding=row["encoding"],
                         content_hash=row["content_hash"], size=row["size"],
                         mtime_ns=row["mtime_ns"], meta=_meta(row["meta"]))
-            out[path] = CleanPage(page, tuple(paras[path]), tuple(json.loads(row["urls"])))
+            out[path] = CleanPage(page, tuple(paras[path]), tuple(json.loads(row["urls"])),
+                                  row["fingerprint"], row["copy"])
         return out
 
     def page_paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
+
+    def stored_pages(self) -> list[StoredPage]:
+        """Every stored page, in corpus order (empty for a store of an older schema, whose
+        pages are read again)."""
+        if self.version < SCHEMA_VERSION:
+            return []
+        return [StoredPage(r[0], r[1], r[2], r[3], r[4], r[5]) for r in self.conn.execute(
+            "SELECT path, seq, url, content_hash, size, mtime_ns FROM pages ORDER BY seq")]
+
+    def old_page_paths(self) -> list[str]:
+        """The pages of the stored corpus, whatever its schema (for the --replace check)."""
+        try:
+            return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
+        except sqlite3.OperationalError:
+            return []
+
+    def annotations(self) -> dict[str, tuple]:
+        """``annotation key -> (date mentions, raw entity mentions or None, no failures)`` of
+        the stored items (see :func:`corpus_cli.pipeline.annotation_key`)."""
+        from corpus_cli.models import EntityMention
+
+        if self.version < SCHEMA_VERSION:
+            return {}
+        out: dict[str, tuple] = {}
+        for key, dates, mentions in self.conn.execute(
+                "SELECT annotation_key, dates, mentions FROM items"
+                " WHERE annotation_key IS NOT NULL"):
+            ds = tuple(DateMention(**d) for d in json.loads(dates))
+            ms = None if mentions is None else [EntityMention(*m) for m in json.loads(mentions)]
+            out[key] = (ds, ms, ())  # as the annotation gives it: nothing failed
+        return out
+
+    def item_digests(self) -> dict[str, str]:
+        """``item id -> digest`` of every stored item (see :func:`item_digest`)."""
+        if self.version < SCHEMA_VERSION:
+            return {}
+        return dict(self.conn.execute("SELECT id, digest FROM items"))
+
+    def items_of_pages(self, paths: Iterable[str]) -> set[str]:
+        """The ids of the stored items with a source on one of these pages."""
+        paths = list(paths)
+        table, col = ("sources", "item_id") if self.version >= SCHEMA_VERSION else (
+            "article_sources", "article_id")
+        out: set[str] = set()
+        try:
+            for i in range(0, len(paths), 500):
+                chunk = paths[i : i + 500]
+                q = ",".join("?" * len(chunk))
+                out.update(r[0] for r in self.conn.execute(
+                    f"SELECT DISTINCT {col} FROM {table} WHERE path IN ({q})",  # noqa: S608
+                    chunk))
+        except sqlite3.OperationalError:
+            pass
+        return out
 
     def summary(self) -> Counts:
         """The counts of the whole store (pages, paragraphs, noise, copies, clusters,
@@ -403,7 +433,7 @@ class Store:
                 "SELECT rule, COUNT(*) FROM paragraphs WHERE kept_id IS NOT NULL"
                 " GROUP BY rule")),
             clusters_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM clusters GROUP BY kind")),
-            items_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM articles GROUP BY kind")),
+            items_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM items GROUP BY kind")),
             entities=c.execute("SELECT COUNT(*) FROM entities").fetchone()[0],
         )
 
@@ -420,7 +450,7 @@ class Store:
     def item_paths(self) -> Iterator[tuple[str, str]]:
         """``(item id, page path)`` for every page each item was seen on."""
         yield from self.conn.execute(
-            "SELECT article_id, path FROM article_sources ORDER BY article_id, path")
+            "SELECT item_id, path FROM sources ORDER BY item_id, path")
 
     def drop_examples(self) -> tuple[dict[str, Paragraph], dict[str, tuple[Paragraph, Drop]]]:
         """One dropped paragraph per reason, the first in page order: noise by reason, and
@@ -444,7 +474,7 @@ class Store:
         where, args = _where(f or ArticleFilter())
         extra = "a.date IS NOT NULL AND length(a.date) >= ?"
         where = f"{where} AND {extra}" if where else f"WHERE {extra}"
-        sql = (f"SELECT substr(a.date, 1, {width}) AS k, COUNT(*) FROM articles a {where} "
+        sql = (f"SELECT substr(a.date, 1, {width}) AS k, COUNT(*) FROM items a {where} "
                "GROUP BY k ORDER BY k")
         return [(r[0], r[1]) for r in self.conn.execute(sql, [*args, width])]
 
@@ -455,9 +485,9 @@ class Store:
         with their ``bm25`` (title weighted 2:1; lower is better). Raises
         ``sqlite3.OperationalError`` on a query FTS5 rejects."""
         where, args = _where(f or ArticleFilter())
-        cond = "articles_fts MATCH ?" + (f" AND {where[6:]}" if where else "")
-        sql = ("SELECT a.*, bm25(articles_fts, 2.0, 1.0) AS _bm25 FROM articles_fts"
-               f" JOIN articles a ON a.rowid = articles_fts.rowid WHERE {cond}"
+        cond = "items_fts MATCH ?" + (f" AND {where[6:]}" if where else "")
+        sql = ("SELECT a.*, bm25(items_fts, 2.0, 1.0) AS _bm25 FROM items_fts"
+               f" JOIN items a ON a.rowid = items_fts.rowid WHERE {cond}"
                " ORDER BY _bm25, a.date IS NULL, a.date DESC, a.id")
         args = [fts_query, *args]
         if limit is not None:
@@ -473,18 +503,18 @@ class Store:
         return value if isinstance(value, str) else None
 
     def count_items(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
     def index_rows(self) -> Iterator[tuple[int, str | None, str, int | None, str | None, str]]:
         """(rowid, title, text, year, date, kind) of every item, streamed (what
         :func:`index_rows` gives for the items being written)."""
         yield from self.conn.execute(
-            "SELECT rowid, title, text, year, date, kind FROM articles ORDER BY rowid")
+            "SELECT rowid, title, text, year, date, kind FROM items ORDER BY rowid")
 
     def rowids(self, f: ArticleFilter) -> list[int]:
         """The rowids of the items matching the filter (its limit ignored)."""
         where, args = _where(f)
-        return [r[0] for r in self.conn.execute(f"SELECT a.rowid FROM articles a {where}",
+        return [r[0] for r in self.conn.execute(f"SELECT a.rowid FROM items a {where}",
                                                 args)]
 
     def articles_by_rowid(self, rowids: Sequence[int]) -> dict[int, Article]:
@@ -494,14 +524,14 @@ class Store:
             chunk = rowids[i : i + 500]
             q = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                    f"SELECT rowid AS _rowid, * FROM articles WHERE rowid IN ({q})",  # noqa: S608
+                    f"SELECT rowid AS _rowid, * FROM items WHERE rowid IN ({q})",  # noqa: S608
                     chunk):
                 out[r["_rowid"]] = _article(r)
         return out
 
     def _vocab_table(self) -> str:
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab"
-                          " USING fts5vocab(main, 'articles_fts', 'row')")
+                          " USING fts5vocab(main, 'items_fts', 'row')")
         return "temp.fts_vocab"
 
     def term_docs(self, term: str) -> int:
@@ -522,10 +552,10 @@ class Store:
         """Items matching the filter: count by kind, first and last date, undated count."""
         where, args = _where(f or ArticleFilter())
         kinds = dict(self.conn.execute(
-            f"SELECT a.kind, COUNT(*) FROM articles a {where} GROUP BY a.kind ORDER BY a.kind",
+            f"SELECT a.kind, COUNT(*) FROM items a {where} GROUP BY a.kind ORDER BY a.kind",
             args))
         lo, hi, undated = self.conn.execute(
-            f"SELECT MIN(a.date), MAX(a.date), SUM(a.date IS NULL) FROM articles a {where}",
+            f"SELECT MIN(a.date), MAX(a.date), SUM(a.date IS NULL) FROM items a {where}",
             args).fetchone()
         return {"by_kind": kinds, "date_min": lo, "date_max": hi, "undated": undated or 0}
 
@@ -533,10 +563,9 @@ class Store:
                      ) -> list[tuple[str, str, int]]:
         """The ``n`` entities in most matching items: (name, type, items)."""
         where, args = _where(f or ArticleFilter())
-        sql = ("SELECT ae.name, COALESCE(e.type, ''), COUNT(DISTINCT a.id) AS n"
-               " FROM articles a JOIN article_entities ae ON ae.article_id = a.id"
-               f" LEFT JOIN entities e ON e.name = ae.name {where}"
-               " GROUP BY ae.name ORDER BY n DESC, ae.name LIMIT ?")
+        sql = ("SELECT ae.name, ae.type, COUNT(DISTINCT a.id) AS n"
+               " FROM items a JOIN entity_mentions ae ON ae.item_id = a.id"
+               f" {where} GROUP BY ae.name, ae.type ORDER BY n DESC, ae.name LIMIT ?")
         return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, [*args, n])]
 
     def copies(self, ids: Iterable[str]) -> list[tuple[Paragraph, Drop]]:
@@ -550,6 +579,182 @@ class Store:
                 f"SELECT * FROM paragraphs WHERE kept_id IN ({q})"  # noqa: S608
                 " ORDER BY path, idx", chunk)]
         return [(p, d) for p, d in out if d is not None]
+
+
+class Writer:
+    """One write of the whole corpus: the SQLite transaction and the tantivy index of the
+    same generation (see :mod:`corpus_cli.storage.index`), which it builds, publishes or
+    discards. Made by :meth:`Store.writer`."""
+
+    def __init__(self, store: Store, progress=None, info: dict | None = None,
+                 index: bool = True):
+        self.store = store
+        self.progress = progress
+        self.info = dict(info or {})
+        self.want_index = index
+        self.token: str | None = None
+        self.digests: dict[str, str] = {}  # item id -> digest, of the items written
+        self._items = 0
+        self._side = None
+        self._done: set[str] = set()
+
+    def begin(self) -> None:
+        c = self.store.conn
+        c.execute("BEGIN IMMEDIATE")
+        if self.store.version < SCHEMA_VERSION:
+            for t in _OLD_TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
+            for t in _TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
+            c.execute("DROP TABLE IF EXISTS items_fts")
+        for stmt in _SCHEMA:
+            c.execute(stmt)
+        for t in _TABLES:
+            c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
+        c.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+
+    def paragraphs(
+        self,
+        pages: Sequence[CleanPage],
+        drops: Mapping[str, Drop],
+        clusters: Sequence[Cluster],
+        cluster_of: Mapping[str, str] | None = None,
+    ) -> None:
+        """The pages (in corpus order: their ``seq`` is their position), paragraphs and
+        clusters. ``cluster_of`` (paragraph id -> cluster id, as
+        :class:`~corpus_cli.dedupe.DedupeResult` has it) saves working it out again."""
+        c = self.store.conn
+        n_rows = sum(len(cp.paragraphs) for cp in pages)
+        if self.progress:
+            self.progress("store", 0, n_rows)
+        c.executemany(
+            "INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((cp.page.path, seq, cp.url, site_of(cp.url, cp.page.path), cp.page.content_hash,
+              cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
+              json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
+             for seq, cp in enumerate(pages)),
+        )
+        # Bulk load: indexes are dropped and built again after the rows are in (one
+        # sort instead of a million random B-tree inserts), inside the transaction.
+        c.execute("DROP INDEX IF EXISTS paragraphs_id")
+        c.execute("DROP INDEX IF EXISTS paragraphs_path")
+        if cluster_of is None:
+            cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
+        c.executemany(
+            "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            _counted(_paragraph_rows(pages, drops, cluster_of), self.progress, "store", n_rows),
+        )
+        c.execute("CREATE UNIQUE INDEX paragraphs_id ON paragraphs(id)")
+        c.execute("CREATE INDEX paragraphs_path ON paragraphs(path, idx)")
+        c.executemany(
+            "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
+            ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
+              json.dumps(list(cl.member_ids))) for cl in clusters),
+        )
+        self._done.add("paragraphs")
+        if self.progress:
+            self.progress("store", n_rows, n_rows)
+
+    def items(
+        self,
+        articles: Sequence[Article],
+        entities: Sequence[Entity],
+        problems: Sequence[Problem] = (),
+        keys: Sequence[str] | None = None,
+        mentions: Sequence | None = None,
+    ) -> None:
+        """The items (whose rowids are 1, 2, ... in the order given, see :func:`index_rows`),
+        their sources and entity mentions, the entities and the problems. The search index
+        of these items is built from memory meanwhile, in a thread. ``keys`` and
+        ``mentions`` (per item: its annotation key and its raw entity mentions as JSON, see
+        :meth:`Store.annotations` and :func:`corpus_cli.pipeline.mentions_json`) let a later
+        run reuse the annotations."""
+        if "paragraphs" not in self._done:
+            raise StoreError("Writer.items before Writer.paragraphs")
+        c = self.store.conn
+        if self.want_index:
+            from corpus_cli.storage import index
+
+            self.token = index.new_token()
+            self._side = index.start_build(self.store.path, self.token, index_rows(articles),
+                                           len(articles), self.progress)
+        c.executemany(
+            "INSERT INTO items (rowid, id, kind, title, date, date_precision,"
+            " date_inferred, year, text, urls, sources, paragraph_ids, dates, entities, copies,"
+            " first_path, first_line, date_source, digest, annotation_key, mentions)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((*self._keep_digest(_item_row(n, a)),
+              keys[n - 1] if keys is not None else None,
+              mentions[n - 1] if mentions is not None else None)
+             for n, a in _counted(enumerate(articles, 1), self.progress, "items",
+                                  len(articles) * 2)),
+        )
+        c.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+        c.executemany("INSERT INTO sources VALUES (?,?,?,?)",
+                      ((a.id, s.path, s.line_start, s.line_end)
+                       for a in _counted(articles, self.progress, "items", len(articles) * 2,
+                                         len(articles))
+                       for s in a.sources))
+        c.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)",
+                      ((a.id, e["name"], e["type"], e["mentions"]) for a in articles
+                       for e in sorted(a.entities, key=lambda e: (e["name"], e["type"]))))
+        c.executemany(
+            "INSERT INTO entities VALUES (?,?,?,?,?)",
+            ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
+              e.articles) for e in entities),
+        )
+        c.executemany(
+            "INSERT INTO entity_aliases VALUES (?,?,?)",
+            ((alias, e.name, e.type) for e in entities for alias in {e.name, *e.aliases}),
+        )
+        c.executemany("INSERT INTO problems VALUES (?,?)",
+                      ((p.path, p.message) for p in problems if p.level == "error"))
+        self._items = len(articles)
+        self._done.add("items")
+
+    def _keep_digest(self, row: tuple) -> tuple:
+        self.digests[row[1]] = row[-1]
+        return row
+
+    def commit(self) -> None:
+        """Write the meta data, commit, then put the search index into place."""
+        if "items" not in self._done:
+            raise StoreError("Writer.commit before Writer.items")
+        c = self.store.conn
+        meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        meta.update(self.info)
+        # a write without a new index token makes any side index stale (storage.index)
+        c.execute("DELETE FROM meta WHERE key = 'index_token'")
+        if self.token is not None and self._side is not None:
+            meta["index_token"] = self.token
+        c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
+                      ((k, json.dumps(v)) for k, v in meta.items()))
+        c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        c.execute("COMMIT")
+        self.store.version = SCHEMA_VERSION
+        if self.progress:
+            n = 2 * self._items
+            self.progress("items", n, n)
+        if self._side is not None:
+            self._side.publish()
+            self._side = None
+
+    def abort(self) -> None:
+        """Roll back and discard the index being built (nothing happens after a commit)."""
+        if self._side is not None:
+            self._side.discard()
+            self._side = None
+        if self.store.conn.in_transaction:
+            self.store.conn.execute("ROLLBACK")
+
+
+def item_urls(a: Article) -> list[str]:
+    """The distinct URLs of an item's sources, in source order."""
+    out: list[str] = []
+    for s in a.sources:
+        if s.url and s.url not in out:
+            out.append(s.url)
+    return out
 
 
 def _where(f: ArticleFilter) -> tuple[str, list]:
@@ -569,12 +774,19 @@ def _where(f: ArticleFilter) -> tuple[str, list]:
         args.append(f.kind)
     if f.source:
         clauses.append(
-            "a.id IN (SELECT article_id FROM article_sources WHERE instr(path, ?) > 0)")
+            "a.id IN (SELECT item_id FROM sources WHERE instr(path, ?) > 0)")
         args.append(f.source)
+    if f.site:
+        site = f.site.strip().lower().removeprefix("www.")
+        like = site.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(
+            "a.id IN (SELECT s.item_id FROM sources s JOIN pages p ON p.path = s.path"
+            " WHERE p.site = ? OR p.site LIKE ? ESCAPE '\\')")
+        args += [site, "%." + like]
     if f.entity:
         clauses.append(
-            "a.id IN (SELECT ae.article_id FROM article_entities ae JOIN entity_aliases al"
-            " ON al.name = ae.name WHERE al.alias = ?)")
+            "a.id IN (SELECT ae.item_id FROM entity_mentions ae JOIN entity_aliases al"
+            " ON al.name = ae.name AND al.type = ae.type WHERE al.alias = ?)")
         args.append(f.entity)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
@@ -657,9 +869,13 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def open_store(path: str | None = None, create: bool = False) -> Store:
+def open_store(path: str | None = None, create: bool = False, cache_kib: int = 32768
+               ) -> Store:
     """Open (or with ``create``, create) the store at ``path`` (default: $CORPUS_DB or
-    ./corpus.db). Raises :class:`StoreError` with a one-line reason when it cannot."""
+    ./corpus.db). Raises :class:`StoreError` with a one-line reason when it cannot.
+
+    A store of an older schema is refused for reading; opened with ``create`` (to be
+    written), it is rebuilt by the next write. ``cache_kib`` is SQLite's page cache."""
     path = path or default_path()
     exists = os.path.exists(path)
     if not exists and not create:
@@ -694,28 +910,26 @@ def open_store(path: str | None = None, create: bool = False) -> Store:
         raise StoreError(
             f"{path} was written by a newer corpus (schema {version} > {SCHEMA_VERSION}): "
             "upgrade corpus-cli to read it")
+    elif version < SCHEMA_VERSION and not create:
+        conn.close()
+        raise StoreError(
+            f"{path} was written by an older corpus (schema {version}; ids are now "
+            "content-based): rebuild it with 'corpus dedupe PATH... --db "
+            f"{path}' (add --replace if its pages are not all among the inputs)")
     try:
-        if app_id != APPLICATION_ID or version < SCHEMA_VERSION:
+        if app_id != APPLICATION_ID:  # a new store
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            _add_columns(conn)
+            for stmt in _SCHEMA:
+                conn.execute(stmt)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            version = SCHEMA_VERSION
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA cache_size=-32768")
+        conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path}: cannot open the store ({exc})") from None
-    return Store(conn, path)
-
-
-def _add_columns(conn: sqlite3.Connection) -> None:
-    """Give a store of an older schema the columns added since (empty: the next run of
-    ``corpus dedupe`` fills them)."""
-    for table, column, decl in _ADDED_COLUMNS:
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}  # noqa: S608
-        if column not in have:
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")  # noqa: S608
+    return Store(conn, path, version)
 
 
 def index_rows(articles: Sequence[Article]
@@ -767,3 +981,29 @@ class StoredParagraphs(Mapping):
 
     def __len__(self) -> int:
         return self._count
+
+
+class StoredDrops(Mapping):
+    """The drops of the store at ``path`` by paragraph id, read when asked for (one scan of
+    the dropped paragraphs at the first lookup). No connection stays open."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._all: dict[str, Drop] | None = None
+
+    def _everything(self) -> dict[str, Drop]:
+        if self._all is None:
+            with open_store(self.path) as s:
+                self._all = {r[0]: Drop(r[0], r[1], r[2], r[3], r[4]) for r in s.conn.execute(
+                    "SELECT id, kept_id, rule, similarity, cluster_id FROM paragraphs"
+                    " WHERE kept_id IS NOT NULL")}
+        return self._all
+
+    def __getitem__(self, pid: str) -> Drop:
+        return self._everything()[pid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())

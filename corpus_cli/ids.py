@@ -1,0 +1,128 @@
+"""Content-based ids: an id says what a paragraph or an item is, not where it was read.
+
+* A **page fingerprint** hashes the cleaned text of the page's kept paragraphs (in
+  order): it does not change when the file is renamed or moved, nor when blank lines or
+  noise (navigation, image names) are added or removed.
+* A **paragraph id** hashes the page fingerprint, whether the paragraph was kept or removed,
+  its cleaned text, and how many paragraphs of the page came before it with the same
+  text. Two pages with the same fingerprint (the same page saved twice) are told apart by
+  their place in the corpus order: the first keeps its ids, the n-th copy (n >= 2) hashes
+  its fingerprint with ``#n``.
+* An **item id** hashes the normalised title, the first :data:`OPENING_WORDS` words of the
+  normalised text and the publication date (when known). Items with the same key (the same
+  brief twice on one page) are ordered by their normalised text, then by the id of their
+  first paragraph: the first keeps the id, the n-th gets the hash of the key and ``#n``.
+
+Everything here is a pure function of the text; see docs/json.md ("ids").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from corpus_cli.models import Article, CleanPage, Paragraph
+
+OPENING_WORDS = 64
+T = TypeVar("T")
+
+
+def _hash(text: str, size: int) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=size).hexdigest()
+
+
+def _norm(text: str) -> str:
+    from corpus_cli.dedupe import normalize
+
+    return normalize(text)
+
+
+def paragraph_key(p: Paragraph) -> str:
+    """What a paragraph is: its cleaned text (its raw text when removed). Both are already
+    normalised by the loader and the cleaner (white space, line endings, NFC)."""
+    if p.status == "removed":
+        return "-" + p.raw
+    return p.text
+
+
+def page_fingerprint(paragraphs: Sequence[Paragraph]) -> str:
+    """The fingerprint of a page: a hash of its kept paragraphs' cleaned text (of all its
+    paragraphs when none is kept)."""
+    kept = [paragraph_key(p) for p in paragraphs if p.status != "removed"]
+    if not kept:
+        kept = [paragraph_key(p) for p in paragraphs]
+    return _hash("\n".join(kept), 12)
+
+
+def with_paragraph_ids(paragraphs: Sequence[Paragraph], copy: int = 0
+                       ) -> tuple[str, tuple[Paragraph, ...]]:
+    """The page's fingerprint and its paragraphs with their content ids. ``copy`` is the
+    page's rank among the pages of the corpus with the same fingerprint (0: the first)."""
+    fp = page_fingerprint(paragraphs)
+    base = fp if copy == 0 else f"{fp}#{copy + 1}"
+    seen: dict[str, int] = {}
+    out = []
+    for p in paragraphs:
+        key = paragraph_key(p)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        pid = _hash(f"{base}\x00{key}\x00{n}", 8)
+        out.append(p if p.id == pid else replace(p, id=pid))
+    return fp, tuple(out)
+
+
+def resolve_page_copies(pages: Sequence[T], get: Callable[[T], CleanPage],
+                        rebuild: Callable[[T, int], T]) -> list[T]:
+    """Give each page its rank among the pages with the same fingerprint, in the order
+    given (the corpus order): ``rebuild(page, copy)`` is called for each page whose paragraph
+    ids were made for another rank."""
+    count: dict[str, int] = {}
+    out = []
+    for x in pages:
+        cp = get(x)
+        n = count.get(cp.fingerprint, 0)
+        count[cp.fingerprint] = n + 1
+        out.append(x if cp.copy == n else rebuild(x, n))
+    return out
+
+
+def recopy(cp: CleanPage, copy: int) -> CleanPage:
+    """``cp`` with the paragraph ids of the ``copy``-th page of its fingerprint."""
+    fp, paragraphs = with_paragraph_ids(cp.paragraphs, copy)
+    return replace(cp, paragraphs=paragraphs, fingerprint=fp, copy=copy)
+
+
+def item_key(title: str | None, text: str, date: str | None) -> str:
+    """The content key of an item: normalised title, opening words, date."""
+    opening = " ".join(_norm(text).split()[:OPENING_WORDS])
+    return f"{_norm(title or '')}\x00{opening}\x00{date or ''}"
+
+
+def item_id(title: str | None, text: str, date: str | None) -> str:
+    return "a" + _hash(item_key(title, text, date), 6)
+
+
+def resolve_item_ids(articles: Sequence[Article]) -> list[Article]:
+    """Content ids for ``articles`` (whose ``id`` fields are ignored), collisions resolved as
+    the module says. The result does not depend on the order of ``articles``."""
+    keys = [item_key(a.title, a.text, a.date) for a in articles]
+    ids = ["a" + _hash(k, 6) for k in keys]
+    groups: dict[str, list[int]] = {}
+    for i, x in enumerate(ids):
+        groups.setdefault(x, []).append(i)
+    taken = set(groups)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda i: (_norm(articles[i].text), articles[i].paragraph_ids[:1]))
+        for n, i in enumerate(members[1:], 2):
+            salt = n
+            new = "a" + _hash(f"{keys[i]}#{salt}", 6)
+            while new in taken:  # a hash collision with another key: try the next salt
+                salt += 1000
+                new = "a" + _hash(f"{keys[i]}#{salt}", 6)
+            taken.add(new)
+            ids[i] = new
+    return [a if a.id == x else replace(a, id=x) for a, x in zip(articles, ids, strict=True)]
