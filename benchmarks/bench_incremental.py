@@ -99,6 +99,8 @@ def main() -> None:
                                       ("1% changed, re-run", changed),
                                       ("1% added, corpus add", added)):
                     rows.append((label, rep, name, seconds, seconds / fresh))
+                    print(f"[{label} #{rep}] {name}: {seconds:.1f} s, {seconds / fresh:.3f} x "
+                          "fresh", file=sys.stderr, flush=True)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(str(tmp / "corpus.db") + ".index", ignore_errors=True)
