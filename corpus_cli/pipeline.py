@@ -578,7 +578,7 @@ def mentions_json(mentions) -> str | None:
 
     if mentions is None:
         return None
-    return json.dumps([[m.text, m.start, m.end, m.type, m.canonical, m.role]
+    return json.dumps([[m.text, m.start, m.end, m.type, m.canonical, m.role, m.parent]
                        for m in mentions], ensure_ascii=False)
 
 
