@@ -899,7 +899,7 @@ def match_stored(args: Iterable[str], stored: Sequence[str], urls: Mapping[str, 
     import fnmatch
     from pathlib import Path
 
-    from corpus_cli.loader import display_path
+    from corpus_cli.inputs.loader import display_path
 
     by_url: dict[str, list[str]] = {}
     for path, url in urls.items():
@@ -1067,7 +1067,7 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
         n_added = len([p for p in added if p in set(order)])
         n_replaced = min(len(replaced), n_added)
         unchanged_n = len([p for p in order if p in by_path and p not in changed])
-        nothing = (not changed and not added and not removed and not replaced
+        nothing = (incremental and not changed and not added and not removed and not replaced
                    and same_settings and store is not None and store.version >= CURRENT
                    and [sp.path for sp in stored] == order)
         if nothing and not dry_run:
