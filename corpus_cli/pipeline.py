@@ -1071,7 +1071,9 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
                    and same_settings and store is not None and store.version >= CURRENT
                    and [sp.path for sp in stored] == order)
         if nothing and not dry_run:
-            return _unchanged_report(store, mode, problems, t0, len(order))
+            # pages read again (a WARC file's records) were cleaned again: not reused
+            n_reused = sum(1 for p in order if p not in read_by_path or read_by_path[p].reused)
+            return _unchanged_report(store, mode, problems, t0, len(order), n_reused)
 
         # 4. Everything else comes from the store, read by the pool's workers.
         from_store = [p for p in order if p not in read_by_path]
@@ -1112,7 +1114,7 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
 
 
 def _unchanged_report(store: Store, mode: str, problems: list[Problem], t0: float,
-                      n_pages: int) -> DedupeReport:
+                      n_pages: int, n_reused: int) -> DedupeReport:
     """The report of a run that found nothing to do: read from the store."""
     from corpus_cli.storage.store import StoredDrops, StoredParagraphs
 
@@ -1120,7 +1122,7 @@ def _unchanged_report(store: Store, mode: str, problems: list[Problem], t0: floa
     return DedupeReport(
         counts=counts, clusters=list(store.clusters()), drops=StoredDrops(store.path),
         paragraph_index=StoredParagraphs(store.path, counts.paragraphs), problems=problems,
-        db=store.path, seconds=time.perf_counter() - t0, reused=n_pages,
+        db=store.path, seconds=time.perf_counter() - t0, reused=n_reused,
         changes=Changes(pages_unchanged=n_pages, written=False), command=mode)
 
 
