@@ -241,13 +241,36 @@ class PageCache:
         return cp
 
 
+def code_fingerprint() -> str:
+    """A digest of the code and word lists that make the stored results (every module and
+    data file of the package). The version number alone does not change between builds, so
+    a store written by another build of the same version must not lend it its cleaned pages,
+    dates or entities. Read once per process (about 60 small files)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for f in sorted(root.rglob("*")):
+            if f.suffix in (".py", ".txt", ".tsv") and f.is_file() and "docs" not in f.parts:
+                h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+_FINGERPRINT: str | None = None
+
+
 def cache_key(opts: ReadOptions | str | None) -> str:
-    """What the cleaned pages of a store depend on: the version, how inputs were read and
-    the store's schema (paragraph ids)."""
+    """What the cleaned pages of a store depend on: the version and build of the code, how
+    inputs were read and the store's schema (paragraph ids)."""
     from corpus_cli import __version__
     from corpus_cli.storage.store import SCHEMA_VERSION
 
-    return f"{__version__}|{_options(opts).key()}|schema {SCHEMA_VERSION}"
+    return (f"{__version__}+{code_fingerprint()}|{_options(opts).key()}"
+            f"|schema {SCHEMA_VERSION}")
 
 
 def _options(encoding: str | ReadOptions | None) -> ReadOptions:
@@ -877,7 +900,8 @@ def _check_ner(ner: str) -> None:
 def _settings(config: DedupeConfig, ner: str, encoding: str | ReadOptions | None) -> dict:
     from dataclasses import asdict
 
-    return {"dedupe": asdict(config), "ner": ner, "read": _options(encoding).key()}
+    return {"dedupe": asdict(config), "ner": ner, "read": _options(encoding).key(),
+            "code": code_fingerprint()}
 
 
 def _read_options(key: str) -> ReadOptions:

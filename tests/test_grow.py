@@ -272,3 +272,22 @@ def test_replace_with_only_unreadable_inputs_keeps_the_store(tmp_path):
     r = CliRunner().invoke(cli, ["dedupe", str(bad), "--db", db, "--replace"])
     assert r.exit_code == 1 and "empty file" in r.stderr
     assert snapshot(db) == before
+
+
+def test_a_store_written_by_another_build_lends_it_nothing(tmp_path, monkeypatch):
+    # Same version number, other code (rules changed between two builds): the re-run cleans
+    # and annotates every page again instead of reusing what the other build stored.
+    import corpus_cli.pipeline as pl
+
+    folder = _write(tmp_path / "p", _pages(4))
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    monkeypatch.setattr(pl, "_FINGERPRINT", "another-build")
+    seen: list[str] = []
+    real = pl._annotate
+    monkeypatch.setattr(pl, "_annotate", lambda job: seen.extend(t[0] for t in job[0])
+                        or real(job))
+    again = run_dedupe([str(folder)], db=db, workers=1)
+    assert again.changes.written and again.reused == 0
+    assert len(seen) == again.counts.items
+
