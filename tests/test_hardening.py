@@ -177,7 +177,8 @@ ADVERSARIAL = {
         WORDS[(i * 7 + k * k * 3 + (i >> k)) % len(WORDS)] for k in range(14)).capitalize()
         + ".\n"),
 }
-# Measured on the 2-core CI machine: 0.2 s (one word) to 2 s (125,000 "Go back" lines) each.
+# CPU seconds of the whole in-process run, measured here: 0.2 s (one word) to about 4 s
+# (125,000 "Go back" lines) each.
 ADVERSARIAL_BOUND = 10.0
 
 
@@ -186,9 +187,9 @@ def test_adversarial_megabyte_page_in_bounded_time(tmp_path, kind):
     folder = tmp_path / "pages"
     folder.mkdir()
     (folder / "page.txt").write_text(ADVERSARIAL[kind](), encoding="utf-8")
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time (threads included): a loaded machine does not fail it
     r = run("dedupe", folder, "--db", tmp_path / "c.db", "--json", "--workers", "1")
-    took = time.perf_counter() - t
+    took = time.process_time() - t
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["pages"] == 1

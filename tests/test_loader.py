@@ -116,7 +116,7 @@ def test_same_file_twice_loaded_once(pages):
 
 def test_big_single_line_is_fast(pages):
     folder = pages({"big.txt": ("word " * 10_000_000)})  # 50 MB, one line
-    t = time.perf_counter()
+    t = time.process_time()
     (page,) = load_all([folder])
-    assert time.perf_counter() - t < 10
+    assert time.process_time() - t < 10
     assert page.size == 50_000_000

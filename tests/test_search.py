@@ -196,9 +196,9 @@ def test_snippet_spans_and_window():
 def test_snippet_of_a_huge_line_is_fast():
     text = "x" * 50_000 + " needle " + "word " * 20_000
     a = Article("x", "brief", None, None, None, False, text, (Source("p", 1, 1),))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     hit, _ = _hit(a, 1.0, positive_terms(parse_query("needle OR wor*")))
-    assert time.perf_counter() - t0 < 2
+    assert time.process_time() - t0 < 2
     assert "needle" in hit.snippet
     assert fold("Ǆürich") == "dzurich"
 
