@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -351,6 +352,15 @@ def test_piped_dedupe_report_is_not_cut(run, seeds, tmp_path):
                                            "--csv").stdout)))
     assert rows[0] == ["id", "kind", "size", "pages", "kept", "members"]
     assert len(rows) == len(doc["clusters"]) + 1
+
+
+def test_piped_report_keeps_long_paths_whole(run, seeds, tmp_path):
+    folder = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    shutil.copytree(seeds, folder)
+    out = run("dedupe", folder, "--db", tmp_path / "c.db").stdout
+    assert "\u2026" not in out
+    kept = [line for line in out.splitlines() if str(folder) in line]
+    assert kept and all(f"{folder}/0" in line for line in kept)
 
 
 def test_clean_explain_tsv_shows_the_removed_text(run, seeds):

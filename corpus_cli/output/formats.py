@@ -186,11 +186,12 @@ def write_table(records: Iterable[dict], columns: Sequence[Column], stream: IO[s
     rows = [[one_line(c.value(r)) for c in columns] for r in records]
     if not rows:
         return 0
+    terminal = is_terminal(stream)
     natural = []
     for k, c in enumerate(columns):
         w = max([cell_len(c.header)] + [cell_len(row[k]) for row in rows])
-        natural.append(min(w, c.max_width) if c.max_width else w)
-    terminal = is_terminal(stream)
+        # max_width is for a terminal's eyes only: piped, nothing is cut
+        natural.append(min(w, c.max_width) if c.max_width and terminal else w)
     room = (con.width if terminal else 1_000_000) - GAP * (len(columns) - 1)
     widths = fit_widths(natural, [c.shrink for c in columns], room)
     table = Table(header_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
