@@ -405,12 +405,12 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
             ) -> tuple[list[PageResult], list[Problem]]:
     opts = _options(encoding)
     problems: list[Problem] = []
-    if any(s.location is None for s in sources):
+    if any(s.streamed for s in sources):  # stdin and named pipes are read here
         workers = 1
     slots: list = [None] * len(sources)
     jobs: list[Job] = []
     where: list[int] = []
-    if engine is not None and any(s.location is None for s in sources):
+    if engine is not None and any(s.streamed for s in sources):
         engine = None  # stdin is read here
     # Unchanged pages are read back from the store by whoever processes them (this
     # process's pool); a remote engine's workers cannot see the store, so this process

@@ -120,3 +120,119 @@ def test_big_single_line_is_fast(pages):
     (page,) = load_all([folder])
     assert time.process_time() - t < 10
     assert page.size == 50_000_000
+
+
+# ---- inputs that are not regular files, and what a folder or glob cannot list --------------
+def test_named_pipe_given_by_name_is_read_once_a_writer_comes(tmp_path, monkeypatch):
+    import os
+    import threading
+
+    monkeypatch.setattr(loader, "FIFO_WAIT", 5.0)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+
+    def writer():
+        with open(fifo, "w") as fh:  # blocks until the loader opens the pipe
+            fh.write("Text written into a named pipe.\n")
+
+    t = threading.Thread(target=writer)
+    t.start()
+    (page,) = load_all([fifo])
+    t.join(5)
+    assert isinstance(page, Page) and page.text == "Text written into a named pipe.\n"
+
+
+def test_named_pipe_without_a_writer_is_a_problem_not_a_hang(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(loader, "FIFO_WAIT", 0.2)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    t = time.perf_counter()
+    (p,) = load_all([fifo])
+    assert time.perf_counter() - t < 5
+    assert isinstance(p, Problem) and "named pipe with no writer" in p.message
+
+
+def test_named_pipe_or_socket_inside_a_folder_or_glob_is_named(pages, tmp_path):
+    import os
+    import socket
+
+    folder = pages({"a.txt": "A page.\n"})
+    os.mkfifo(folder / "pipe.txt")
+    os.mkfifo(folder / "other.md")  # not matched by the pattern: not an input
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.txt"))
+    try:
+        for args in ([folder], [str(folder) + "/*.txt"]):
+            t = time.perf_counter()
+            out = load_all(args)
+            assert time.perf_counter() - t < 5
+            probs = {p.path.rsplit("/", 1)[-1]: p.message for p in out
+                     if isinstance(p, Problem)}
+            assert probs == {"pipe.txt": "not a regular file (a named pipe)",
+                             "sock.txt": "not a regular file (a socket)"}, args
+            assert [p.text for p in out if isinstance(p, Page)] == ["A page.\n"]
+    finally:
+        sock.close()
+
+
+def test_device_given_by_name_is_not_read():
+    (p,) = load_all(["/dev/zero"])  # would never end
+    assert isinstance(p, Problem) and p.message == "not a regular file (a device)"
+
+
+def test_bad_links_matched_by_a_quoted_glob_are_named(pages, tmp_path):
+    folder = pages({"a.txt": "A page.\n"})
+    (tmp_path / "dir").mkdir()
+    (folder / "broken.txt").symlink_to(tmp_path / "missing.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "dirlink.txt").symlink_to(tmp_path / "dir")
+    (folder / "sub.txt").mkdir()  # a folder whose name matches is not a page
+    for args in ([folder], [str(folder) + "/*.txt"], [str(folder) + "/**/*.txt"]):
+        out = load_all(args)
+        probs = {p.path.rsplit("/", 1)[-1]: p.message for p in out if isinstance(p, Problem)}
+        assert set(probs) == {"broken.txt", "loop.txt", "dirlink.txt"}, args
+        assert probs["dirlink.txt"] == "is a folder"
+        assert [p.text for p in out if isinstance(p, Page)] == ["A page.\n"]
+
+
+def _unlistable_folder(monkeypatch, folder):
+    """Make ``folder`` impossible to list (as chmod 000 does for anyone but root)."""
+    import os
+
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.abspath(path) == os.path.abspath(folder):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unlistable_subfolder_is_named(pages, monkeypatch):
+    folder = pages({"a.txt": "A page.\n", "sub/b.txt": "Hidden page.\n"})
+    _unlistable_folder(monkeypatch, folder / "sub")
+    for args, texts in (([folder], ["A page.\n"]), ([str(folder) + "/*/*.txt"], []),
+                        ([str(folder) + "/**/*.txt"], ["A page.\n"])):
+        out = load_all(args)
+        probs = [p for p in out if isinstance(p, Problem)]
+        assert len(probs) == 1, args
+        assert probs[0].path.endswith("sub") and "permission denied" in probs[0].message
+        assert "cannot list this folder" in probs[0].message
+        assert [p.text for p in out if isinstance(p, Page)] == texts
+
+
+def test_unreadable_subfolder_for_real(pages):
+    import os
+
+    folder = pages({"a.txt": "A page.\n", "sub/b.txt": "Hidden page.\n"})
+    (folder / "sub").chmod(0)
+    try:
+        if os.access(folder / "sub", os.R_OK):
+            return  # root reads it anyway: test_unlistable_subfolder_is_named simulates it
+        probs = [p for p in load_all([folder]) if isinstance(p, Problem)]
+        assert len(probs) == 1 and "permission denied" in probs[0].message
+    finally:
+        (folder / "sub").chmod(0o755)

@@ -13,6 +13,8 @@ import glob as globmod
 import hashlib
 import os
 import re
+import select
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,10 +49,21 @@ _LEGACY_LATIN = "cp1252"
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A file to read: its display path and where to read it from (``None`` = stdin)."""
+    """A file to read: its display path and where to read it from (``None`` = stdin).
+    ``pipe``: a named pipe given by name (read as a stream, in this process)."""
 
     path: str
     location: Path | None
+    pipe: bool = False
+
+    @property
+    def streamed(self) -> bool:
+        """Read once, in this process: stdin or a named pipe."""
+        return self.location is None or self.pipe
+
+
+# How long a named pipe given as an input may wait for a writer before it is reported.
+FIFO_WAIT = 2.0
 
 
 def normalize_text(text: str) -> str:
@@ -174,17 +187,117 @@ def display_path(path: Path) -> str:
     return Path(full).as_posix()
 
 
-def _folder_files(folder: Path, patterns: str | Sequence[str]) -> list[Path]:
-    """Files under ``folder`` (recursively) whose name matches a pattern: one glob pattern
-    as given, or several matched case-insensitively (``*.html`` takes ``PAGE.HTML``)."""
+def _special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file, a folder or a symbolic link is, or None."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return None
+
+
+def _not_regular(path: str, kind: str) -> Problem:
+    return Problem(path, f"not a regular file ({kind})")
+
+
+def _name_matcher(patterns: str | Sequence[str]):
+    """``match(relative_posix_path, name)`` for one glob pattern as given (a pattern with a
+    ``/`` matches the end of the path, as ``Path.rglob`` does), or several matched
+    case-insensitively on the name (``*.html`` takes ``PAGE.HTML``)."""
+    from pathlib import PurePosixPath
+
     if isinstance(patterns, str):
-        found = folder.rglob(patterns)
-    else:
-        pats = [p.lower() for p in patterns]
-        found = (f for f in folder.rglob("*")
-                 if any(fnmatch.fnmatchcase(f.name.lower(), p) for p in pats))
-    return sorted((f for f in found if f.is_file() or f.is_symlink()),
-                  key=lambda f: f.as_posix())
+        if "/" in patterns:
+            return lambda rel, name: PurePosixPath(rel).match(patterns)
+        return lambda rel, name: fnmatch.fnmatchcase(name, patterns)
+    pats = [p.lower() for p in patterns]
+    return lambda rel, name: any(fnmatch.fnmatchcase(name.lower(), p) for p in pats)
+
+
+def _walk(folder: Path, patterns: str | Sequence[str]) -> tuple[list[Path], list[Problem]]:
+    """Files under ``folder`` (recursively, symbolic links to folders not followed) whose
+    name matches a pattern, sorted by path; and a problem for each entry that cannot be a
+    page (a named pipe, a socket, a device) and each folder that cannot be listed.
+
+    A symbolic link whose name matches is returned whatever it points to (a folder, nothing,
+    itself): reading it says what is wrong. A folder whose name matches is not a page."""
+    match = _name_matcher(patterns)
+    found: list[Path] = []
+    problems: list[Problem] = []
+    stack = [(folder, "")]
+    while stack:
+        here, rel = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError as exc:
+            why = "permission denied" if isinstance(exc, PermissionError) else (
+                exc.strerror or str(exc))
+            problems.append(Problem(display_path(here),
+                                    f"cannot list this folder ({why}): its pages are skipped"))
+            continue
+        for e in entries:
+            sub = f"{rel}/{e.name}" if rel else e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((Path(e.path), sub))
+                    continue
+                link = e.is_symlink()
+                regular = link or e.is_file(follow_symlinks=False)
+                kind = None if regular else _special_kind(e.stat(follow_symlinks=False).st_mode)
+            except OSError:
+                link, kind = True, None  # vanished or unreadable: reading it will say
+            if not match(sub, e.name):
+                continue
+            if kind is not None:
+                problems.append(_not_regular(display_path(Path(e.path)), kind))
+            else:
+                found.append(Path(e.path))
+    found.sort(key=lambda f: f.as_posix())
+    problems.sort(key=lambda p: p.path)
+    return found, problems
+
+
+def _folder_files(folder: Path, patterns: str | Sequence[str]) -> list[Path]:
+    """Files under ``folder`` whose name matches a pattern (see :func:`_walk`)."""
+    return _walk(folder, patterns)[0]
+
+
+def _glob_base(pattern: str) -> tuple[str, list[str]]:
+    """A glob pattern's folder without wildcards, and its remaining parts."""
+    parts = pattern.split("/")
+    k = next((i for i, part in enumerate(parts) if globmod.has_magic(part)), len(parts))
+    base = "/".join(parts[:k]) or ("/" if pattern.startswith("/") else ".")
+    return base, parts[k:]
+
+
+def _unlistable(pattern: str) -> list[Problem]:
+    """Folders a glob pattern would look into but cannot list (``glob`` skips them
+    silently): under its fixed base folder, down to the depth its parts reach (any depth
+    after ``**``), when their names match the pattern's part at that depth."""
+    base, rest = _glob_base(pattern)
+    deep = "**" in rest
+    dirs = rest[:-1]  # the parts that name folders
+    out: list[Problem] = []
+    stack = [(base, 0)]
+    while stack:
+        here, depth = stack.pop()  # glob lists this folder to match part ``depth``
+        try:
+            with os.scandir(here) as it:
+                subs = [e for e in it if e.is_dir(follow_symlinks=False)]
+        except OSError as exc:
+            if depth:  # the base itself: glob's own "no files match" says it
+                why = "permission denied" if isinstance(exc, PermissionError) else (
+                    exc.strerror or str(exc))
+                out.append(Problem(display_path(Path(here)),
+                                   f"cannot list this folder ({why}): its pages are skipped"))
+            continue
+        for e in subs:
+            if deep or (depth < len(dirs) and fnmatch.fnmatchcase(e.name, dirs[depth])):
+                stack.append((e.path, depth + 1))
+    return sorted(out, key=lambda p: p.path)
 
 
 def describe_patterns(patterns: str | Sequence[str]) -> str:
@@ -199,60 +312,101 @@ def iter_sources(
     """Expand arguments (files, folders searched recursively for ``pattern``, shell globs,
     ``-`` for stdin) into sources, sorted by path within each argument and without repeats.
     ``pattern`` is one glob pattern or several (by default the text, HTML and WARC files).
-    An argument that matches nothing yields a :class:`Problem`."""
+    An argument that matches nothing yields a :class:`Problem`; so does each entry of a
+    folder or glob that cannot be a page (a named pipe, a socket, a device) and each folder
+    that cannot be listed. A named pipe given by name is read as a stream."""
     seen: set[str] = set()
+
+    def new(key: str) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for arg in args:
         if arg == STDIN:
-            if STDIN not in seen:
-                seen.add(STDIN)
+            if new(STDIN):
                 yield Source("<stdin>", None)
             continue
         p = Path(arg)
         if p.is_dir():
-            found = _folder_files(p, pattern)
-            if not found:
+            found, problems = _walk(p, pattern)
+            if not found and not problems:
                 yield Problem(display_path(p), "no files matching "
                               f"{describe_patterns(pattern)} in this folder")
+            yield from problems
             for f in found:
                 key = display_path(f)
-                if key not in seen:
-                    seen.add(key)
+                if new(key):
                     yield Source(key, f)
         elif p.exists() or p.is_symlink():
             key = display_path(p)
-            if key not in seen:
-                seen.add(key)
-                yield Source(key, p)
+            if new(key):
+                kind = _kind(p)
+                if kind is not None and kind != "a named pipe":
+                    yield _not_regular(key, kind)
+                else:
+                    yield Source(key, p, pipe=kind is not None)
         elif globmod.has_magic(arg):
             matches = sorted(globmod.glob(arg, recursive=True))
-            files = [Path(m) for m in matches if Path(m).is_file()]
-            if not files:
+            problems = _unlistable(arg)
+            files: list[Path] = []
+            for m in matches:
+                f = Path(m)
+                if f.is_dir() and not f.is_symlink():
+                    continue  # a folder whose name matches is not a page
+                kind = None if f.is_symlink() else _kind(f)
+                if kind is not None:
+                    problems.append(_not_regular(display_path(f), kind))
+                else:
+                    files.append(f)
+            if not files and not problems:
                 yield Problem(arg, "no files match this pattern")
+            yield from problems
             for f in files:
                 key = display_path(f)
-                if key not in seen:
-                    seen.add(key)
+                if new(key):
                     yield Source(key, f)
         else:
             yield Problem(arg, "no such file or folder")
 
 
+def _kind(path: Path) -> str | None:
+    """What a path that is not a regular file (following symbolic links) is, or None."""
+    try:
+        return _special_kind(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
 def stat_key(source: Source) -> tuple[int, int] | None:
-    """(size, mtime_ns) of a file, or None (stdin, or it cannot be stat'ed)."""
-    if source.location is None:
+    """(size, mtime_ns) of a regular file, or None (stdin, a pipe, or it cannot be stat'ed)."""
+    if source.streamed:
         return None
     try:
         st = source.location.stat()
     except OSError:
         return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
     return st.st_size, st.st_mtime_ns
 
 
 def read_bytes(source: Source) -> tuple[bytes, int] | Problem:
-    """The bytes of a source and its mtime_ns (0 for stdin), or a Problem."""
+    """The bytes of a source and its mtime_ns (0 for stdin and pipes), or a Problem. A
+    named pipe is read once a writer is there (waiting at most ``FIFO_WAIT`` seconds for
+    one); a socket or a device is never read."""
     try:
         if source.location is None:
             return sys.stdin.buffer.read(), 0
+        st = os.stat(source.location)
+        if stat.S_ISDIR(st.st_mode):
+            return Problem(source.path, "is a folder")
+        kind = _special_kind(st.st_mode)
+        if kind == "a named pipe":
+            return _read_pipe(source)
+        if kind is not None:
+            return _not_regular(source.path, kind)
         with open(source.location, "rb") as fh:
             mtime = os.fstat(fh.fileno()).st_mtime_ns
             return fh.read(), mtime
@@ -262,6 +416,34 @@ def read_bytes(source: Source) -> tuple[bytes, int] | Problem:
         return Problem(source.path, "permission denied")
     except OSError as exc:
         return Problem(source.path, f"cannot read: {exc.strerror or exc}")
+
+
+def _read_pipe(source: Source) -> tuple[bytes, int] | Problem:
+    """Read a named pipe to its end. Opened without blocking: with no writer, reading gives
+    nothing at once; a writer has ``FIFO_WAIT`` seconds to come, else it is a problem."""
+    fd = os.open(source.location, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        chunks = []
+        try:
+            first = os.read(fd, 1 << 16)
+        except BlockingIOError:  # a writer is there, its data is on the way
+            first = None
+        if first == b"":  # no writer yet
+            ready, _w, _x = select.select([fd], [], [], FIFO_WAIT)
+            if not ready:
+                return Problem(source.path, "a named pipe with no writer: nothing to read "
+                               f"after {FIFO_WAIT:g} s")
+        elif first:
+            chunks.append(first)
+        os.set_blocking(fd, True)
+        while True:
+            block = os.read(fd, 1 << 20)
+            if not block:
+                break
+            chunks.append(block)
+        return b"".join(chunks), 0
+    finally:
+        os.close(fd)
 
 
 def read_source(source: Source, encoding: str | None = None) -> Page | Problem:

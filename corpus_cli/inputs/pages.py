@@ -34,10 +34,13 @@ class ReadOptions:
 
 
 def is_warc_source(source: Source, opts: ReadOptions) -> bool:
-    """True when a source is read as WARC without looking at its bytes."""
+    """True when a WARC file is streamed from its name (stdin and named pipes are read
+    whole first)."""
+    if source.streamed:
+        return False
     if opts.format != "auto":
         return opts.format == "warc"
-    return source.location is not None and format_by_name(source.path) == "warc"
+    return format_by_name(source.path) == "warc"
 
 
 def html_page(path: str, data: bytes, opts: ReadOptions, url: str | None = None,
