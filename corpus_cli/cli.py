@@ -34,7 +34,15 @@ DOCS = "corpus docs"  # the documentation ships with the package
 
 
 class CorpusGroup(click.Group):
-    """Turns library errors into one-line messages and a closed pipe into a quiet exit."""
+    """Turns library errors into one-line messages and a closed pipe into a quiet exit.
+    Every error message is made inert: a path, a query or an option value given by the user
+    (or read from a page) never reaches the terminal as raw control characters."""
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            raise _inert_error(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
@@ -42,21 +50,34 @@ class CorpusGroup(click.Group):
         except CorpusError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.ClickException(str(exc)) from None
+            raise _inert_error(click.ClickException(str(exc))) from None
         except BrokenPipeError:
             _silence_stdout()
             sys.exit(0)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        except click.ClickException as exc:
+            raise _inert_error(exc) from None
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the one place that catches everything
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            raise click.ClickException(
+            raise _inert_error(click.ClickException(
                 f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
-            ) from None
+            )) from None
+
+
+def _inert_error(exc: click.ClickException) -> click.ClickException:
+    """``exc`` with its message shown inert (control characters as visible escapes)."""
+    from corpus_cli.output.safe import inert
+
+    if not getattr(exc, "_inert", False):
+        message = exc.format_message
+        exc.format_message = lambda: inert(message(), keep_newlines=True)  # type: ignore
+        exc._inert = True  # type: ignore[attr-defined]
+    return exc
 
 
 def _silence_stdout() -> None:

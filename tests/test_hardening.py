@@ -627,3 +627,46 @@ def test_report_shows_hostile_text_as_text(hostile_db, tmp_path):
     html = out.read_text(encoding="utf-8")
     _assert_inert(html.replace("\n", " "), strict=True)
     assert "<script" not in html.lower()
+
+
+# ---- 6. a hostile user (issue 16) -----------------------------------------------------------
+def run_tty(*args, env=None):
+    """As on a terminal: rich draws for a TTY and click does not strip escape sequences."""
+    return CliRunner().invoke(cli, [str(a) for a in args], env={**PLAIN_TTY, **(env or {})},
+                              color=True, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--csv"], ["search", "council", "--csv"], ["show", "{id}", "--csv"],
+    ["entities", "--csv"], ["stats", "--csv"], ["export", "--format", "csv"],
+    ["export", "--format", "txt"], ["clean", "{folder}", "--csv"],
+    ["dedupe", "{folder}", "--dry-run", "--csv"],
+])
+def test_csv_on_a_terminal_has_no_raw_controls_and_plain_line_ends(hostile_db, args):
+    art_id = next(a["id"] for a in items_of(hostile_db.db) if a["title"])
+    args = [a.format(id=art_id, folder=hostile_db.folder) for a in args]
+    if args[0] not in ("clean", "dedupe"):
+        args += ["--db", hostile_db.db]
+    r = run_tty(*args)
+    assert r.exit_code == 0, r.stderr
+    _assert_inert(r.stdout, strict=True)
+    assert "\\x0d" not in r.stdout  # a CSV line end is a line end
+    assert r.stdout.count("\n") >= (0 if args[0] == "dedupe" else 2)  # (no copies: no rows)
+
+
+def test_error_lines_show_user_arguments_inert(tmp_path, hostile_db):
+    evil = "\x1b]0;owned\x07\x1b[2J\u202e"
+    runs = [
+        ("list", "--db", tmp_path / f"x{evil}" / "c.db"),
+        ("list", "--db", hostile_db.db, "--csv", "-o", tmp_path / f"no{evil}" / "x.csv"),
+        ("search", f'"{evil}', "--db", hostile_db.db),
+        ("show", f"ab{evil}", "--db", hostile_db.db),
+        (f"--bad{evil}",),
+        ("list", f"--kind={evil}", "--db", hostile_db.db),
+        ("clean", tmp_path / f"missing{evil}.txt"),
+    ]
+    for args in runs:
+        r = run_tty(*args)
+        assert r.exit_code in (1, 2), (args, r.stderr)
+        _assert_inert(r.stderr, strict=True)
+        assert "\\x1b" in r.stderr, (args, r.stderr)

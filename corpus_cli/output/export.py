@@ -31,7 +31,8 @@ class _InertStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        return self.stream.write(inert(text, keep_newlines=True))
+        # a CSV line ends in CR LF: on a terminal that is a line end, not a "\x0d"
+        return self.stream.write(inert(text.replace("\r\n", "\n"), keep_newlines=True))
 
     def flush(self) -> None:
         self.stream.flush()
