@@ -95,6 +95,10 @@ def output_options(target_help: str = "Write to FILE (atomically) instead of std
     """The format flags, ``-o FILE`` and ``--force``: the same on every command."""
 
     def deco(f: Callable) -> Callable:
+        f = click.option("--raw-formulas", is_flag=True,
+                         help="Write CSV/TSV cells starting with = + - @ as they are in a "
+                         "file and in export (by default they get a leading ' so that a "
+                         "spreadsheet does not run them).")(f)
         f = click.option("--force", is_flag=True,
                          help="Replace an existing output file (or write into a non-empty "
                          "folder).")(f)
@@ -207,16 +211,22 @@ def _pick_format(fmt: str | None, target: str | None, allowed: tuple[str, ...]) 
 
 def _emit(view: Callable, fmt: str | None, target: str | None, force: bool,
           allowed: tuple[str, ...] = ("table", "tsv", "csv", "json", "jsonl"),
-          document: bool = False, store: str | None = None, inputs=(), what: str = "record"
-          ) -> int:
+          document: bool = False, store=None, inputs=(), what: str = "record",
+          raw_formulas: bool = False) -> int:
     """Open stdout or ``-o FILE``, pick the format and call ``view(fmt, stream)``.
     ``document``: the default is the human view even when piped (``dedupe``, ``show``,
-    ``stats``); else a table on a terminal and TSV when piped."""
+    ``stats``); else a table on a terminal and TSV when piped. ``store``: the store's path,
+    or the open store (whose pages are inputs too: never written)."""
     from corpus_cli import output
 
     fmt = _pick_format(fmt, target, allowed)
+    is_input = None
+    if store is not None and not isinstance(store, str):
+        is_input = store.holds_page
+        store = store.path
     with output.open_output(target, force, store=store, inputs=inputs,
-                            inert_on_terminal=fmt == "csv") as stream:
+                            inert_on_terminal=fmt == "csv", is_input=is_input,
+                            neutral_formulas=False if raw_formulas else None) as stream:
         if fmt is None:
             fmt = "table" if document else output.default_format(None, stream)
         n = view(fmt, stream)
@@ -273,7 +283,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @output_options("A file gets the paragraph records (format from the flag or FILE's ending); "
                 "a folder (existing, ending in /, or a name without a format ending) gets "
                 "one cleaned text file per page.")
-def clean(paths, pattern, reading, explain, limit, fmt, target, force) -> None:
+def clean(paths, pattern, reading, explain, limit, fmt, target, force, raw_formulas) -> None:
     """Show the cleaned paragraphs of pages (files, folders, globs, - for stdin).
 
     \b
@@ -298,13 +308,21 @@ def clean(paths, pattern, reading, explain, limit, fmt, target, force) -> None:
         written = output.write_clean_pages(report.pages, target, force=force)
         output.message(f"corpus: wrote {written} cleaned page(s) to {target}")
     else:
+        inputs = [cp.page.path for cp in report.pages]
+        if target and _names_input(target, paths, pattern):
+            inputs.append(target)
         _emit(lambda f, s: clean_view(report.pages, f, s, explain=explain, limit=limit),
-              fmt, target, force, inputs=[cp.page.path for cp in report.pages],
-              what="paragraph")
+              fmt, target, force, inputs=inputs, what="paragraph", raw_formulas=raw_formulas)
     output.message(clean_summary(report.counts))
     if not report.pages and not report.problems:
         raise click.ClickException("no pages found")
     _exit_for(report.problems)
+
+
+def _names_input(target: str, paths, pattern) -> bool:
+    from corpus_cli.inputs.loader import names_input
+
+    return names_input(target, paths, pattern or DEFAULT_PATTERNS)
 
 
 def _is_folder(target: str, fmt: str | None) -> bool:
@@ -341,7 +359,7 @@ def _is_folder(target: str, fmt: str | None) -> bool:
               help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
 @output_options()
 def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, workers, rebuild,
-           replace, ner, scheduler, fmt, target, force) -> None:
+           replace, ner, scheduler, fmt, target, force, raw_formulas) -> None:
     """Build the corpus of these pages: load, clean, deduplicate, write the store.
 
     Prints a report: what changed, counts, the largest clusters of copies
@@ -381,7 +399,9 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
     if not report.counts.pages and not report.problems:
         raise click.ClickException("no pages found")
     _emit(lambda f, s: dedupe_view(report, f, s, limit=limit, explain=explain), fmt, target,
-          force, document=True, store=db or default_path(), what="cluster")
+          force, document=True, store=db or default_path(), what="cluster",
+          inputs=[target] if target and _names_input(target, paths, pattern) else (),
+          raw_formulas=raw_formulas)
     _exit_for(report.problems)
 
 
@@ -403,13 +423,15 @@ def report_options(f: Callable) -> Callable:
     return f
 
 
-def _show_update(report, db, fmt, target, force, limit, explain) -> None:
+def _show_update(report, db, fmt, target, force, limit, explain, raw_formulas=False,
+                 inputs=()) -> None:
     from corpus_cli.output.views import dedupe_view
     from corpus_cli.storage.store import default_path
 
     _report_problems(report.problems)
     _emit(lambda f, s: dedupe_view(report, f, s, limit=limit, explain=explain), fmt, target,
-          force, document=True, store=db or default_path(), what="cluster")
+          force, document=True, store=db or default_path(), what="cluster", inputs=inputs,
+          raw_formulas=raw_formulas)
     _exit_for(report.problems)
 
 
@@ -418,7 +440,7 @@ def _show_update(report, db, fmt, target, force, limit, explain) -> None:
 @db_option
 @report_options
 def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, target,
-        force) -> None:
+        force, raw_formulas) -> None:
     """Grow the stored corpus with these pages.
 
     New pages are cleaned and deduplicated against everything stored; a page
@@ -440,14 +462,16 @@ def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, targ
         report = run_add(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
                          workers=workers,
                          progress=progress, dry_run=dry_run)
-    _show_update(report, db, fmt, target, force, limit, explain)
+    _show_update(report, db, fmt, target, force, limit, explain, raw_formulas,
+                 [target] if target and _names_input(target, paths, pattern) else ())
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @report_options
-def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force) -> None:
+def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force,
+           raw_formulas) -> None:
     """Take pages out of the stored corpus; clusters and items are formed again.
 
     PATHS are stored page paths (as 'corpus list' shows them), folders holding
@@ -465,7 +489,7 @@ def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force) -> N
     _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
     with output.progress_bar() as progress:
         report = run_remove(paths, db=db, workers=workers, progress=progress, dry_run=dry_run)
-    _show_update(report, db, fmt, target, force, limit, explain)
+    _show_update(report, db, fmt, target, force, limit, explain, raw_formulas)
 
 
 # ---------------------------------------------------------------------------------------
@@ -474,7 +498,7 @@ def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force) -> N
 @filter_options
 @limit_option("At most N items.")
 @output_options()
-def list_(db, limit, fmt, target, force, **kw) -> None:
+def list_(db, limit, fmt, target, force, raw_formulas, **kw) -> None:
     """List the news items of the corpus, newest first.
 
     \b
@@ -488,7 +512,7 @@ def list_(db, limit, fmt, target, force, **kw) -> None:
 
     with open_store(db) as store:
         n = _emit(lambda f, s: items_view(store.articles(_filter(kw, limit)), f, s), fmt,
-                  target, force, store=store.path, what="item")
+                  target, force, store=store, what="item", raw_formulas=raw_formulas)
     if n == 0:
         _no_match()
 
@@ -503,7 +527,7 @@ def _no_match(what: str = "items") -> None:
 @db_option
 @click.argument("ident", metavar="ID")
 @output_options()
-def show(db, ident, fmt, target, force) -> None:
+def show(db, ident, fmt, target, force, raw_formulas) -> None:
     """Show one item in full: text, sources, dates, entities and merged copies.
 
     ID is an item id (the last column of list and search) or a unique prefix of
@@ -524,7 +548,7 @@ def show(db, ident, fmt, target, force) -> None:
         paragraphs = list(store.paragraphs(ids=article.paragraph_ids))
         copies = store.copies(article.paragraph_ids)
         _emit(lambda f, s: item_view(article, paragraphs, copies, f, s), fmt, target, force,
-              document=True, store=store.path, what="item")
+              document=True, store=store, what="item", raw_formulas=raw_formulas)
 
 
 @cli.command()
@@ -533,7 +557,7 @@ def show(db, ident, fmt, target, force) -> None:
               case_sensitive=False), help="Only entities of this type.")
 @limit_option("The N most mentioned.", "--top")
 @output_options()
-def entities(db, type_, limit, fmt, target, force) -> None:
+def entities(db, type_, limit, fmt, target, force, raw_formulas) -> None:
     """List canonical entities (people, organizations, places, events) with aliases.
 
     \b
@@ -546,7 +570,7 @@ def entities(db, type_, limit, fmt, target, force) -> None:
 
     with open_store(db) as store:
         n = _emit(lambda f, s: entities_view(store.entities(type_, limit), f, s), fmt, target,
-                  force, store=store.path, what="entity")
+                  force, store=store, what="entity", raw_formulas=raw_formulas)
     if n == 0:
         _no_match("entities")
 
@@ -563,7 +587,7 @@ def entities(db, type_, limit, fmt, target, force) -> None:
               show_default=True,
               help="auto: the tantivy index when installed and up to date, else SQLite FTS5.")
 @output_options()
-def search(db, query, limit, fuzzy, engine, fmt, target, force, **kw) -> None:
+def search(db, query, limit, fuzzy, engine, fmt, target, force, raw_formulas, **kw) -> None:
     """Full-text search of titles and texts, best matches first.
 
     \b
@@ -589,7 +613,7 @@ def search(db, query, limit, fuzzy, engine, fmt, target, force, **kw) -> None:
             output.message(f"corpus: {_quoted(term)} also matched "
                            + ", ".join(_quoted(v) for v in variants))
         n = _emit(lambda f, s: hits_view(result.hits, f, s), fmt, target, force,
-                  store=store.path, what="hit")
+                  store=store, what="hit", raw_formulas=raw_formulas)
     if n == 0:
         _no_match()
 
@@ -606,7 +630,7 @@ def _quoted(text: str) -> str:
     ["jsonl", "json", "csv", "tsv", "md", "txt"]),
     help="The format (default: from -o's ending, else jsonl); the flags say the same.")
 @output_options("A file, a folder (md/txt: one file per item) or - for stdout (default).")
-def export(db, limit, export_fmt, fmt, target, force, **kw) -> None:
+def export(db, limit, export_fmt, fmt, target, force, raw_formulas, **kw) -> None:
     """Export the items (newest first) as JSON Lines, JSON, CSV, TSV, Markdown or text.
 
     The records are those of 'corpus list'; the format comes from --format (or a
@@ -628,7 +652,8 @@ def export(db, limit, export_fmt, fmt, target, force, **kw) -> None:
     chosen = _pick_format(export_fmt or fmt, target, output.EXPORT_FORMATS) or "jsonl"
     with open_store(db) as store:
         n = output.export_items(store.articles(_filter(kw, limit)), chosen, target or "-",
-                                force, store=store.path)
+                                force, store=store.path, neutral_formulas=not raw_formulas,
+                                is_input=store.holds_page)
     if target not in (None, "-"):
         output.message(f"corpus: exported {n} item(s) to {target}")
     if n == 0:
@@ -643,7 +668,7 @@ def export(db, limit, export_fmt, fmt, target, force, **kw) -> None:
               "spans more than 3 years).")
 @limit_option("The N entities in most items (default 10).", default=10)
 @output_options()
-def stats(db, by, limit, fmt, target, force, **kw) -> None:
+def stats(db, by, limit, fmt, target, force, raw_formulas, **kw) -> None:
     """Counts, date range, items per month or year and top entities (filters: items only).
 
     --csv and --tsv give the histogram (period, items); --json everything.
@@ -661,7 +686,7 @@ def stats(db, by, limit, fmt, target, force, **kw) -> None:
     with open_store(db) as store:
         st = corpus_stats(store, _filter(kw), by, top=limit)
         _emit(lambda f, s: stats_view(st, f, s), fmt, target, force, document=True,
-              store=store.path, what="record")
+              store=store, what="record", raw_formulas=raw_formulas)
 
 
 @cli.command()

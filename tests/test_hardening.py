@@ -670,3 +670,95 @@ def test_error_lines_show_user_arguments_inert(tmp_path, hostile_db):
         assert r.exit_code in (1, 2), (args, r.stderr)
         _assert_inert(r.stderr, strict=True)
         assert "\\x1b" in r.stderr, (args, r.stderr)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/x","Minister opened the Working Group on water security")',
+    "@SUM(1+1) The counter-terrorism exercise ended near Almaty with a review of equipment.",
+    "-2+3+cmd|' /C calc'!A0 Delegates discussed the regulations of the Organisation at length.",
+    "+1 A shipment of spare parts reached the depot while the working committee met again.",
+]
+
+
+@pytest.fixture(scope="module")
+def formula_db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("formulas")
+    dates = ["05.09.2024", "04.09.2024", "03.06.2023", "15.01.2021"]
+    page = "\n\n".join(f"{d}\n\n{t}" for d, t in zip(dates, FORMULAS, strict=True)) + "\n"
+    from conftest import build_store
+
+    return build_store(root / "pages", {"a.txt": page})
+
+
+def _cells(text: str, delimiter: str = ",") -> list[str]:
+    import csv
+    import io
+
+    return [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
+
+
+def test_csv_formula_cells_are_neutral_in_files_and_export(formula_db, tmp_path):
+    """OWASP: a cell starting with = + - @ gets a leading ' where a spreadsheet may open
+    it (export, -o FILE); a pipe gets the exact text; --raw-formulas keeps it raw."""
+    neutral = ["'" + t for t in FORMULAS]
+    outs = {
+        "export": run("export", "--db", formula_db, "--format", "csv").stdout,
+        "export -o": (run("export", "--db", formula_db, "-o", tmp_path / "e.csv"),
+                      (tmp_path / "e.csv").read_text())[1],
+        "list -o": (run("list", "--db", formula_db, "-o", tmp_path / "l.csv"),
+                    (tmp_path / "l.csv").read_text())[1],
+        "search -o": (run("search", "the", "--db", formula_db, "-o", tmp_path / "s.csv"),
+                      (tmp_path / "s.csv").read_text())[1],
+    }
+    for name, text in outs.items():
+        cells = _cells(text)
+        assert not any(c and c[0] in "=+-@" for c in cells), (name, cells)
+        if name != "search -o":
+            assert all(n in cells for n in neutral), name
+    tsv = (run("list", "--db", formula_db, "-o", tmp_path / "l.tsv"),
+           (tmp_path / "l.tsv").read_text())[1]
+    assert not any(c and c[0] in "=+-@" for c in _cells(tsv, "\t"))
+    # piped: the exact text, for programs
+    piped = _cells(run("list", "--db", formula_db, "--csv").stdout)
+    assert all(t in piped for t in FORMULAS)
+    # asked for: raw in export too
+    raw = _cells(run("export", "--db", formula_db, "--format", "csv", "--raw-formulas").stdout)
+    assert all(t in raw for t in FORMULAS)
+    # JSON is never changed
+    items = json.loads(run("export", "--db", formula_db, "--format", "json").stdout)
+    assert sorted(a["text"] for a in items) == sorted(FORMULAS)
+
+
+def test_neutral_formula_keeps_numbers_and_plain_text():
+    from corpus_cli.output.safe import csv_cell, neutral_formula
+
+    assert neutral_formula("-12.5") == "-12.5" and neutral_formula("+3") == "+3"
+    assert neutral_formula("-1+1") == "'-1+1" and neutral_formula("=1") == "'=1"
+    assert neutral_formula("\tx") == "'\tx" and neutral_formula("a=b") == "a=b"
+    assert csv_cell(-3, neutral=True) == -3 and csv_cell("@x", neutral=False) == "@x"
+
+
+def test_no_output_is_written_onto_an_input_page(tmp_path):
+    from conftest import LISTING_PAGE, build_store
+
+    folder = tmp_path / "pages"
+    db = build_store(folder, {"a.txt": LISTING_PAGE, "b.txt": "Another page of plain text.\n"})
+    page = folder / "a.txt"
+    before = page.read_bytes()
+    copy = tmp_path / "copy.jsonl"  # the same bytes under another name: still an input
+    copy.write_bytes(before)
+    runs = [
+        ("export", "--db", db, "-o", page, "--force", "--format", "txt"),
+        ("export", "--db", db, "-o", copy, "--force"),
+        ("list", "--db", db, "-o", page, "--force"),
+        ("search", "water", "--db", db, "-o", page, "--force"),
+        ("stats", "--db", db, "-o", page, "--force"),
+        ("dedupe", folder, "--db", db, "-o", folder / "b.txt", "--force"),
+        ("clean", folder, "-o", folder / "new.txt", "--force"),  # would be read next time
+    ]
+    for args in runs:
+        r = run(*args)
+        assert r.exit_code == 1, (args, r.stdout, r.stderr)
+        assert "refusing to overwrite" in r.stderr and "input" in r.stderr, r.stderr
+    assert page.read_bytes() == before and copy.read_bytes() == before
+    assert not (folder / "new.txt").exists()

@@ -371,6 +371,29 @@ def iter_sources(
             yield Problem(arg, "no such file or folder")
 
 
+def names_input(target: str, args: Iterable[str],
+                pattern: str | Sequence[str] = DEFAULT_PATTERNS) -> bool:
+    """Whether the file ``target`` is (or would be) read as an input by ``args``: one of
+    them, in one of their folders with a name the pattern takes, or matched by a glob."""
+    real = os.path.realpath(target)
+    rel_match = _name_matcher(pattern)
+    for arg in args:
+        if arg == STDIN:
+            continue
+        if os.path.realpath(arg) == real:
+            return True
+        if os.path.isdir(arg):
+            root = os.path.realpath(arg)
+            if real.startswith(root.rstrip(os.sep) + os.sep):
+                rel = os.path.relpath(real, root).replace(os.sep, "/")
+                if rel_match(rel, os.path.basename(real)):
+                    return True
+        elif globmod.has_magic(arg):
+            if any(os.path.realpath(m) == real for m in globmod.iglob(arg, recursive=True)):
+                return True
+    return False
+
+
 def _kind(path: Path) -> str | None:
     """What a path that is not a regular file (following symbolic links) is, or None."""
     try:

@@ -23,22 +23,30 @@ from corpus_cli.output.safe import inert, is_terminal
 EXPORT_FORMATS = ("jsonl", "json", "csv", "tsv", "md", "txt")
 
 
-class _InertStream:
-    """A text stream that shows control characters as visible escapes (stdout on a
-    terminal, for formats that are not escaped anyway)."""
+class OutputStream:
+    """Where records are written, and how: ``inert`` shows control characters as escapes
+    (stdout on a terminal, for formats that are not escaped anyway; a CSV line end stays a
+    line end), ``neutral_formulas`` keeps spreadsheets from running cells as formulas (see
+    :func:`~corpus_cli.output.safe.neutral_formula`; read by the CSV and TSV writers)."""
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str], inert: bool = False, neutral_formulas: bool = False):
         self.stream = stream
+        self.inert = inert
+        self.neutral_formulas = neutral_formulas
 
     def write(self, text: str) -> int:
-        # a CSV line ends in CR LF: on a terminal that is a line end, not a "\x0d"
-        return self.stream.write(inert(text.replace("\r\n", "\n"), keep_newlines=True))
+        if self.inert:
+            text = inert(text.replace("\r\n", "\n"), keep_newlines=True)
+        return self.stream.write(text)
 
     def flush(self) -> None:
         self.stream.flush()
 
     def isatty(self) -> bool:
-        return True
+        return True if self.inert else is_terminal(self.stream)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
 
 
 @contextmanager
@@ -77,8 +85,10 @@ def atomic_write(path: str, data: str, force: bool = False) -> None:
         fh.write(data)
 
 
-def check_target(target: str, store: str | None = None, inputs: Iterable[str] = ()) -> None:
-    """Refuse to write onto the store (or its journal files) or onto an input file."""
+def check_target(target: str, store: str | None = None, inputs: Iterable[str] = (),
+                 is_input=None) -> None:
+    """Refuse to write onto the store (or its journal files) or onto an input file: one of
+    ``inputs``, or one that ``is_input(target)`` says is an input (a page of the store)."""
     real = os.path.realpath(target)
     if store:
         rs = os.path.realpath(store)
@@ -87,6 +97,9 @@ def check_target(target: str, store: str | None = None, inputs: Iterable[str] = 
     for p in inputs:
         if p and p != "-" and real == os.path.realpath(p):
             raise CorpusError(f"refusing to overwrite {target}: it is an input")
+    if is_input is not None and is_input(target):
+        raise CorpusError(f"refusing to overwrite {target}: it is an input page of the "
+                          "corpus")
 
 
 def is_folder_target(target: str) -> bool:
@@ -95,24 +108,30 @@ def is_folder_target(target: str) -> bool:
 
 @contextmanager
 def open_output(target: str | None, force: bool = False, store: str | None = None,
-                inputs: Iterable[str] = (), inert_on_terminal: bool = False
-                ) -> Iterator[IO[str]]:
+                inputs: Iterable[str] = (), inert_on_terminal: bool = False,
+                neutral_formulas: bool | None = None, is_input=None) -> Iterator[IO[str]]:
     """Where a command's output goes: stdout for ``None`` or ``-``, else the file
     ``target``, written atomically (see :func:`atomic_file`). ``inert_on_terminal``: on a
-    terminal, control characters are shown as escapes (CSV, Markdown, text)."""
+    terminal, control characters are shown as escapes (CSV, Markdown, text).
+    ``neutral_formulas``: CSV and TSV cells that a spreadsheet would run as formulas get a
+    leading ``'``; by default in a file, not on stdout (a pipe gets the exact text; a
+    terminal shows it inert). ``is_input(path)``: also refuse a file it says is an input."""
     if target in (None, "-"):
         stream: IO[str] = sys.stdout
         if inert_on_terminal and is_terminal(sys.stdout):
-            stream = _InertStream(sys.stdout)  # type: ignore[assignment]
+            stream = OutputStream(sys.stdout, inert=True)  # type: ignore[assignment]
+        elif neutral_formulas:
+            stream = OutputStream(sys.stdout, neutral_formulas=True)  # type: ignore[assignment]
         yield stream
         stream.flush()
         return
-    check_target(target, store, inputs)
+    check_target(target, store, inputs, is_input)
     if is_folder_target(target):
         raise CorpusError(f"{target} is a folder: give a file name")
+    neutral = True if neutral_formulas is None else neutral_formulas
     try:
         with atomic_file(target, force) as fh:
-            yield fh
+            yield OutputStream(fh, neutral_formulas=neutral)  # type: ignore[misc]
     except FileExistsError:
         raise CorpusError(f"{target} exists (use --force to replace it)") from None
     except (IsADirectoryError, NotADirectoryError, PermissionError, FileNotFoundError) as exc:
@@ -169,22 +188,27 @@ def write_items(articles: Iterable, fmt: str, stream: IO[str]) -> int:
 
 
 def export_items(articles: Iterable, fmt: str, target: str = "-", force: bool = False,
-                 store: str | None = None) -> int:
+                 store: str | None = None, neutral_formulas: bool = True,
+                 is_input=None) -> int:
     """Write items to stdout (``-``), a file (atomically; an existing one only with
     ``force``) or, for md/txt, a folder with one ``<date>_<id>.<fmt>`` file per item
     (refusing a non-empty folder without ``force``). Returns how many were written.
     Nothing partial is left behind if ``articles`` raises midway; the ``store`` is never
-    overwritten."""
+    overwritten, nor a file ``is_input`` says is an input page. CSV and TSV cells that a
+    spreadsheet would run as formulas are neutralised unless ``neutral_formulas`` is
+    false (see :func:`~corpus_cli.output.safe.neutral_formula`)."""
     if fmt not in EXPORT_FORMATS:
         raise CorpusError(f"unknown export format {fmt!r} (use {', '.join(EXPORT_FORMATS)})")
     if target not in (None, "-"):
-        check_target(target, store)
+        check_target(target, store, is_input=is_input)
         if is_folder_target(target):
             if fmt not in ("md", "txt"):
                 raise CorpusError(f"{target} is a folder: one file per item needs --format "
                                   f"md or txt; give a file name for {fmt}")
-            return _export_folder(articles, fmt, target.rstrip("/" + os.sep) or target, force)
-    with open_output(target, force, store, inert_on_terminal=True) as fh:
+            return _export_folder(articles, fmt, target.rstrip("/" + os.sep) or target, force,
+                                  is_input)
+    with open_output(target, force, store, inert_on_terminal=True,
+                     neutral_formulas=neutral_formulas, is_input=is_input) as fh:
         return write_items(articles, fmt, fh)
 
 
@@ -192,7 +216,8 @@ def item_filename(a, fmt: str) -> str:
     return f"{a.date or 'undated'}_{a.id}.{fmt}"
 
 
-def _export_folder(articles: Iterable, fmt: str, folder: str, force: bool) -> int:
+def _export_folder(articles: Iterable, fmt: str, folder: str, force: bool,
+                   is_input=None) -> int:
     import shutil
     import tempfile
 
@@ -202,7 +227,9 @@ def _export_folder(articles: Iterable, fmt: str, folder: str, force: bool) -> in
             raise CorpusError(f"{folder} is not empty (use --force to write into it)")
         n = 0  # into a non-empty folder: each file is replaced atomically
         for a in articles:
-            atomic_write(os.path.join(folder, item_filename(a, fmt)), render(a), force=True)
+            path = os.path.join(folder, item_filename(a, fmt))
+            check_target(path, is_input=is_input)
+            atomic_write(path, render(a), force=True)
             n += 1
         return n
     parent = os.path.dirname(os.path.abspath(folder))

@@ -98,6 +98,8 @@ def write_records(
     boundaries instead of being shortened. ``cell(column, record)`` gives a table cell as a
     rich renderable (for highlighted snippets)."""
     stream = stream or sys.stdout
+    # a file a spreadsheet may open (see corpus_cli.output.export.open_output)
+    neutral = getattr(stream, "neutral_formulas", False)
     n = 0
     if fmt == "jsonl":
         for r in records:
@@ -110,12 +112,12 @@ def write_records(
             n += 1
         stream.write("\n]\n" if n else "]\n")
     elif fmt == "csv":
-        n = _write_csv(records, stream)
+        n = _write_csv(records, stream, neutral)
     elif fmt == "tsv":  # the header row comes with the first record: nothing for none
         for r in records:
             if n == 0:
                 stream.write("\t".join(c.header for c in columns) + "\n")
-            stream.write("\t".join(tsv_cell(c.value(r)) for c in columns) + "\n")
+            stream.write("\t".join(tsv_cell(c.value(r), neutral) for c in columns) + "\n")
             n += 1
     elif fmt == "table":
         n = write_table(records, columns, stream, wrap=wrap, cell=cell)
@@ -125,7 +127,7 @@ def write_records(
     return n
 
 
-def _write_csv(records: Iterable[dict], stream: IO[str]) -> int:
+def _write_csv(records: Iterable[dict], stream: IO[str], neutral: bool = False) -> int:
     keys: list[str] | None = None
     buf = io.StringIO()
     cw = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes a lone \r too
@@ -134,7 +136,7 @@ def _write_csv(records: Iterable[dict], stream: IO[str]) -> int:
         if keys is None:
             keys = list(r)
             cw.writerow(keys)
-        cw.writerow([csv_cell(r.get(k)) for k in keys])
+        cw.writerow([csv_cell(r.get(k), neutral) for k in keys])
         stream.write(buf.getvalue())
         buf.seek(0)
         buf.truncate()

@@ -5,13 +5,15 @@ and the consoles and the writer everything goes through.
   become visible escapes (``\\x1b``, ``\\u202e``); rich never reads text as markup or emoji.
 * In JSON the text is exact, with U+0085, U+2028 and U+2029 escaped so that line-based tools
   see one record a line.
-* CSV cells: :func:`csv_cell` is where a cell is neutralised for spreadsheets.
+* CSV and TSV cells: :func:`csv_cell` and :func:`tsv_cell` are where a cell that a
+  spreadsheet would run as a formula is neutralised (in files and in ``export``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import IO, Any
 
@@ -52,21 +54,40 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def csv_cell(value: Any) -> Any:
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:\d{1,40}(?:[.,]\d{0,40})?|[.,]\d{1,40})(?:[eE][+-]?\d{1,4})?")
+
+
+def neutral_formula(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: a text that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (as OWASP
+    recommends). A plain number (``-12.5``) is left as it is: it is no formula."""
+    if text[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_cell(value: Any, neutral: bool = False) -> Any:
     """A value as a CSV cell: lists and objects as JSON text, ``None`` empty, booleans
-    ``true``/``false``. Any neutralisation of cells for spreadsheets belongs here."""
+    ``true``/``false``. With ``neutral``, a text that a spreadsheet would run as a formula
+    is neutralised (:func:`neutral_formula`): the one place that does it."""
     if isinstance(value, (list, dict, tuple)):
         return to_json(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if neutral and isinstance(value, str):
+        return neutral_formula(value)
     return value
 
 
-def tsv_cell(value: str) -> str:
-    """A TSV cell: on one line, without tabs, inert."""
-    return one_line(value)
+def tsv_cell(value: str, neutral: bool = False) -> str:
+    """A TSV cell: on one line, without tabs, inert (and with ``neutral``, never a
+    spreadsheet formula)."""
+    value = one_line(value)
+    return neutral_formula(value) if neutral else value
 
 
 # ---- terminals ---------------------------------------------------------------------------

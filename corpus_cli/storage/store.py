@@ -362,6 +362,32 @@ class Store:
                                   row["fingerprint"], row["copy"])
         return out
 
+    def holds_page(self, path: str) -> bool:
+        """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
+        by its path as stored (shown relative to the working folder, or absolute; a WARC
+        file by the path before its records' ``#offset``), or, for a file that exists, by
+        its size and content. Used to refuse writing an output onto an input page."""
+        from corpus_cli.inputs.loader import content_hash, display_path
+
+        forms = {path, display_path(path), os.path.abspath(path), os.path.realpath(path)}
+        for form in forms:
+            if self.conn.execute(
+                    "SELECT 1 FROM pages WHERE path = ? OR substr(path, 1, ?) = ? LIMIT 1",
+                    (form, len(form) + 1, form + "#")).fetchone():
+                return True
+        try:
+            if not os.path.isfile(path):
+                return False
+            size = os.path.getsize(path)
+            hashes = {r[0] for r in self.conn.execute(
+                "SELECT content_hash FROM pages WHERE size = ?", (size,))}
+            if not hashes:
+                return False
+            with open(path, "rb") as fh:
+                return content_hash(fh.read()) in hashes
+        except OSError:
+            return False
+
     def page_paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM pages ORDER BY path")]
 
