@@ -299,6 +299,25 @@ def _default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+PARENT_CHECK = 0.5  # seconds between a worker's looks at its parent
+
+
+def _watch_parent() -> None:
+    """In a pool worker: exit as soon as the process that started it is gone. A run killed
+    with SIGKILL cannot stop its pool, and its workers would wait for work forever."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK)
+            if os.getppid() != parent:  # orphaned: adopted by init (or a subreaper)
+                os._exit(1)
+
+    threading.Thread(target=watch, name="corpus-parent-watch", daemon=True).start()
+
+
 class WorkerPool:
     """A process pool shared by the stages of one run (pass it as ``workers``).
 
@@ -315,7 +334,7 @@ class WorkerPool:
         if self._executor is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self._executor = ProcessPoolExecutor(self.size)
+            self._executor = ProcessPoolExecutor(self.size, initializer=_watch_parent)
         return self._executor
 
     def close(self) -> None:

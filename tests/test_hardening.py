@@ -762,3 +762,49 @@ def test_no_output_is_written_onto_an_input_page(tmp_path):
         assert "refusing to overwrite" in r.stderr and "input" in r.stderr, r.stderr
     assert page.read_bytes() == before and copy.read_bytes() == before
     assert not (folder / "new.txt").exists()
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_pool_workers_do_not_outlive_a_killed_run(tmp_path):
+    folder = tmp_path / "big"
+    _write_big_corpus(folder, 400)
+    p = subprocess.Popen(_python_corpus("dedupe", folder, "--db", tmp_path / "c.db",
+                                        "--workers", "2", "--rebuild"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while p.poll() is None and time.monotonic() < deadline:
+            # the pool's workers: children of the run that are Python processes
+            workers = {c for c in _children(p.pid) if _alive(c)}
+            if len(workers) >= 2:
+                break
+            time.sleep(0.01)
+        assert len(workers) >= 2, "the run ended before its pool started"
+        os.kill(p.pid, signal.SIGKILL)  # the run only, not its process group
+        p.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers), "pool workers outlived the run"
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
