@@ -307,12 +307,13 @@ def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
             stripped = line.lstrip()
             first = stripped[:1]
             next_word = stripped.split(" ", 1)[0]
-            if (width is not None and len(prev) + 1 + len(next_word) > width) or (
+            if ((width is not None and len(prev) + 1 + len(next_word) > width) or (
                 len(prev) >= 30
                 and not _SENTENCE_END.search(prev)
                 and first.isalpha()
                 and first.islower()
-            ):
+            )) and not _line_of_its_own(stripped) and not (
+                    len(buf) == 1 and _line_of_its_own(prev)):
                 buf.append(line)
                 continue
             yield start, no - 1, "\n".join(buf)
@@ -321,6 +322,14 @@ def _blocks(text: str) -> Iterator[tuple[int, int, str]]:
         buf = [line]
     if buf:
         yield start, start + len(buf) - 1, "\n".join(buf)
+
+
+def _line_of_its_own(line: str) -> bool:
+    """A line that is never the continuation of a wrapped line, nor continued by the next:
+    an image file name, a bare URL or an attachment link (``news_pic_1.jpg`` under a
+    sentence is a caption's file, not the sentence's last word)."""
+    text = squeeze(line)
+    return is_url(text) or is_image_name(text) or is_attachment(text)
 
 
 def _title_date_suffix(prev: str, text: str) -> str | None:

@@ -191,3 +191,29 @@ def test_list_of_headlines_is_not_a_wrapped_page():
     assert clean.wrap_width(lines) is None
     cp = clean.clean_page(page("\n".join(lines) + "\n"))
     assert [p.text for p in cp.paragraphs] == lines
+
+
+def test_prose_followed_by_an_image_name_line_is_kept():
+    """An image name on the line under a sentence without a full stop is a line of its
+    own, not the last word of a wrapped sentence: the prose stays, the name is noise."""
+    from corpus_cli.clean import clean_page
+    from corpus_cli.models import Page
+
+    prose = ("The council met on Monday to discuss the budget of the regional development "
+             "fund and the plan")
+    for tail in ("news_pic_1.jpg", "https://example.org/a/1", "report_2024.pdf"):
+        for text in (f"{prose}\n{tail}\n", f"{tail}\n{prose.lower()}\n"):
+            cp = clean_page(Page("p.txt", text, "utf-8", "", len(text)))
+            kept = [p.text for p in cp.paragraphs if p.status == "kept"]
+            removed = [p.raw for p in cp.paragraphs if p.status == "removed"]
+            assert kept == [next(x for x in text.split("\n") if x != tail)], (text, kept)
+            assert removed == [tail], text
+    # a page hard-wrapped at 72 columns: the name under the last line is still its own
+    wrapped = ("The delegates of the member states met in the capital on Monday to\n"
+               "discuss the budget of the regional development fund for the coming\n"
+               "year and the training of the rescue services of the member states,\n"
+               "said the chairman of the working group in his closing remarks today\n"
+               "news_pic_1.jpg\n")
+    cp = clean_page(Page("p.txt", wrapped, "utf-8", "", len(wrapped)))
+    assert [p.reason for p in cp.paragraphs] == [None, "image"]
+    assert cp.paragraphs[0].text.endswith("remarks today")
