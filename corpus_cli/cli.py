@@ -61,8 +61,10 @@ class CorpusGroup(click.Group):
             raise _inert_error(exc) from None
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the one place that catches everything
-            if ctx.obj and ctx.obj.get("debug"):
+        except BaseException as exc:  # noqa: BLE001 - the one place that catches everything
+            # (a panic of a native library, pyo3's PanicException, is a BaseException too)
+            if (ctx.obj and ctx.obj.get("debug")) or not isinstance(exc, Exception) and \
+                    type(exc).__name__ != "PanicException":
                 raise
             raise _inert_error(click.ClickException(
                 f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
@@ -144,9 +146,14 @@ def db_option(f: Callable) -> Callable:
         help="The corpus store (default ./corpus.db, or $CORPUS_DB).")(f)
 
 
+# A limit above any count means "all": capped where SQLite's integers end.
+MAX_LIMIT = 2**63 - 1
+
+
 def limit_option(help_: str, *aliases: str, default: int | None = None) -> Callable:
     return click.option("--limit", *aliases, "limit", type=click.IntRange(min=0),
-                        default=default, metavar="N", help=help_)
+                        default=default, metavar="N", help=help_,
+                        callback=lambda _ctx, _p, v: v if v is None else min(v, MAX_LIMIT))
 
 
 def filter_options(f: Callable) -> Callable:
@@ -169,18 +176,31 @@ def filter_options(f: Callable) -> Callable:
 
 
 def _check_date(ctx, param, value: str | None) -> str | None:
+    """A real date, possibly partial: 2024, 2024-06 or 2024-06-30 (not 2024-13 or
+    2024-02-30)."""
+    import datetime
     import re
 
     if value is None:
         return None
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        raise click.BadParameter("use an ISO date: YYYY, YYYY-MM or YYYY-MM-DD")
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not m:
+        raise click.BadParameter(f"{value} is not an ISO date: use YYYY, YYYY-MM or "
+                                 "YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    try:
+        datetime.date(year, 1 if month is None else month, 1 if day is None else day)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value} is not a date ({exc})") from None
     return value
 
 
 def _filter(kw: dict, limit: int | None = None):
     from corpus_cli.storage.store import ArticleFilter
 
+    lo, hi = kw.get("date_from"), kw.get("date_to")
+    if lo and hi and lo > hi and not lo.startswith(hi):
+        raise click.BadParameter(f"--from {lo} is after --to {hi}", param_hint="'--from'")
     return ArticleFilter(
         year=kw.get("year"), date_from=kw.get("date_from"), date_to=kw.get("date_to"),
         kind=kw.get("kind"), source=kw.get("source"), entity=kw.get("entity"),

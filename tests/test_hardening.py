@@ -808,3 +808,34 @@ def test_pool_workers_do_not_outlive_a_killed_run(tmp_path):
             os.killpg(p.pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def test_huge_limits_mean_all(hostile_db):
+    huge = "99999999999999999999"
+    for args in (["list"], ["search", "council"], ["search", "council", "--engine", "fts5"],
+                 ["entities"], ["export"], ["stats"]):
+        r = run(*args, "--limit", huge, "--db", hostile_db.db, "--json")
+        assert r.exit_code == 0, (args, r.stderr)
+        assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    every = items_of(hostile_db.db)
+    r = run("list", "--limit", huge, "--db", hostile_db.db, "--json")
+    assert json.loads(r.stdout) == every
+
+
+@pytest.mark.parametrize("value", ["2024-13", "2024-02-30", "2023-02-29", "9999-99-99",
+                                   "0000", "2024-00", "2024-6", "June"])
+def test_impossible_dates_are_usage_errors(hostile_db, value):
+    """--from and --to take real dates only (a month 1-12, a day of that month)."""
+    for opt in ("--from", "--to"):
+        for cmd in (["list"], ["search", "council"], ["export"], ["stats"]):
+            r = run(*cmd, opt, value, "--db", hostile_db.db)
+            assert r.exit_code == 2, (cmd, opt, value, r.stdout)
+            assert f"Invalid value for '{opt}'" in r.stderr and value in r.stderr
+
+
+def test_real_and_partial_dates_are_accepted(hostile_db):
+    for args in (["--from", "2024-02-29"], ["--to", "2024"], ["--from", "2024-06", "--to", "2024"],
+                 ["--from", "0001-01-01", "--to", "9999-12-31"]):
+        assert run("list", *args, "--db", hostile_db.db).exit_code == 0, args
+    r = run("list", "--from", "2024-07", "--to", "2024-06", "--db", hostile_db.db)
+    assert r.exit_code == 2 and "is after --to" in r.stderr

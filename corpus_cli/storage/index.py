@@ -454,7 +454,7 @@ class SideIndex:
             main = Q.boolean_query([(tantivy.Occur.Must, main)] + [
                 (tantivy.Occur.Must, Q.const_score_query(q, 0.0)) for q in filters])
         total = max(1, self.searcher.num_docs)
-        want = total if limit is None else limit
+        want = total if limit is None else min(limit, total)  # tantivy allocates k
         k = want if allowed is None else min(total, max(4 * want, 1000))
         while True:
             hits = self.searcher.search(main, limit=k, count=False).hits
