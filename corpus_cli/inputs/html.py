@@ -99,8 +99,15 @@ def decode_html(data: bytes, header_charset: str | None = None,
     A BOM decides; then valid UTF-8 is UTF-8 whatever the page declares (a page that
     declares another charset but is valid UTF-8 outside ASCII was saved as UTF-8 and its
     ``<meta>`` lies); then the charset declared by the HTTP header or the ``<meta>`` tag
-    when the bytes decode with it; then the text loader's detection.
+    when the bytes decode with it; then the text loader's choice of a legacy code page
+    (:mod:`corpus_cli.inputs.charsets`).
     """
+    from corpus_cli.inputs.charsets import (
+        legacy,
+        looks_binary,
+        utf8_with_strays,
+        utf16_without_bom,
+    )
     from corpus_cli.inputs.loader import decode
 
     if forced:
@@ -132,41 +139,21 @@ def decode_html(data: bytes, header_charset: str | None = None,
     if declared in (None, "utf-8"):
         # UTF-8 with a few stray bytes (an ad or an alt text pasted in another charset):
         # read as UTF-8, as a browser does, the stray bytes replaced
-        text = data.decode("utf-8", errors="replace")
-        bad = text.count("\ufffd")
-        good = sum(1 for ch in text if ch > "\x7f") - bad
-        if good >= 10 * bad:
-            return text, "utf-8", (f"{bad} byte sequence(s) not valid UTF-8 replaced by "
-                                   "\ufffd (the rest of the page is UTF-8)")
-    text, enc = _detect(data)
-    warning = None
+        strays = utf8_with_strays(data)
+        if strays is not None:
+            return strays.text, strays.encoding, strays.warning
+    if b"\x00" in data[:8192]:
+        wide = utf16_without_bom(data)
+        if wide is not None:
+            return wide.text, wide.encoding, None
+    if looks_binary(data):
+        raise HtmlError("binary file (not text)")
+    got = legacy(data)  # the same choice of code page as a text file's
+    warning = got.warning
     if declared:
-        warning = f"declares charset {label} but is not {label}: read as {enc} (detected)"
-    return text, enc, warning
-
-
-_CYRILLIC_CODECS = frozenset({"cp1251", "koi8_r", "koi8_u", "mac_cyrillic", "cp866",
-                              "iso8859_5", "cp855"})
-
-
-def _detect(data: bytes) -> tuple[str, str]:
-    """Decode a page that is neither UTF-8 nor in its declared charset: charset-normalizer
-    on the page (markup included), and the text loader's letter-case test when it guesses
-    a Cyrillic code page (charset-normalizer confuses them)."""
-    from charset_normalizer import from_bytes
-
-    from corpus_cli.inputs.loader import decode
-
-    match = from_bytes(data[:262144]).best()
-    if match is not None and match.encoding not in _CYRILLIC_CODECS:
-        try:
-            return data.decode(match.encoding), match.encoding
-        except (UnicodeDecodeError, LookupError):
-            pass
-    try:
-        return decode(data)
-    except ValueError as exc:
-        raise HtmlError(str(exc)) from None
+        warning = (f"declares charset {label} but is not {label}: read as {got.encoding} "
+                   "(detected)")
+    return got.text, got.encoding, warning
 
 
 # ---- every visible text block ----------------------------------------------------------

@@ -7,7 +7,6 @@ stop the others. Only a run with no usable argument at all raises :class:`InputE
 
 from __future__ import annotations
 
-import codecs
 import fnmatch
 import glob as globmod
 import hashlib
@@ -22,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus_cli.errors import InputError
+from corpus_cli.inputs.charsets import decode_bytes
 from corpus_cli.models import Page, Problem
 
 DEFAULT_GLOB = "*.txt"  # the text files of a folder (see DEFAULT_PATTERNS for every format)
@@ -39,12 +39,7 @@ _SPACE_LIKE = re.compile("[\t\v\f" + _ODD_SPACES + "]")
 _INVISIBLE = re.compile("[" + _ZERO_WIDTH + "]")
 _LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")  # NEL, line and paragraph separators
 _RUN_OF_SPACES = re.compile(r" {2,}")
-# Bytes that do not occur in text: C0 controls other than tab, newlines, form feed, ESC.
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 _TRAILING = re.compile(r" +$", re.MULTILINE)
-
-_LEGACY_CYRILLIC = ("cp1251", "koi8_r")
-_LEGACY_LATIN = "cp1252"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,86 +82,13 @@ def normalize_text(text: str) -> str:
     return text
 
 
-def _cyrillic_score(text: str) -> float:
-    """How plausible ``text`` is as Russian: lower-case Cyrillic letters are common, capitals
-    mid-word are rare. KOI8-R read as cp1251 (and back) swaps the two cases."""
-    lower = upper = 0
-    for ch in text:
-        if "\u0430" <= ch <= "\u044f" or ch == "\u0451":
-            lower += 1
-        elif "\u0410" <= ch <= "\u042f" or ch == "\u0401":
-            upper += 1
-    total = lower + upper
-    return lower / total if total else 0.0
-
-
-def _detect_legacy(data: bytes) -> tuple[str, str]:
-    """Decode bytes that are not UTF-8. Cyrillic code pages are told apart by letter case;
-    other text goes to charset-normalizer, then cp1252."""
-    high = sum(1 for b in data[:65536] if b >= 0xC0)
-    if high:
-        best: tuple[float, str, str] | None = None
-        for enc in _LEGACY_CYRILLIC:
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            score = _cyrillic_score(text[:65536])
-            if best is None or score > best[0]:
-                best = (score, enc, text)
-        if best is not None and best[0] >= 0.6:
-            return best[2], best[1]
-    from charset_normalizer import from_bytes
-
-    match = from_bytes(data[:262144]).best()
-    if match is not None and match.encoding not in ("utf_8", "ascii"):
-        try:
-            return data.decode(match.encoding), match.encoding
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return data.decode(_LEGACY_LATIN, errors="replace"), _LEGACY_LATIN
-
-
-def looks_binary(data: bytes) -> bool:
-    """True for data that is not text: NUL bytes (outside UTF-16/32) or many control bytes."""
-    head = data[:8192]
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    return controls / len(head) > 0.05
-
-
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Decode ``data`` and return ``(text, encoding_name)``.
-
-    A forced ``encoding`` is used as is (bad bytes replaced). Otherwise: a BOM decides
-    (UTF-8, UTF-16, UTF-32), then strict UTF-8, then a legacy single-byte code page.
-    Raises ``ValueError`` for binary data and ``LookupError`` for an unknown encoding.
-    """
-    if encoding:
-        codecs.lookup(encoding)
-        text = data.decode(encoding, errors="replace")
-        return text.lstrip("\ufeff"), encoding
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(name), name
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"invalid {name} data at byte {exc.start}") from None
-    if looks_binary(data):
-        raise ValueError("binary file (not text)")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return _detect_legacy(data)
+    """Decode ``data`` and return ``(text, encoding_name)`` (see
+    :func:`~corpus_cli.inputs.charsets.decode_bytes`, which also says when the reading is
+    doubtful). Raises ``ValueError`` for binary data and ``LookupError`` for an unknown
+    encoding."""
+    got = decode_bytes(data, encoding)
+    return got.text, got.encoding
 
 
 def content_hash(data: bytes) -> str:
@@ -483,18 +405,26 @@ def read_source(source: Source, encoding: str | None = None) -> Page | Problem:
 
 def page_from_bytes(path: str, data: bytes, encoding: str | None = None) -> Page | Problem:
     """Decode and normalise one file's bytes into a Page (or a Problem)."""
+    return text_page(path, data, encoding)[0]
+
+
+def text_page(path: str, data: bytes, encoding: str | None = None) -> list[Page | Problem]:
+    """One text file's bytes as a Page (or a Problem), followed by a warning when its
+    decoding is doubtful (stray bytes that are not UTF-8, a code page that is a guess)."""
     if not data.strip():
-        return Problem(path, "empty file")
+        return [Problem(path, "empty file")]
     try:
-        text, enc = decode(data, encoding)
+        got = decode_bytes(data, encoding)
     except LookupError:
-        return Problem(path, f"unknown encoding {encoding!r}")
+        return [Problem(path, f"unknown encoding {encoding!r}")]
     except ValueError as exc:
-        return Problem(path, str(exc))
-    text = normalize_text(text)
+        return [Problem(path, str(exc))]
+    text = normalize_text(got.text)
     if not text.strip():
-        return Problem(path, "no text after decoding")
-    return Page(path=path, text=text, encoding=enc, content_hash=content_hash(data), size=len(data))
+        return [Problem(path, "no text after decoding")]
+    page = Page(path=path, text=text, encoding=got.encoding, content_hash=content_hash(data),
+                size=len(data))
+    return [page] if got.warning is None else [page, Problem(path, got.warning, "warning")]
 
 
 def load(

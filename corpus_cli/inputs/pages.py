@@ -14,8 +14,8 @@ from corpus_cli.inputs.loader import (
     Source,
     content_hash,
     normalize_text,
-    page_from_bytes,
     read_bytes,
+    text_page,
 )
 from corpus_cli.models import Page, Problem
 
@@ -101,7 +101,7 @@ def pages_from_bytes(path: str, data: bytes, opts: ReadOptions) -> list[Page | P
         return warc_pages(path, io.BytesIO(data), opts)
     if fmt == "html":
         return html_page(path, data, opts)
-    return [page_from_bytes(path, data, opts.encoding)]
+    return text_page(path, data, opts.encoding)
 
 
 def read_pages(source: Source, opts: ReadOptions) -> list[Page | Problem]:
