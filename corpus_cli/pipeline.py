@@ -1008,7 +1008,7 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
     store = None
     if not dry_run or mode != "dedupe":
         # fail early on a bad store, before the long work
-        store = open_store(db, create=mode == "dedupe")
+        store = open_store(db, create=mode == "dedupe", write=not dry_run)
     try:
         meta = store.meta() if store is not None and store.version >= CURRENT else {}
         stored = store.stored_pages() if store is not None else []

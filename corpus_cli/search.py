@@ -141,10 +141,7 @@ def _side_index(store: Store, engine: str):
 
     side = index.open_index(store)
     if side is None and engine == "tantivy":
-        reason = ("tantivy is not installed: pip install tantivy"
-                  if not index.available() else
-                  "the store has no up-to-date tantivy index: run 'corpus dedupe' again")
-        raise CorpusError(f"--engine tantivy: {reason}")
+        raise CorpusError(f"--engine tantivy: {index.why_no_index(store)}")
     return side
 
 

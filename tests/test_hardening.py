@@ -839,3 +839,104 @@ def test_real_and_partial_dates_are_accepted(hostile_db):
         assert run("list", *args, "--db", hostile_db.db).exit_code == 0, args
     r = run("list", "--from", "2024-07", "--to", "2024-06", "--db", hostile_db.db)
     assert r.exit_code == 2 and "is after --to" in r.stderr
+
+
+def _in_read_only_folder(folder: Path, *args) -> subprocess.CompletedProcess:
+    """Run corpus with ``folder`` read-only: a read-only bind mount in a mount namespace
+    when running as root (root ignores permissions), else the folder's permissions."""
+    cmd = _python_corpus(*args)
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        finally:
+            folder.chmod(0o755)
+    if not shutil.which("unshare"):
+        pytest.skip("needs unshare (root ignores folder permissions)")
+    import shlex
+
+    script = (f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(folder))} && "
+              f"mount -o remount,bind,ro {shlex.quote(str(folder))} && exec "
+              + " ".join(shlex.quote(c) for c in cmd))
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / /mnt 2>/dev/null "
+                            "|| exit 3"], capture_output=True)
+    if probe.returncode == 3 or probe.returncode == 1:
+        pytest.skip("cannot make a read-only mount here")
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_a_store_in_a_read_only_folder_can_be_read(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "c.db"
+    assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    expected = items_of(db)
+    before = _fingerprint(folder)
+    out = tmp_path / "items.jsonl"
+    for args in (["list", "--json"], ["search", "Afghanistan", "--json"],
+                 ["search", "Afghanistan", "--engine", "fts5", "--json"], ["stats", "--json"],
+                 ["show", expected[0]["id"], "--json"], ["export", "-o", out, "--force"]):
+        r = _in_read_only_folder(folder, *args, "--db", db)
+        assert r.returncode == 0, (args, r.stderr)
+        assert "Traceback" not in r.stderr and "readonly" not in r.stderr
+        if args[0] == "list":
+            assert json.loads(r.stdout) == expected
+        if args[0] == "search":
+            assert json.loads(r.stdout), args
+    assert len(out.read_text().splitlines()) == len(expected)
+    # tantivy writes a lock file even to read: asked for by name, it says so
+    r = _in_read_only_folder(folder, "search", "Afghanistan", "--engine", "tantivy", "--db", db)
+    if r.returncode:
+        assert "read-only" in r.stderr and "--engine fts5" in r.stderr, r.stderr
+    # writing is refused with a reason
+    r = _in_read_only_folder(folder, "dedupe", SEEDS, "--db", db, "--workers", "1")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "read-only" in r.stderr, \
+        r.stderr
+    assert _fingerprint(folder) == before
+
+
+def test_index_folders_are_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "c.db"
+        assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    finally:
+        os.umask(old)
+    root = Path(f"{db}.index")
+    folders = [p for p in root.iterdir() if p.is_dir()]
+    assert folders and all((p.stat().st_mode & 0o777) == 0o755 for p in folders), \
+        [oct(p.stat().st_mode) for p in folders]
+
+
+def _pending_wal_database(folder: Path) -> Path:
+    """Another application's SQLite database in WAL mode whose last writes are still in its
+    -wal file (as a copy taken while it runs, or after it crashed)."""
+    folder.mkdir()
+    live = folder.parent / "live.db"
+    w = sqlite3.connect(live)
+    w.execute("PRAGMA journal_mode=WAL")
+    w.execute("PRAGMA wal_autocheckpoint=0")
+    w.execute("CREATE TABLE notes (a TEXT)")
+    w.commit()
+    w.execute("INSERT INTO notes VALUES ('keep me')")
+    w.commit()
+    shutil.copy(live, folder / "app.db")
+    shutil.copy(f"{live}-wal", folder / "app.db-wal")
+    w.close()
+    return folder / "app.db"
+
+
+def test_another_applications_wal_database_keeps_its_bytes(tmp_path):
+    db = _pending_wal_database(tmp_path / "app")
+    wal = Path(f"{db}-wal")
+    before = (db.read_bytes(), wal.read_bytes())
+    assert wal.stat().st_size > 0
+    for args in (["list"], ["search", "x"], ["stats"], ["export"],
+                 ["dedupe", SEEDS, "--workers", "1"]):
+        r = run(*args, "--db", db)
+        assert r.exit_code == 1 and "not a corpus store" in r.stderr, (args, r.stderr)
+        assert (db.read_bytes(), wal.read_bytes()) == before, args
+    con = sqlite3.connect(db)  # and the application still finds its data
+    assert con.execute("SELECT a FROM notes").fetchall() == [("keep me",)]
+    con.close()

@@ -155,7 +155,7 @@ def test_stale_token_falls_back_to_fts5(db, tmp_path, monkeypatch):
 
 
 def test_token_mismatch_is_never_used(db):
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         store.conn.execute("UPDATE meta SET value = ? WHERE key = ?",
                            (json.dumps("0123456789abcdef"), index.TOKEN_KEY))
         assert index.open_index(store) is None
@@ -163,7 +163,7 @@ def test_token_mismatch_is_never_used(db):
 
 
 def test_write_without_token_makes_the_index_stale(db):
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         assert index.open_index(store) is not None
         articles = list(store.articles())[:1]
         store.write([], {}, [], articles, [], index=False)
@@ -196,7 +196,7 @@ def test_interrupted_build_leaves_the_old_index(db, monkeypatch):
 
 
 def test_rebuild_replaces_the_old_generation(db):
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         old = store.index_token()
         token = index.new_token()
         store.conn.execute("UPDATE meta SET value = ? WHERE key = ?",

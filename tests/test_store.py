@@ -211,7 +211,7 @@ def test_writer_commits_or_leaves_the_previous_corpus(tmp_path, seeds):
     run_dedupe([seeds], db=db, workers=1)
     before = _snapshot(db)
     corpus = build([seeds], workers=1)
-    with open_store(db) as s:
+    with open_store(db, create=True) as s:
         with pytest.raises(RuntimeError), s.writer() as w:
             w.paragraphs(corpus.pages, corpus.dedupe.drops, corpus.dedupe.clusters)
             raise RuntimeError("stop")  # the previous corpus is intact

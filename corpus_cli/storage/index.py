@@ -139,6 +139,7 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
     root = index_dir(db)
     os.makedirs(root, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="tmp-", dir=root)
+    os.chmod(tmp, 0o777 & ~_umask())  # as any folder, not mkdtemp's 0700: others read it
     index = writer = None
     try:
         schema = _schema()
@@ -270,6 +271,12 @@ def _discard(writer, tmp: str) -> None:
         if not os.path.exists(tmp):
             return
         time.sleep(0.05)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_vocabulary(searcher, path: str) -> None:
@@ -468,20 +475,42 @@ class SideIndex:
 
 def open_index(store: Store) -> SideIndex | None:
     """The side index of ``store`` when tantivy is installed and the index is of the store's
-    current generation; else ``None`` (search then uses FTS5)."""
+    current generation; else ``None`` (search then uses FTS5; :func:`why_no_index` says
+    why)."""
+    got = _open(store)
+    return got if isinstance(got, SideIndex) else None
+
+
+def why_no_index(store: Store) -> str | None:
+    """Why :func:`open_index` gives no index, in words a user can act on; ``None`` when it
+    gives one."""
+    got = _open(store)
+    return None if isinstance(got, SideIndex) else got
+
+
+_STALE = "the store has no up-to-date tantivy index: run 'corpus dedupe' again"
+
+
+def _open(store: Store) -> SideIndex | str:
+    if not available():
+        return "tantivy is not installed: pip install tantivy"
     token = store.index_token()
     if not token or not re.fullmatch(r"[0-9a-f]{8,64}", token):
-        return None
+        return _STALE
     path = os.path.join(index_dir(store.path), token)
+    if not os.path.isdir(path):
+        return _STALE
     try:
         with open(os.path.join(path, INFO), encoding="utf-8") as fh:
             info = json.load(fh)
+    except PermissionError:
+        return f"cannot read the tantivy index {path} (permission denied)"
     except (OSError, ValueError):
-        return None
+        return _STALE
     if not os.path.exists(os.path.join(path, VOCAB)):
-        return None
-    if info.get("token") != token or info.get("format") != FORMAT or not available():
-        return None
+        return _STALE
+    if info.get("token") != token or info.get("format") != FORMAT:
+        return _STALE
     import tantivy
 
     try:
@@ -489,6 +518,10 @@ def open_index(store: Store) -> SideIndex | None:
         analyzer = _analyzer()
         index.register_tokenizer(TOKENIZER, analyzer)
         searcher = index.searcher()
-    except (OSError, ValueError, RuntimeError):
-        return None
+    except (OSError, ValueError, RuntimeError) as exc:
+        if "Lockfile" in str(exc) or not os.access(path, os.W_OK):
+            # tantivy writes a lock file next to the index even to read it
+            return (f"tantivy cannot open the index {path} in a read-only folder "
+                    "(it writes a lock file): use --engine fts5")
+        return f"tantivy cannot open the index {path} ({exc})"
     return SideIndex(path, info, index, searcher, index.schema, analyzer)

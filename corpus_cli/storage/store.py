@@ -889,20 +889,66 @@ def _article(r: sqlite3.Row) -> Article:
     )
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+BUSY_SECONDS = 30.0  # how long a run waits for another writer before the store is "busy"
+
+
+def _connect(path: str, mode: str = "rw") -> sqlite3.Connection:
+    """A connection to the store: ``rw`` reads and writes (and creates the file), ``ro``
+    only reads (it never writes the file: no checkpoint, no recovery), ``immutable`` reads
+    a file that nothing writes (a store in a read-only folder: SQLite cannot make the
+    shared-memory file a WAL reader needs there)."""
+    if mode == "rw":
+        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    else:
+        from urllib.parse import quote
+
+        uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+        if mode == "immutable":
+            uri += "&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
 
 
-def open_store(path: str | None = None, create: bool = False, cache_kib: int = 32768
-               ) -> Store:
-    """Open (or with ``create``, create) the store at ``path`` (default: $CORPUS_DB or
-    ./corpus.db). Raises :class:`StoreError` with a one-line reason when it cannot.
+_HEADER = 100  # bytes of an SQLite file's header
 
-    A store of an older schema is refused for reading; opened with ``create`` (to be
-    written), it is rebuilt by the next write. ``cache_kib`` is SQLite's page cache."""
-    path = path or default_path()
+
+def _header(path: str) -> bytes:
+    """The first 100 bytes of the file at ``path`` (fewer for a short file)."""
+    with open(path, "rb") as fh:
+        return fh.read(_HEADER)
+
+
+def _read_connection(path: str) -> sqlite3.Connection:
+    """A read-only connection to an existing SQLite file that cannot change its bytes.
+
+    In WAL mode without a ``-wal`` file there is nothing pending: the file is read as
+    immutable (no ``-shm`` file made next to another application's database, and it works
+    in a read-only folder). With a ``-wal`` file the WAL is read too, read-only (never
+    checkpointed into the file). In a read-only folder whose ``-shm`` cannot be made, a
+    WAL that holds nothing yet is read as immutable as well."""
+    head = _header(path)
+    wal_mode = len(head) >= 20 and head[18] == 2
+    pending = os.path.exists(path + "-wal") and os.path.getsize(path + "-wal") > 0
+    if wal_mode and not pending and not os.path.exists(path + "-shm"):
+        conn = _connect(path, "immutable")
+    else:
+        conn = _connect(path, "ro")
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if pending or os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+                raise
+            conn = _connect(path, "immutable")  # an empty -wal in a read-only folder
+    return conn
+
+
+def _inspect(path: str, create: bool) -> tuple[sqlite3.Connection | None, int, int]:
+    """What the file at ``path`` is, read without writing it: a read-only connection to it
+    (``None`` for a new or empty file), its application id and schema version. Raises
+    :class:`StoreError` for a file that is not a store (or, without ``create``, an empty
+    or missing one or one of an older schema) and for a store of a newer schema."""
     exists = os.path.exists(path)
     if not exists and not create:
         raise StoreError(
@@ -910,26 +956,33 @@ def open_store(path: str | None = None, create: bool = False, cache_kib: int = 3
             f"(or point --db / ${ENV_DB} at one)")
     if exists and os.path.isdir(path):
         raise StoreError(f"{path} is a folder, not a corpus store")
-    if exists and os.path.getsize(path) > 0:
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise StoreError(f"{path} is not a corpus store (not an SQLite database)")
+    size = os.path.getsize(path) if exists else 0
+    if size > 0:
+        try:
+            magic = _header(path)[:16]
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if magic != b"SQLite format 3\x00":
+            raise StoreError(f"{path} is not a corpus store (not an SQLite database)")
+    app_id = version = tables = 0
     conn = None
-    try:
-        conn = _connect(path)
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        if conn is not None:
-            conn.close()
-        raise StoreError(f"{path} is not a usable corpus store ({exc})") from None
+    if size > 0:
+        try:
+            conn = _read_connection(path)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"{path} is not a usable corpus store ({exc})") from None
     if app_id != APPLICATION_ID:
         if tables or app_id:
             conn.close()
             raise StoreError(f"{path} is an SQLite database but not a corpus store")
         if not create:
-            conn.close()
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{path} is empty: build the corpus with 'corpus dedupe PATH...'")
     elif version > SCHEMA_VERSION:
         conn.close()
@@ -942,7 +995,53 @@ def open_store(path: str | None = None, create: bool = False, cache_kib: int = 3
             f"{path} was written by an older corpus (schema {version}; ids are now "
             "content-based): rebuild it with 'corpus dedupe PATH... --db "
             f"{path}' (add --replace if its pages are not all among the inputs)")
+    return conn, app_id, version
+
+
+def check_store(path: str | None = None) -> str:
+    """Check, writing nothing (not even creating the file), that a run can write the store
+    at ``path``: a corpus store, an empty file, or a new file in a folder that can be
+    written. Returns the path; raises :class:`StoreError` with the reason."""
+    path = path or default_path()
+    conn, _app_id, _version = _inspect(path, create=True)
+    if conn is not None:
+        conn.close()
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise StoreError(f"cannot write the store {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and
+                                          not os.access(path, os.W_OK)):
+        raise StoreError(f"cannot write the store {path}: the file or its folder {folder} "
+                         "is read-only")
+    return path
+
+
+def open_store(path: str | None = None, create: bool = False, cache_kib: int = 32768,
+               write: bool = False) -> Store:
+    """Open the store at ``path`` (default: $CORPUS_DB or ./corpus.db) to read it, with
+    ``write`` to write it, or with ``create`` to write it creating it if needed. Raises
+    :class:`StoreError` with a one-line reason when it cannot.
+
+    What the file is is checked before anything can write to it: the file is first read
+    through a read-only connection (a WAL that another application left pending is read,
+    never checkpointed into its file), and only a corpus store (or an empty or new file,
+    with ``create``) is then opened for writing. A store opened to read is never written,
+    so it can be read in a read-only folder. A store of an older schema is refused for
+    reading; opened with ``create`` (to be written), it is rebuilt by the next write.
+    ``cache_kib`` is SQLite's page cache."""
+    path = path or default_path()
+    conn, app_id, version = _inspect(path, create)
+    if not (write or create):
+        try:
+            conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
+        return Store(conn, path, version)
+    if conn is not None:  # now known to be a store (or an empty file): open it to write
+        conn.close()
     try:
+        conn = _connect(path)
         if app_id != APPLICATION_ID:  # a new store
             conn.execute("PRAGMA journal_mode=WAL")
             for stmt in _SCHEMA:
@@ -954,8 +1053,22 @@ def open_store(path: str | None = None, create: bool = False, cache_kib: int = 3
         conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{path}: cannot open the store ({exc})") from None
+        raise StoreError(f"{path}: cannot write the store ({_why(exc, path)})") from None
     return Store(conn, path, version)
+
+
+def _why(exc: sqlite3.DatabaseError, path: str) -> str:
+    """A reason a user can act on for an SQLite error."""
+    from corpus_cli.errors import explain
+
+    text = str(exc)
+    if "disk is full" in text or "locked" in text:
+        return explain(exc) or text
+    if "readonly" in text or "unable to open" in text:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.access(folder, os.W_OK) or not os.access(path, os.W_OK):
+            return f"{text}: the file or its folder {folder} is read-only"
+    return text
 
 
 def index_rows(articles: Sequence[Article]
