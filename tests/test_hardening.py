@@ -940,3 +940,45 @@ def test_another_applications_wal_database_keeps_its_bytes(tmp_path):
     con = sqlite3.connect(db)  # and the application still finds its data
     assert con.execute("SELECT a FROM notes").fetchall() == [("keep me",)]
     con.close()
+
+
+def test_a_killed_index_build_leaves_nothing_after_the_next_run(kill_corpus, tmp_path):
+    """SIGKILL while the side index is being built leaves a tmp-* folder; the next run
+    removes it (its build's lock is free), and never one whose build is running."""
+    db = tmp_path / "c.db"
+    shutil.copy(kill_corpus.template, db)
+    root = Path(f"{db}.index")
+    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--rebuild"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while p.poll() is None and time.monotonic() < deadline:
+            if root.exists() and any(n.startswith("tmp-") and not n.endswith(".lock")
+                                     for n in os.listdir(root)):
+                break
+            time.sleep(0.002)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+    left = [n for n in os.listdir(root) if n.startswith("tmp-")] if root.exists() else []
+    if p.returncode == 0 or not left:
+        pytest.skip("the run ended before its index build could be killed")
+    # a build running now (its lock held) is not touched
+    import fcntl
+
+    live = root / "tmp-live"
+    live.mkdir()
+    (live / "data").write_bytes(b"x" * 1000)
+    held = open(f"{live}.lock", "w")  # noqa: SIM115
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+        now = sorted(os.listdir(root))
+        assert [n for n in now if n.startswith("tmp-")] == ["tmp-live", "tmp-live.lock"], now
+    finally:
+        held.close()
+    assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    assert not [n for n in os.listdir(root) if n.startswith("tmp-")]
+    assert len(os.listdir(root)) == 1  # the current generation only

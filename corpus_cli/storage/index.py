@@ -9,7 +9,8 @@ Layout, next to the store ``corpus.db``::
 
     corpus.db.index/
         <token>/        one complete index (tantivy files + info.json)
-        tmp-XXXX/       a build in progress (or left by a killed build)
+        tmp-XXXX/       a build in progress (or left by a killed build: removed by the
+        tmp-XXXX.lock   next build, which finds its lock free)
 
 ``corpus dedupe`` writes a random *generation token* into the store's ``meta`` table in the
 same transaction as the items (:func:`new_token`), builds the index into ``tmp-XXXX``
@@ -57,7 +58,7 @@ TOKEN_PATTERN = r"[\p{L}\p{N}]+"
 FIELDS = (("title", 2.0), ("text", 1.0))  # and their weights, as FTS5's bm25(2.0, 1.0)
 MAX_PREFIX_TERMS = 64  # a prefix with more expansions: the most frequent ones are scored
 TERM_SET_MAX = 50_000  # a SQL-side filter up to this many items becomes a tantivy filter
-STALE_TMP_SECONDS = 24 * 3600  # tmp-* folders older than this are removed by a build
+STALE_TMP_SECONDS = 24 * 3600  # without flock: tmp-* folders older than this are removed
 WRITER_HEAP = 40_000_000  # bytes, shared by the writer threads (tantivy needs 15 MB each)
 _DAY = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -138,7 +139,9 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
 
     root = index_dir(db)
     os.makedirs(root, exist_ok=True)
+    _sweep(root)  # what builds killed before left behind
     tmp = tempfile.mkdtemp(prefix="tmp-", dir=root)
+    _lock_build(tmp)
     os.chmod(tmp, 0o777 & ~_umask())  # as any folder, not mkdtemp's 0700: others read it
     index = writer = None
     try:
@@ -179,6 +182,7 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
             os.fsync(fh.fileno())
     except BaseException:
         _discard(writer, tmp)
+        _unlock_build(tmp)
         raise
     if progress:
         progress("index", n, total)
@@ -196,6 +200,8 @@ def _publish(db: str, token: str, tmp: str) -> str:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        _unlock_build(tmp)
     _remove_old(root, keep=token)
     return final
 
@@ -245,6 +251,7 @@ class BackgroundBuild:
         self._thread.join()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            _unlock_build(self.tmp)
             self.tmp = None
 
 
@@ -292,21 +299,88 @@ def _write_vocabulary(searcher, path: str) -> None:
 
 
 def _remove_old(root: str, keep: str) -> None:
-    """Remove other generations, and temporary folders left by builds killed long ago
-    (a younger one may belong to a build running now). Errors are ignored: a folder still
-    in use (Windows) goes at the next build."""
-    now = time.time()
+    """Remove other generations, and the temporary folders of builds that are gone. Errors
+    are ignored: a folder still in use (Windows) goes at the next build."""
     for name in os.listdir(root):
         path = os.path.join(root, name)
-        if name == keep or not os.path.isdir(path):
+        if name == keep or name.startswith("tmp-") or not os.path.isdir(path):
             continue
-        if name.startswith("tmp-"):
-            try:
-                if now - os.path.getmtime(path) < STALE_TMP_SECONDS:
-                    continue
-            except OSError:
-                continue
         shutil.rmtree(path, ignore_errors=True)
+    _sweep(root)
+
+
+# A build holds an exclusive lock on ``tmp-XXXX.lock`` beside its folder until the folder is
+# published or discarded; the lock goes with the process, so a build killed with SIGKILL
+# leaves a folder whose lock anyone can take: the next build removes it.
+_BUILD_LOCKS: dict[str, object] = {}
+
+
+def _lock_build(tmp: str) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): the age rule alone
+        return
+    fh = open(tmp + ".lock", "w")  # held until the build is published or discarded
+    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _BUILD_LOCKS[tmp] = fh
+
+
+def _unlock_build(tmp: str) -> None:
+    fh = _BUILD_LOCKS.pop(tmp, None)
+    if fh is not None:
+        try:
+            os.unlink(tmp + ".lock")
+        except OSError:
+            pass
+        fh.close()
+
+
+def _build_gone(path: str) -> bool:
+    """Whether the build of temporary folder ``path`` has ended without publishing it:
+    its lock is free (or, with no lock file, the folder is older than a minute: a build
+    takes its lock at once)."""
+    lock = path + ".lock"
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        fcntl = None
+    if fcntl is None or not os.path.exists(lock):
+        try:
+            return time.time() - os.path.getmtime(path) > (
+                60 if fcntl is not None else STALE_TMP_SECONDS)
+        except OSError:
+            return False
+    try:
+        with open(lock, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released on close
+    except OSError:  # held: the build runs
+        return False
+    return True
+
+
+def _sweep(root: str) -> None:
+    """Remove the temporary folders (and lock files) of builds that are gone."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(root, name)
+        if not name.startswith("tmp-"):
+            continue
+        if name.endswith(".lock"):
+            if not os.path.exists(path[: -len(".lock")]) and _build_gone(path[:-5]):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            continue
+        if os.path.isdir(path) and path not in _BUILD_LOCKS and _build_gone(path):
+            shutil.rmtree(path, ignore_errors=True)
+            try:
+                os.unlink(path + ".lock")
+            except OSError:
+                pass
 
 
 # ---- searching ---------------------------------------------------------------------------
