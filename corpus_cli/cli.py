@@ -66,9 +66,12 @@ class CorpusGroup(click.Group):
             if (ctx.obj and ctx.obj.get("debug")) or not isinstance(exc, Exception) and \
                     type(exc).__name__ != "PanicException":
                 raise
+            from corpus_cli.errors import explain
+
+            why = explain(exc)  # a busy store, a full disk...: not a bug
             raise _inert_error(click.ClickException(
-                f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)"
-            )) from None
+                why or f"internal error: {type(exc).__name__}: {exc} (run with --debug for "
+                "details)")) from None
 
 
 def _inert_error(exc: click.ClickException) -> click.ClickException:
@@ -564,6 +567,12 @@ def show(db, ident, fmt, target, force, raw_formulas) -> None:
     with open_store(db) as store:
         article = store.article(ident)
         if article is None:
+            many = store.ids_starting(ident, 4) if len(ident) >= 4 else []
+            if len(many) > 1:
+                shown = ", ".join(many[:3]) + (", ..." if len(many) > 3 else "")
+                raise click.ClickException(
+                    f"{ident!r} starts {'more than 3' if len(many) > 3 else len(many)} item "
+                    f"ids ({shown}): give more characters")
             raise click.ClickException(f"no item with id {ident!r} (see 'corpus list')")
         paragraphs = list(store.paragraphs(ids=article.paragraph_ids))
         copies = store.copies(article.paragraph_ids)

@@ -106,6 +106,9 @@ def _show(query: str) -> str:
     return q if len(q) <= 60 else q[:59] + "\u2026"
 
 
+MAX_NESTING = 100  # parentheses within parentheses: more is a usage error, not a crash
+
+
 class _Parser:
     """query := or ; or := and (OR and)* ; and := not (AND? not)* ; not := atom (NOT atom)*
     ; atom := TERM | PHRASE | ( query ). NOT binds tightest, as in FTS5."""
@@ -114,6 +117,7 @@ class _Parser:
         self.t = tokens
         self.i = 0
         self.query = query
+        self.depth = 0  # parentheses open
 
     def peek(self) -> str | None:
         return self.t[self.i][0] if self.i < len(self.t) else None
@@ -148,10 +152,14 @@ class _Parser:
 
     def not_(self, after: str | None = None) -> Node:
         node = self.atom(after)
-        while self.peek() == "NOT":
+        excluded = []
+        while self.peek() == "NOT":  # a NOT b NOT c = a NOT (b OR c): a flat tree
             self.i += 1
-            node = Op("NOT", (node, self.atom("NOT")))
-        return node
+            excluded.append(self.atom("NOT"))
+        if not excluded:
+            return node
+        return Op("NOT", (node, excluded[0] if len(excluded) == 1 else
+                          Op("OR", tuple(excluded))))
 
     def atom(self, after: str | None) -> Node:
         kind = self.peek()
@@ -165,12 +173,17 @@ class _Parser:
             return Term(text, tuple(words(text)), prefix, kind == "PHRASE")
         if kind == "(":
             self.i += 1
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise QueryError(f"the query nests parentheses more than {MAX_NESTING} deep: "
+                                 f"{_show(self.query)}")
             if self.peek() == ")":
                 raise QueryError(f"empty parentheses in query: {_show(self.query)}")
             node = self.or_()
             if self.peek() != ")":
                 raise QueryError(f"missing ')' in query: {_show(self.query)}")
             self.i += 1
+            self.depth -= 1
             return node
         if kind == ")":
             raise QueryError(f"unbalanced ')' in query: {_show(self.query)}")

@@ -982,3 +982,114 @@ def test_a_killed_index_build_leaves_nothing_after_the_next_run(kill_corpus, tmp
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
     assert not [n for n in os.listdir(root) if n.startswith("tmp-")]
     assert len(os.listdir(root)) == 1  # the current generation only
+
+
+@pytest.mark.parametrize("query", [
+    "(" * 250 + "council" + ")" * 250,
+    "council " + " ".join(f"NOT word{i}" for i in range(600)),
+    " OR ".join(f"word{i}" for i in range(3000)) + " OR council",
+    " ".join(["council"] * 3000),
+])
+def test_deep_or_long_queries_are_answered_or_refused_in_one_line(hostile_db, query):
+    for engine in ("fts5", "tantivy"):
+        r = run("search", query, "--db", hostile_db.db, "--engine", engine, "--json",
+                "--no-fuzzy")
+        assert "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+        if query.startswith("((("):
+            assert r.exit_code == 1 and "nests parentheses more than 100" in r.stderr
+            assert r.stderr.count("\n") == 1
+        else:
+            assert r.exit_code == 0, r.stderr
+            assert json.loads(r.stdout), engine  # the council item matches
+    ok = run("search", "(" * 100 + "council" + ")" * 100, "--db", hostile_db.db, "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)
+
+
+def test_show_takes_an_id_as_text_and_names_an_ambiguous_prefix(tmp_path):
+    from conftest import LISTING_PAGE, build_store
+
+    db = build_store(tmp_path / "pages", {"a.txt": LISTING_PAGE})
+    ids = [a["id"] for a in items_of(db)]
+    target = ids[0]
+    # a LIKE pattern is not an id: "_" and "%" are characters
+    for pattern in (target[:3] + "_", target[:2] + "%%", "%" * 6, "____"):
+        r = run("show", pattern, "--db", db)
+        assert r.exit_code == 1 and "no item with id" in r.stderr, (pattern, r.stdout)
+    # two items whose ids share a prefix: the prefix is ambiguous, and says so
+    con = sqlite3.connect(db)
+    con.execute("UPDATE articles SET id = 'abcd1111' || substr(id, 9) WHERE id = ?", (ids[0],))
+    con.execute("UPDATE articles SET id = 'abcd2222' || substr(id, 9) WHERE id = ?", (ids[1],))
+    con.commit()
+    con.close()
+    r = run("show", "abcd", "--db", db)
+    assert r.exit_code == 1 and "give more characters" in r.stderr, r.stderr
+    assert "abcd1111" in r.stderr and "abcd2222" in r.stderr
+    r = run("show", "abcd1", "--db", db, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["id"].startswith("abcd1111")
+
+
+def test_a_busy_store_is_reported_as_busy(tmp_path, monkeypatch):
+    import corpus_cli.store as store_mod
+
+    db = tmp_path / "c.db"
+    assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    monkeypatch.setattr(store_mod, "BUSY_SECONDS", 0.2)
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the store
+    try:
+        r = run("dedupe", SEEDS, "--db", db, "--workers", "1", "--rebuild")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "busy" in r.stderr and "internal error" not in r.stderr
+
+
+def test_a_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch):
+    """A write that fails for want of space: one line that says so, the previous
+    corpus and the previous export kept (simulated: the write raises as SQLite and the
+    file system do; test_full_disk_for_real uses a tiny file system when it can)."""
+    import errno
+
+    import corpus_cli.store as store_mod
+
+    db = tmp_path / "c.db"
+    assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    before = items_of(db)
+
+    def full(*_a, **_k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_mod.Store, "write_end", full)
+    r = run("dedupe", SEEDS, "--db", db, "--workers", "1", "--rebuild")
+    assert r.exit_code == 1 and "no space left" in r.stderr and "internal" not in r.stderr
+    monkeypatch.undo()
+    assert items_of(db) == before
+    import corpus_cli.output.export as export_mod
+
+    def no_space(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.jsonl"))
+
+    monkeypatch.setattr(export_mod.os, "fsync", no_space)
+    (tmp_path / "x.jsonl").write_text("the previous export\n")
+    r = run("export", "--db", db, "-o", tmp_path / "x.jsonl", "--force")
+    assert r.exit_code == 1 and "no space left" in r.stderr, r.stderr
+    assert (tmp_path / "x.jsonl").read_text() == "the previous export\n"
+
+
+def test_full_disk_for_real(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare for a tiny tmpfs")
+    import shlex
+
+    small = tmp_path / "small"
+    small.mkdir()
+    cmd = " ".join(shlex.quote(c) for c in _python_corpus(
+        "dedupe", SEEDS, "--db", small / "c.db", "--workers", "1"))
+    r = subprocess.run(["unshare", "-m", "sh", "-c",
+                        f"mount -t tmpfs -o size=160k tmpfs {shlex.quote(str(small))} && {cmd}"],
+                       capture_output=True, text=True, timeout=120)
+    if "mount" in r.stderr and "corpus" not in r.stderr:
+        pytest.skip("cannot mount a tmpfs here")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "no space left" in r.stderr and "internal error" not in r.stderr

@@ -262,14 +262,22 @@ class Store:
             yield _article(row)
 
     def article(self, ident: str) -> Article | None:
-        """An item by id (or by a unique id prefix of at least 4 characters)."""
+        """An item by id (or by a unique id prefix of at least 4 characters; see
+        :meth:`ids_starting` for an ambiguous one). The id is text, never a pattern."""
         row = self.conn.execute("SELECT * FROM items WHERE id = ?", (ident,)).fetchone()
         if row is None and len(ident) >= 4:
-            rows = self.conn.execute(
-                "SELECT * FROM items WHERE id LIKE ? || '%' LIMIT 2", (ident,)
-            ).fetchall()
-            row = rows[0] if len(rows) == 1 else None
+            ids = self.ids_starting(ident, 2)
+            if len(ids) == 1:
+                row = self.conn.execute("SELECT * FROM items WHERE id = ?",
+                                        ids).fetchone()
         return _article(row) if row else None
+
+    def ids_starting(self, prefix: str, limit: int = 5) -> list[str]:
+        """The ids of the items that start with ``prefix`` (as text: ``%`` and ``_`` are
+        characters, not wildcards), in order, at most ``limit``."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit))]
 
     def paragraphs(self, path: str | None = None, ids: Iterable[str] | None = None
                    ) -> Iterator[tuple[Paragraph, Drop | None]]:
