@@ -795,6 +795,7 @@ class DedupeReport:
     reused: int = 0  # pages whose cleaning was taken from the store
     changes: Changes | None = None  # None for --dry-run
     command: str = "dedupe"
+    unwritten: str | None = None  # the store not written because no page could be read
     item_digests: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -1002,13 +1003,19 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
             incremental, engine, replace, own_pool) -> DedupeReport:
     from corpus_cli.errors import CorpusError, InputError
     from corpus_cli.storage.store import SCHEMA_VERSION as CURRENT
-    from corpus_cli.storage.store import open_store
+    from corpus_cli.storage.store import check_store, default_path, open_store
 
     t0 = time.perf_counter()
     store = None
-    if not dry_run or mode != "dedupe":
-        # fail early on a bad store, before the long work
-        store = open_store(db, create=mode == "dedupe", write=not dry_run)
+    # fail early on a bad store, before the long work
+    if mode != "dedupe":
+        store = open_store(db, write=not dry_run)
+    elif not dry_run:
+        # nothing is written (not even a new store made) before there is a page to write:
+        # a run that reads no page leaves the store as it was
+        db = db or default_path()
+        if check_store(db):
+            store = open_store(db, create=True)
     try:
         meta = store.meta() if store is not None and store.version >= CURRENT else {}
         stored = store.stored_pages() if store is not None else []
@@ -1133,12 +1140,16 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
         reused = sum(1 for r in results if r.reused)
         corpus = assemble(results, problems, config, progress, engine)
         del results, read, read_by_path, loaded
+        if store is None and mode == "dedupe" and not dry_run and corpus.pages:
+            store = open_store(db, create=True)  # a new store, now that there is a corpus
         old_items = store.item_digests() if store is not None and not dry_run else {}
         # items whose text, date, title and captions are those stored are not annotated
         # again: their dates and raw entity mentions come from the store
         cache = store.annotations() if store is not None and same_settings else None
         report = _analyse_and_write(corpus, store, dry_run, ner, workers, progress, engine,
                                     own_pool, settings, encoding, t0, reused, mode, cache)
+        if report.db is None and not dry_run:
+            report.unwritten = db or default_path()
         if report.db is not None:
             new_items = report.item_digests
             report.changes = Changes(

@@ -1093,3 +1093,34 @@ def test_full_disk_for_real(tmp_path):
         pytest.skip("cannot mount a tmpfs here")
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "no space left" in r.stderr and "internal error" not in r.stderr
+
+
+def test_a_run_that_reads_no_page_neither_creates_nor_claims_a_store(tmp_path):
+    db = tmp_path / "c.db"
+    assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
+    before = items_of(db)
+    data = db.read_bytes()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.txt").write_bytes(b"")
+    (bad / "b.txt").write_bytes(b"\x00\x01\x02binary")
+    r = run("dedupe", bad, "--db", db, "--json", "--workers", "1")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["db"] is None and doc["pages"] == 0 and len(doc["problems"]) == 2
+    r = run("dedupe", bad, "--db", db, "--workers", "1")
+    assert r.exit_code == 1 and "not written" in r.stdout, r.stdout
+    assert items_of(db) == before and db.read_bytes() == data
+    # an empty folder: no store is created, and list says there is none
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    new = tmp_path / "new.db"
+    r = run("dedupe", empty, "--db", new, "--workers", "1")
+    assert r.exit_code == 1 and not new.exists()
+    r = run("list", "--db", new)
+    assert r.exit_code == 1 and "no corpus store" in r.stderr
+    r = run("dedupe", tmp_path / "missing", "--db", new, "--workers", "1")
+    assert r.exit_code == 1 and not new.exists()
+    # a store that cannot be written is refused before the long work, writing nothing
+    r = run("dedupe", SEEDS, "--db", tmp_path / "no" / "such" / "c.db", "--workers", "1")
+    assert r.exit_code == 1 and "there is no folder" in r.stderr

@@ -171,7 +171,9 @@ def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
         f"{ch.items_added} added, {ch.items_changed} changed, {ch.items_removed} removed"
         + ("" if ch.written else " (nothing to do: the store is up to date)")]
     lines += count_lines(report.counts, report.reused) + [
-        f"store       {report.db}" if report.db else "store       (dry run: nothing written)",
+        f"store       {report.db}" if report.db else
+        f"store       {report.unwritten} not written: no page could be read (it is left as "
+        "it was)" if report.unwritten else "store       (dry run: nothing written)",
         f"time        {report.seconds:.1f}s",
     ]
     for line in lines:

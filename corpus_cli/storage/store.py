@@ -1006,12 +1006,13 @@ def _inspect(path: str, create: bool) -> tuple[sqlite3.Connection | None, int, i
     return conn, app_id, version
 
 
-def check_store(path: str | None = None) -> str:
+def check_store(path: str | None = None) -> bool:
     """Check, writing nothing (not even creating the file), that a run can write the store
     at ``path``: a corpus store, an empty file, or a new file in a folder that can be
-    written. Returns the path; raises :class:`StoreError` with the reason."""
+    written. Returns whether a corpus store is there already; raises :class:`StoreError`
+    with the reason it cannot be written."""
     path = path or default_path()
-    conn, _app_id, _version = _inspect(path, create=True)
+    conn, app_id, _version = _inspect(path, create=True)
     if conn is not None:
         conn.close()
     folder = os.path.dirname(os.path.abspath(path))
@@ -1021,7 +1022,7 @@ def check_store(path: str | None = None) -> str:
                                           not os.access(path, os.W_OK)):
         raise StoreError(f"cannot write the store {path}: the file or its folder {folder} "
                          "is read-only")
-    return path
+    return app_id == APPLICATION_ID
 
 
 def open_store(path: str | None = None, create: bool = False, cache_kib: int = 32768,
