@@ -302,17 +302,35 @@ def _default_workers() -> int:
 PARENT_CHECK = 0.5  # seconds between a worker's looks at its parent
 
 
-def _watch_parent() -> None:
-    """In a pool worker: exit as soon as the process that started it is gone. A run killed
-    with SIGKILL cannot stop its pool, and its workers would wait for work forever."""
+def _watch_parent(parent: int, forked: bool) -> None:
+    """In a pool worker: exit as soon as the run that started it (``parent``) is gone. A
+    run killed with SIGKILL cannot stop its pool, and its workers would wait for work
+    forever. A forked worker's parent is the run: it is gone when the worker's parent
+    changes (to init or a subreaper), even before the worker got this far; a worker
+    started by a fork server checks that the run's process still exists."""
     import threading
 
-    parent = os.getppid()
+    start = os.getppid()
+    if forked and start != parent:  # the run died while this worker was starting
+        os._exit(1)
+
+    def gone() -> bool:
+        if os.getppid() != start:
+            return True
+        if forked:
+            return False
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def watch() -> None:
         while True:
             time.sleep(PARENT_CHECK)
-            if os.getppid() != parent:  # orphaned: adopted by init (or a subreaper)
+            if gone():
                 os._exit(1)
 
     threading.Thread(target=watch, name="corpus-parent-watch", daemon=True).start()
@@ -332,9 +350,12 @@ class WorkerPool:
 
     def executor(self):
         if self._executor is None:
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self._executor = ProcessPoolExecutor(self.size, initializer=_watch_parent)
+            forked = multiprocessing.get_start_method() == "fork"
+            self._executor = ProcessPoolExecutor(self.size, initializer=_watch_parent,
+                                                 initargs=(os.getpid(), forked))
         return self._executor
 
     def close(self) -> None:

@@ -1029,7 +1029,7 @@ def test_show_takes_an_id_as_text_and_names_an_ambiguous_prefix(tmp_path):
 
 
 def test_a_busy_store_is_reported_as_busy(tmp_path, monkeypatch):
-    import corpus_cli.store as store_mod
+    import corpus_cli.storage.store as store_mod
 
     db = tmp_path / "c.db"
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
@@ -1051,7 +1051,7 @@ def test_a_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch):
     file system do; test_full_disk_for_real uses a tiny file system when it can)."""
     import errno
 
-    import corpus_cli.store as store_mod
+    import corpus_cli.storage.store as store_mod
 
     db = tmp_path / "c.db"
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
@@ -1060,7 +1060,7 @@ def test_a_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch):
     def full(*_a, **_k):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store_mod.Store, "write_end", full)
+    monkeypatch.setattr(store_mod.Writer, "items", full)
     r = run("dedupe", SEEDS, "--db", db, "--workers", "1", "--rebuild")
     assert r.exit_code == 1 and "no space left" in r.stderr and "internal" not in r.stderr
     monkeypatch.undo()
