@@ -1017,8 +1017,8 @@ def test_show_takes_an_id_as_text_and_names_an_ambiguous_prefix(tmp_path):
         assert r.exit_code == 1 and "no item with id" in r.stderr, (pattern, r.stdout)
     # two items whose ids share a prefix: the prefix is ambiguous, and says so
     con = sqlite3.connect(db)
-    con.execute("UPDATE articles SET id = 'abcd1111' || substr(id, 9) WHERE id = ?", (ids[0],))
-    con.execute("UPDATE articles SET id = 'abcd2222' || substr(id, 9) WHERE id = ?", (ids[1],))
+    con.execute("UPDATE items SET id = 'abcd1111' || substr(id, 9) WHERE id = ?", (ids[0],))
+    con.execute("UPDATE items SET id = 'abcd2222' || substr(id, 9) WHERE id = ?", (ids[1],))
     con.commit()
     con.close()
     r = run("show", "abcd", "--db", db)
@@ -1104,11 +1104,15 @@ def test_a_run_that_reads_no_page_neither_creates_nor_claims_a_store(tmp_path):
     bad.mkdir()
     (bad / "a.txt").write_bytes(b"")
     (bad / "b.txt").write_bytes(b"\x00\x01\x02binary")
+    # the stored pages are not among these inputs: refused, as any such run
     r = run("dedupe", bad, "--db", db, "--json", "--workers", "1")
+    assert r.exit_code == 1 and "not among these inputs" in r.stderr, r.stderr
+    # asked to rebuild the corpus from them: nothing can be read, nothing is written
+    r = run("dedupe", bad, "--db", db, "--json", "--workers", "1", "--replace")
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
     assert doc["db"] is None and doc["pages"] == 0 and len(doc["problems"]) == 2
-    r = run("dedupe", bad, "--db", db, "--workers", "1")
+    r = run("dedupe", bad, "--db", db, "--workers", "1", "--replace")
     assert r.exit_code == 1 and "not written" in r.stdout, r.stdout
     assert items_of(db) == before and db.read_bytes() == data
     # an empty folder: no store is created, and list says there is none
