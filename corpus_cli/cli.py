@@ -745,6 +745,9 @@ def report(db, limit, target, force) -> None:
     if target in (None, "-") and output.is_terminal():
         raise click.UsageError("give -o FILE.html (the report is an HTML file)")
     with open_store(db) as store:
+        if target not in (None, "-") and store.holds_page(target):
+            raise click.ClickException(f"refusing to overwrite {target}: it is an input page "
+                                       "of the corpus")
         data = build_report(store, limit=limit)
     html = render_report(data)
     with output.open_output(target, force, store=data.db) as stream:

@@ -753,6 +753,7 @@ def test_no_output_is_written_onto_an_input_page(tmp_path):
         ("list", "--db", db, "-o", page, "--force"),
         ("search", "water", "--db", db, "-o", page, "--force"),
         ("stats", "--db", db, "-o", page, "--force"),
+        ("report", "--db", db, "-o", copy, "--force"),
         ("dedupe", folder, "--db", db, "-o", folder / "b.txt", "--force"),
         ("clean", folder, "-o", folder / "new.txt", "--force"),  # would be read next time
     ]

@@ -220,7 +220,8 @@ def _alphabets() -> dict[str, list[tuple[str, frozenset[str], frozenset[str]]]]:
 
     out: dict[str, list] = {}
     for ln in lines("alphabets.tsv"):
-        lang, script, common, rare = ln.split("\t")
+        lang, rest = ln.split("\t")
+        script, common, rare = rest.split(" ")
         out.setdefault(script[0], []).append(
             (lang, frozenset(common.strip("-")), frozenset(rare.strip("-"))))
     return out
