@@ -1037,6 +1037,10 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
         db = db or default_path()
         if check_store(db):
             store = open_store(db, create=True)
+    if store is not None and not dry_run:
+        from corpus_cli.storage import index as side_index
+
+        side_index.sweep(store.path)  # what index builds killed before left behind
     try:
         meta = store.meta() if store is not None and store.version >= CURRENT else {}
         stored = store.stored_pages() if store is not None else []

@@ -949,7 +949,8 @@ def test_a_killed_index_build_leaves_nothing_after_the_next_run(kill_corpus, tmp
     db = tmp_path / "c.db"
     shutil.copy(kill_corpus.template, db)
     root = Path(f"{db}.index")
-    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--rebuild"),
+    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--rebuild",
+                                         "--replace"),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
     try:
@@ -982,7 +983,7 @@ def test_a_killed_index_build_leaves_nothing_after_the_next_run(kill_corpus, tmp
         held.close()
     assert run("dedupe", SEEDS, "--db", db, "--workers", "1").exit_code == 0
     assert not [n for n in os.listdir(root) if n.startswith("tmp-")]
-    assert len(os.listdir(root)) == 1  # the current generation only
+    assert len(os.listdir(root)) <= 1  # at most the current generation
 
 
 @pytest.mark.parametrize("query", [

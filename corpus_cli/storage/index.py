@@ -358,6 +358,13 @@ def _build_gone(path: str) -> bool:
     return True
 
 
+def sweep(db: str) -> None:
+    """Remove what index builds killed midway left next to the store at ``db`` (their
+    ``tmp-*`` folders): every run that writes the store does it, even one that finds
+    nothing to rebuild."""
+    _sweep(index_dir(db))
+
+
 def _sweep(root: str) -> None:
     """Remove the temporary folders (and lock files) of builds that are gone."""
     try:
