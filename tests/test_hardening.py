@@ -329,6 +329,24 @@ def kill_corpus(tmp_path_factory):
                            seconds=seconds)
 
 
+def _kill_when(args: list, ready, timeout: float = 120) -> tuple[int, float]:
+    """Start ``corpus`` in a process group of its own (the pool dies with it), SIGKILL the
+    group once ``ready(elapsed)`` says so or it times out: its exit code and when it ended."""
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    t0 = time.perf_counter()
+    try:
+        while p.poll() is None and time.perf_counter() - t0 < timeout:
+            if ready(time.perf_counter() - t0):
+                break
+            time.sleep(0.001)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+    return p.returncode, time.perf_counter() - t0
+
+
 def _wal_size(db: Path) -> int:
     try:
         return os.path.getsize(f"{db}-wal")
@@ -340,30 +358,22 @@ def _wal_size(db: Path) -> int:
 def test_sigkill_leaves_the_previous_corpus(kill_corpus, tmp_path, moment):
     db = tmp_path / "c.db"
     shutil.copy(kill_corpus.template, db)
-    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--replace"),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)  # its own group: the pool dies with it
-    t0 = time.perf_counter()
     writing = False  # the run began to append its transaction to the WAL
-    try:
-        while p.poll() is None:
-            writing = writing or _wal_size(db) > 0
-            if moment == "commit" and writing:
-                break
-            if moment != "commit" and time.perf_counter() - t0 >= moment:
-                break
-            time.sleep(0.001)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-        p.wait(timeout=30)
-    killed_at = time.perf_counter() - t0
+
+    def ready(elapsed: float) -> bool:
+        nonlocal writing
+        writing = writing or _wal_size(db) > 0
+        return writing if moment == "commit" else elapsed >= moment
+
+    rc, killed_at = _kill_when(
+        _python_corpus("dedupe", kill_corpus.big, "--db", db, "--replace"), ready,
+        timeout=float("inf"))
     items = items_of(db)
     state = {id(kill_corpus.before): "before", id(kill_corpus.after): "after"}.get(
         id(next((x for x in (kill_corpus.before, kill_corpus.after) if x == items), None)))
     print(f"SIGKILL at {moment}: {killed_at:.3f}s of {kill_corpus.seconds:.2f}s, "
-          f"rc={p.returncode}, writing={writing}, store={state}")
-    if p.returncode == 0:  # it finished before the kill
+          f"rc={rc}, writing={writing}, store={state}")
+    if rc == 0:  # it finished before the kill
         assert items == kill_corpus.after
     elif writing:  # killed while committing: the old corpus or the whole new one
         assert items in (kill_corpus.before, kill_corpus.after)
@@ -962,23 +972,12 @@ def test_a_killed_index_build_leaves_nothing_after_the_next_run(kill_corpus, tmp
     db = tmp_path / "c.db"
     shutil.copy(kill_corpus.template, db)
     root = Path(f"{db}.index")
-    p = subprocess.Popen(_python_corpus("dedupe", kill_corpus.big, "--db", db, "--rebuild",
-                                         "--replace"),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while p.poll() is None and time.monotonic() < deadline:
-            if root.exists() and any(n.startswith("tmp-") and not n.endswith(".lock")
-                                     for n in os.listdir(root)):
-                break
-            time.sleep(0.002)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-        p.wait(timeout=30)
+    rc, _ = _kill_when(
+        _python_corpus("dedupe", kill_corpus.big, "--db", db, "--rebuild", "--replace"),
+        lambda _: root.exists() and any(n.startswith("tmp-") and not n.endswith(".lock")
+                                        for n in os.listdir(root)))
     left = [n for n in os.listdir(root) if n.startswith("tmp-")] if root.exists() else []
-    if p.returncode == 0 or not left:
+    if rc == 0 or not left:
         pytest.skip("the run ended before its index build could be killed")
     # a build running now (its lock held) is not touched
     import fcntl
