@@ -239,6 +239,8 @@ def _is_head(text: str, words: list[str]) -> str | None:
         vwords = _WORD.findall(value)
         if all(w[0].isupper() or w[0].isdigit() or w.lower() in ("and", "&") for w in vwords):
             return HEAD  # "Region: World News, Armenia", "Theme: Politics"
+        if n <= 3 and len(vwords) == 1 and vwords[0].islower():
+            return HEAD  # "Photo: archive", "Shared by: people" (a counter without its number)
     if text.endswith(("?", "!", ".")) and n > 2:
         return None
     if n <= MAX_HEAD_WORDS and (words[-1].lower() not in _CUT_WORDS or n == 1):

@@ -251,6 +251,21 @@ def test_menus_headings_labels_and_counters_are_no_items_nor_titles():
     assert art.text.startswith("The mayors of six river towns signed a joint flood protection")
 
 
+def test_a_label_with_one_lower_case_word_is_furniture_not_a_title():
+    # share buttons, then a share counter whose number the scraper lost: the body under
+    # them is the article's, not an article titled by the counter
+    page = ("Mayors of the river towns sign a flood protection plan 14 May 2023, 11:25\n\n"
+            "The mayors of six river towns signed a joint flood protection plan on Sunday.\n"
+            "  \u2022 Facebook\n  \u2022 Twitter\n  \u2022 Telegram\n"
+            "Shared by: people\n\n"
+            "\u00a9 Jane Roe\n\n"
+            "The plan will cost forty million over five years, the mayors said.\n\n"
+            "Work on the first dam starts in the autumn, after the harvest.\n")
+    (art,) = articles_of(page)
+    assert art.date == "2023-05-14" and art.sources[0].line_start == 1
+    assert art.text.endswith("after the harvest.")
+
+
 TEASER_LISTING = """Regional news
 
 Mayors of the river towns sign a flood protection plan
