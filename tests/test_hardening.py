@@ -1140,3 +1140,33 @@ def test_a_run_that_reads_no_page_neither_creates_nor_claims_a_store(tmp_path):
     # a store that cannot be written is refused before the long work, writing nothing
     r = run("dedupe", SEEDS, "--db", tmp_path / "no" / "such" / "c.db", "--workers", "1")
     assert r.exit_code == 1 and "there is no folder" in r.stderr
+
+
+def test_a_builds_lock_exists_before_its_folder_and_a_lone_lock_is_swept_once_stale(tmp_path):
+    """No run ever sees a running build's folder without its lock (a build killed between
+    making its folder and taking its lock used to leave a folder that looked alive); a lock
+    left without its folder goes once it is old and free, never while a build holds it."""
+    import fcntl
+
+    from corpus_cli.storage import index
+
+    root = str(tmp_path)
+    tmp = index._new_build_dir(root)
+    try:
+        assert os.path.isdir(tmp) and os.path.exists(tmp + ".lock")
+        with open(tmp + ".lock", "a") as fh, pytest.raises(OSError):
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by the build
+        index._sweep(root)
+        assert os.path.isdir(tmp)  # a running build is never touched
+    finally:
+        index._BUILD_LOCKS.pop(tmp).close()  # as a kill does: the lock goes, its file stays
+    index._sweep(root)
+    assert not os.path.exists(tmp) and not os.path.exists(tmp + ".lock")  # free: gone
+    lone = tmp_path / "tmp-killed.lock"  # killed after its lock, before its folder
+    lone.write_text("")
+    index._sweep(root)
+    assert lone.exists()  # too new to tell from a build making its folder now
+    old = time.time() - 120
+    os.utime(lone, (old, old))
+    index._sweep(root)
+    assert not lone.exists()

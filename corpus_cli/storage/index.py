@@ -38,7 +38,6 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 import unicodedata
@@ -140,9 +139,7 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
     root = index_dir(db)
     os.makedirs(root, exist_ok=True)
     _sweep(root)  # what builds killed before left behind
-    tmp = tempfile.mkdtemp(prefix="tmp-", dir=root)
-    _lock_build(tmp)
-    os.chmod(tmp, 0o777 & ~_umask())  # as any folder, not mkdtemp's 0700: others read it
+    tmp = _new_build_dir(root)
     index = writer = None
     try:
         schema = _schema()
@@ -280,12 +277,6 @@ def _discard(writer, tmp: str) -> None:
         time.sleep(0.05)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_vocabulary(searcher, path: str) -> None:
     """Every term with its number of items (the most of its title and text counts), for
     the fuzzy expansion: reading it is much faster than walking the index at search time."""
@@ -315,14 +306,31 @@ def _remove_old(root: str, keep: str) -> None:
 _BUILD_LOCKS: dict[str, object] = {}
 
 
-def _lock_build(tmp: str) -> None:
+def _new_build_dir(root: str) -> str:
+    """A new ``tmp-XXXX`` folder in ``root`` whose lock is taken *before* the folder exists,
+    so that no other run ever sees the folder of a running build without its lock (a build
+    killed in between leaves a lock file alone, which the next runs remove)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - no flock (Windows): the age rule alone
-        return
-    fh = open(tmp + ".lock", "w")  # held until the build is published or discarded
-    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    _BUILD_LOCKS[tmp] = fh
+        fcntl = None
+    for _ in range(100):
+        tmp = os.path.join(root, "tmp-" + secrets.token_hex(6))
+        if fcntl is not None:
+            try:
+                fd = os.open(tmp + ".lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            fh = os.fdopen(fd, "w")  # held until the build is published or discarded
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody holds it
+            _BUILD_LOCKS[tmp] = fh
+        try:
+            os.mkdir(tmp)  # the umask's permissions, as any folder: other users read it
+        except FileExistsError:
+            _unlock_build(tmp)
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary folder name in {root}")  # pragma: no cover
 
 
 def _unlock_build(tmp: str) -> None:
@@ -350,6 +358,25 @@ def _build_gone(path: str) -> bool:
                 60 if fcntl is not None else STALE_TMP_SECONDS)
         except OSError:
             return False
+    return _lock_free(lock, fcntl)
+
+
+def _lock_gone(lock: str) -> bool:
+    """Whether a lock file without its folder belongs to no running build: older than a
+    minute (a build makes its folder right after its lock) and free."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        if time.time() - os.path.getmtime(lock) <= 60:
+            return False
+    except OSError:
+        return False
+    return _lock_free(lock, fcntl)
+
+
+def _lock_free(lock: str, fcntl) -> bool:
     try:
         with open(lock, "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released on close
@@ -376,7 +403,9 @@ def _sweep(root: str) -> None:
         if not name.startswith("tmp-"):
             continue
         if name.endswith(".lock"):
-            if not os.path.exists(path[: -len(".lock")]) and _build_gone(path[:-5]):
+            # a lock without its folder: a build that was killed before making it, or
+            # one that is making it now (its lock is new and held)
+            if not os.path.exists(path[: -len(".lock")]) and _lock_gone(path):
                 try:
                     os.unlink(path)
                 except OSError:
