@@ -983,11 +983,18 @@ _LINE_LABEL = re.compile(
     r"(?:[^\S\n]{1,3}(?:on|at))?[^\S\n]{0,3}[:\-\u2013|]?[^\S\n]{0,3}",
     re.IGNORECASE,
 )
+_ON_BEFORE_DATE = re.compile(r"\b(?:on|at)[^\S\n]{1,3}$", re.IGNORECASE)
+# A second label on a date line: what follows it (the day of an update) is not the
+# publication date the line shows first.
+_LATER_LABEL = re.compile(
+    r"(?:[|/\u00b7\u2022,;(\u2013\u2014]|\s-)?[^\S\n]{0,3}\b(?:last[^\S\n]{1,3})?"
+    r"(?:updated|modified|edited|changed|обновлено|изменено)\b", re.IGNORECASE)
 _STAMP_NOISE = re.compile(
     r"(?:(?<!\d)(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d)?(?:[^\S\n]{0,2}[ap]\.?m\.?)?(?!\d)"
     r"|\b(?:GMT|UTC|MSK|CET|CEST|EET|EEST|BST|EST|EDT|PST|PDT)\b(?:[^\S\n]{0,2}[+\-\u2212]"
     r"[^\S\n]{0,2}\d{1,2}(?::?\d\d)?)?"
-    r"|\b\d{1,3}[^\S\n]{1,2}(?:seconds?|minutes?|mins?|hours?|hrs?|days?)[^\S\n]{1,2}ago\b)",
+    r"|\b\d{1,3}[^\S\n]{1,2}(?:seconds?|minutes?|mins?|hours?|hrs?|days?)[^\S\n]{1,2}ago\b"
+    r"|\b\d{1,3}[^\S\n]{0,2}-?[^\S\n]{0,2}min(?:ute)?s?\.?[^\S\n]{1,2}read\b)",  # reading time
     re.IGNORECASE,
 )
 _WEEKDAY_NAMES = {name: i for i, names in enumerate((
@@ -1117,10 +1124,16 @@ def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
     label = bool(lab and lab.end())
     if label:
         work = work[lab.end():]
+    later = _LATER_LABEL.search(work)
+    if later is not None and later.start() > 0:
+        work = work[:later.start()]  # "12 March 2023 | Updated: 13 March 2023": published
     m = _day_mention(work)
     if m is None:
         return None
-    rest = _STAMP_NOISE.sub(" ", work[:m.start] + " " + work[m.end:])
+    before = work[:m.start]
+    if label:  # "Posted by admin on March 14, 2023"
+        before = _ON_BEFORE_DATE.sub("", before)
+    rest = _STAMP_NOISE.sub(" ", before + " " + work[m.end:])
     words = [w for w in _LEFT_TOKEN.findall(rest)
              if w.lower().rstrip(".") not in _WEEKDAY_NAMES]
     if len(words) > MAX_DATELINE_WORDS:

@@ -763,10 +763,50 @@ def _header_date(units: list[_Unit], meta: str | None) -> DateLine | None:
     k = units.index(first) + 1
     while k < len(units) and units[k].role in (HEAD, NAV):
         k += 1
-    if k < len(units) and units[k].role == TITLE and units[k].leads:
+    if k < len(units) and units[k].role == TITLE and units[k].leads and not _entry_date(
+            units, units.index(first)):
         first.header = True
         return d
     return None
+
+
+_DIGITS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _date_shape(text: str) -> str:
+    """A date line's form with its values blanked: "March 14, 2023 at 5:30 p.m." and "May 2,
+    2024 at 11:02 a.m." have one shape, "Tuesday, 14 March 2023" another."""
+    return _LETTERS.sub("a", _DIGITS.sub("0", text))
+
+
+def _entry_date(units: list[_Unit], i: int) -> bool:
+    """Does the date line ``i`` stand above the first entry of a list: a date line, a title,
+    its text, then a date line of the same shape above the next title? (A site's header date
+    stands above the page's one article; a list's dates each stand above their entry.)"""
+    shape = _date_shape(units[i].p.text)
+    k = i + 1
+    while k < len(units) and units[k].role in (HEAD, NAV):
+        k += 1
+    if k >= len(units) or units[k].role != TITLE:
+        return False
+    k += 1
+    seen_text = False
+    while k < len(units) and k - i <= MAX_LOOK:
+        u = units[k]
+        if u.role == TEXT:
+            seen_text = True
+        elif u.role == DATE:
+            if not seen_text or _date_shape(u.p.text) != shape:
+                return False
+            j = k + 1
+            while j < len(units) and units[j].role in (HEAD, NAV):
+                j += 1
+            return j < len(units) and units[j].role == TITLE
+        elif u.role != HEAD:
+            return False
+        k += 1
+    return False
 
 
 def trim_repeated_tails(items: Sequence[PageItem], boilerplate: set[str] | frozenset[str]

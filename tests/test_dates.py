@@ -587,6 +587,26 @@ def test_read_dateline_reads_date_lines_and_refuses_phrases():
     assert read_dateline("04/05/2020").month == 5
 
 
+def test_a_date_line_with_an_update_a_reading_time_or_a_posted_by_shows_its_first_date():
+    from corpus_cli.dates import read_dateline
+
+    want = {
+        "Published: 12 March 2023 | Updated: 13 March 2023, 09:14": (2023, 3, 12),
+        "12.03.2023, last modified 14.03.2023": (2023, 3, 12),
+        "12 March 2023 (updated 14:20)": (2023, 3, 12),
+        "Updated: 13 March 2023": (2023, 3, 13),  # the only date the line shows
+        "March 14, 2023 | 5 min read": (2023, 3, 14),
+        "14 March 2023 \u00b7 3 min read": (2023, 3, 14),
+        "Posted by admin on March 14, 2023": (2023, 3, 14),
+    }
+    for line, (y, mo, d) in want.items():
+        got = read_dateline(line)
+        assert got is not None and (got.year, got.month, got.day) == (y, mo, d), line
+    for line in ("Government updated the plan on 12 March 2023", "Talks on 12 March 2023",
+                 "A 5 min read on the summit of 12 March 2023"):
+        assert read_dateline(line) is None, line
+
+
 def test_numeric_order_from_the_dates_that_can_only_be_read_one_way():
     from corpus_cli.dates import numeric_order
 

@@ -266,6 +266,33 @@ def test_a_label_with_one_lower_case_word_is_furniture_not_a_title():
     assert art.text.endswith("after the harvest.")
 
 
+def test_a_list_whose_entries_open_with_a_timed_date_line_is_no_header_date():
+    # "date with a time, title, teaser" repeated: the first date is its entry's, not the
+    # day the page was saved (a header date stands above the page's one article)
+    page = ("Latest news\n\n"
+            "March 14, 2023 at 5:30 p.m.\n"
+            "City council approves the new budget after a long debate\n"
+            "The council approved the budget by seven votes to four late on Tuesday.\n\n"
+            "March 13, 2023 at 11:02 a.m.\n"
+            "Heavy snow closes the mountain roads\n"
+            "Police closed two mountain passes after heavy snowfall overnight.\n\n"
+            "March 12, 2023 at 8:45 a.m.\n"
+            "Museum reopens after a two-year renovation\n"
+            "The city museum reopened its doors on Sunday with a new wing.\n")
+    assert starts(articles_of(page)) == [(3, "2023-03-14"), (7, "2023-03-13"),
+                                         (11, "2023-03-12")]
+
+
+def test_a_header_date_above_the_one_article_stays_the_header():
+    page = ("Tuesday, 14 March 2023 10:25\n\n"
+            "City council approves the new budget after a long debate\n"
+            "12.03.2023\n"
+            "The council approved the budget by seven votes to four late on Sunday.\n\n"
+            "The mayor said the vote ended a month of talks.\n")
+    (art,) = articles_of(page)
+    assert art.date == "2023-03-12"
+
+
 TEASER_LISTING = """Regional news
 
 Mayors of the river towns sign a flood protection plan
