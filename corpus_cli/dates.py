@@ -1143,7 +1143,8 @@ def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
         if low in _PHRASE_WORDS:
             return None
         if w[0].isalpha() and w[0].islower() and not any(c.isdigit() for c in w) and low not in (
-                "by", "ago", "views", "comments", "download", "document", "print", "source"):
+                "by", "ago", "views", "comments", "download", "document", "print", "source",
+                "г", "г.", "года"):  # Russian "year" after a date: "14.03.2023 г."
             # a lower-case word: part of a phrase unless it is a user name ("dennis2020")
             if not (len(words) <= 2 and len(w) > 2):
                 return None

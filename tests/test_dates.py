@@ -598,6 +598,8 @@ def test_a_date_line_with_an_update_a_reading_time_or_a_posted_by_shows_its_firs
         "March 14, 2023 | 5 min read": (2023, 3, 14),
         "14 March 2023 \u00b7 3 min read": (2023, 3, 14),
         "Posted by admin on March 14, 2023": (2023, 3, 14),
+        "14.03.2023 \u0433.": (2023, 3, 14),
+        "14.03.2023 \u0433\u043e\u0434\u0430 10:25": (2023, 3, 14),
     }
     for line, (y, mo, d) in want.items():
         got = read_dateline(line)
