@@ -500,6 +500,7 @@ def _lead_groups(units: list[_Unit], rhythm: list[int]) -> dict[int, int]:
 
     Before an article or a list of dated entries, or when most of its paragraphs open with
     a date, it is a sidebar:
+    when its first paragraph opens with a picture's file name, each snippet opens with one;
     when two sizes of blank gap between its paragraphs alternate and the wider one recurs,
     the wider gap separates snippets (the narrower one, paragraphs of a snippet); else each
     paragraph is a snippet (a salutation line goes with what follows it). With no article
@@ -519,6 +520,15 @@ def _lead_groups(units: list[_Unit], rhythm: list[int]) -> dict[int, int]:
     listing_after = last + 1 < len(units) and rhythm[last + 1] >= 2
     if not (article_after or listing_after or _date_led(units, idx)):
         return dict.fromkeys(idx, 0)
+    if _image_led(units[idx[0]].p):
+        # snippets that open with their picture: a paragraph without one goes on with the
+        # snippet above it (a snippet shown in full runs over several paragraphs)
+        out, group = {}, -1
+        for i in idx:
+            if group < 0 or _image_led(units[i].p):
+                group += 1
+            out[i] = group
+        return out
     gaps = [units[i].gap for i in idx[1:]]
     wide = max(gaps, default=0)
     if len(set(gaps)) >= 2 and gaps.count(wide) >= 2:
@@ -532,6 +542,11 @@ def _lead_groups(units: list[_Unit], rhythm: list[int]) -> dict[int, int]:
             group += 1
         out[i] = group
     return out
+
+
+def _image_led(p: Paragraph) -> bool:
+    """Does the paragraph open with an image file name glued to its first words?"""
+    return any(r.kind == "image" and p.raw.lstrip().startswith(r.text) for r in p.removals)
 
 
 def _date_led(units: list[_Unit], idx: list[int]) -> bool:

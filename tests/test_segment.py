@@ -177,6 +177,26 @@ The first joint checks will take place next month.
 """
 
 
+def test_a_sidebar_snippet_that_opens_with_its_picture_runs_until_the_next_picture():
+    """Undated snippets above the page's article, each opening with its picture's file
+    name: a paragraph without a picture goes on with the snippet above it."""
+    article = ("Customs services agree on joint checks at the border\n\n"
+               "The customs services of the two states agreed on Tuesday to hold joint checks."
+               "\n\nThe first joint checks will take place next month.\n")
+    one = ("b41f-2c9e.jpgOn 3 April, the ministers of transport met to discuss the corridor.\n\n"
+           "They agreed to open the first section of the line next year.\n\n"
+           "The corridor will link the two largest ports of the region.\n\n")
+    arts = articles_of(one + article)
+    assert [(a.sources[0].line_start, a.kind) for a in arts] == [(1, "brief"), (7, "article")]
+    assert arts[0].text.endswith("ports of the region.")
+    two = one + ("photo_2031.jpgThe water commission approved the schedule of the spring releases."
+                 "\n\nThe releases begin in the second week of May.\n\n")
+    arts = articles_of(two + article)
+    assert [(a.sources[0].line_start, a.kind) for a in arts] == [
+        (1, "brief"), (7, "brief"), (11, "article")]
+    assert arts[1].text.endswith("second week of May.")
+
+
 def test_undated_sidebar_snippets_are_items_and_the_article_after_them_too():
     """Snippets separated by two blank lines, paragraphs of one snippet by one: each
     snippet is an item; the article that follows (a title, then its text) is its own."""
