@@ -701,7 +701,7 @@ def analyse_items(
     """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
     ``cache`` (key -> (date mentions, raw entity mentions or None, failures), made under
     the same ``ner``) taken from it instead of found again."""
-    from corpus_cli.entities import extract, merge_entities
+    from corpus_cli.entities import extract
     from corpus_cli.segment import (
         entity_extras,
         join_entity_text,
@@ -714,7 +714,14 @@ def analyse_items(
             m for cl in corpus.dedupe.clusters if cl.kind == "boilerplate"
             for m in cl.member_ids))
     urls = {cp.page.path: cp.url for cp in corpus.pages}
-    merged = merge_items(corpus.items, corpus.dedupe.cluster_of, corpus.order or None, urls)
+    try:
+        merged = merge_items(corpus.items, corpus.dedupe.cluster_of, corpus.order or None,
+                             urls)
+    except Exception as exc:  # a bug must not cost the run its items: keep them unmerged
+        corpus.problems.append(Problem(
+            "(corpus)", f"merging the copies of items across pages failed "
+            f"({type(exc).__name__}: {exc}); each page's items are kept apart", line=0))
+        merged = merge_items(corpus.items, {}, corpus.order or None, urls)
     del urls
     if not merged:
         if during is not None:
@@ -761,7 +768,7 @@ def analyse_items(
         progress("entities", 0, len(articles))
     if ner == "builtin":
         del found  # free as early as possible: this is the run's peak of memory
-        ents, docs = merge_entities([m or [] for m in mentions_of])
+        ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
         # kept for the store as compact JSON, not as objects, until the write
         mentions_of = [mentions_json(m) for m in mentions_of]
     else:
@@ -783,6 +790,28 @@ def analyse_items(
     if progress:
         progress("entities", len(out), len(out))
     return Analysis(out, ents, keys, mentions_of, cached)
+
+
+def _merged_entities(docs: list, problems: list[Problem]) -> tuple[list, list]:
+    """:func:`merge_entities`, with a failure reported as a problem of the corpus instead
+    of ending the run: a failed step is left out (person names stay as written), and if
+    merging fails as a whole each mention keeps the name its finder gave it."""
+    from corpus_cli.entities.merge import merge_entities, unmerged_entities
+
+    def failed(what: str, exc: BaseException) -> None:
+        problems.append(Problem(
+            "(corpus)", f"merging {what} across items failed ({type(exc).__name__}: {exc}); "
+            f"{_UNMERGED[what]}", line=0))
+
+    try:
+        return merge_entities(docs, on_error=failed)
+    except Exception as exc:
+        failed("entities", exc)
+        return unmerged_entities(docs)
+
+
+_UNMERGED = {"person names": "each way of writing a person's name is its own entity",
+             "entities": "each entity keeps the name found in its item, unmerged"}
 
 
 @dataclass(frozen=True, slots=True)

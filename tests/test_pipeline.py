@@ -168,3 +168,71 @@ def test_a_failing_item_date_leaves_that_item_undated(pages, tmp_path, monkeypat
     assert "b.txt: line 5: finding dates failed (KeyError: 'made to fail')" in res.stderr
     bad = next(it for it in items if "FAILME" in it["text"])
     assert bad["date"] is None and bad["title"] == "Rescue services train together near the border"
+
+
+NAMES_PAGE = ("Ministers meet at the Collective Rescue Agency\n\n16.11.2023\n\n"
+              "Minister Anna Keller met the head of the Collective Rescue Agency (CRA) on "
+              "Thursday. A. Keller said the CRA would open a training centre.\n")
+
+
+def test_a_failing_person_clustering_leaves_names_unmerged_not_the_run(pages, tmp_path,
+                                                                       monkeypatch):
+    from corpus_cli.entities import merge
+
+    def broken(counts):
+        raise KeyError("made to fail")
+
+    monkeypatch.setattr(merge, "cluster_persons", broken)
+    folder = pages({"a.txt": GOOD_PAGE, "n.txt": NAMES_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert res.stderr.count("made to fail") == 1
+    assert ("(corpus): merging person names across items failed (KeyError: 'made to fail'); "
+            "each way of writing a person's name is its own entity") in res.stderr
+    item = next(it for it in items if it["title"].startswith("Ministers meet"))
+    names = {(e["type"], e["name"]): e["aliases"] for e in item["entities"]}
+    assert ("PERSON", "Anna Keller") in names  # the person is still found
+    # the rest of the merge still ran: the acronym joined its expansion
+    assert "CRA" in names[("ORG", "Collective Rescue Agency")]
+
+
+def test_a_failing_entity_merge_keeps_every_entity_as_found(pages, tmp_path, monkeypatch):
+    from corpus_cli.entities import merge
+
+    def broken(*a, **kw):
+        raise RuntimeError("made to fail")
+
+    monkeypatch.setattr(merge, "_entities", broken)
+    folder = pages({"a.txt": GOOD_PAGE, "n.txt": NAMES_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert "(corpus): merging entities across items failed (RuntimeError: made to fail)" \
+        in res.stderr
+    item = next(it for it in items if it["title"].startswith("Ministers meet"))
+    assert ("PERSON", "Anna Keller") in {(e["type"], e["name"]) for e in item["entities"]}
+    import json
+
+    from click.testing import CliRunner
+
+    from corpus_cli.cli import cli
+
+    listed = CliRunner().invoke(cli, ["entities", "--jsonl", "--db", str(tmp_path / "c.db")])
+    assert any(json.loads(x)["name"] == "Anna Keller" for x in listed.stdout.splitlines())
+
+
+def test_a_failing_item_merge_keeps_each_pages_items_apart(pages, tmp_path, monkeypatch):
+    from corpus_cli import segment
+
+    def broken(a, b):
+        raise RuntimeError("made to fail")
+
+    monkeypatch.setattr(segment, "_dates_agree", broken)  # asked only of copies to merge
+    folder = pages({"a.txt": GOOD_PAGE, "b.txt": GOOD_PAGE.replace("14 November", "14 Nov"),
+                    "n.txt": NAMES_PAGE})
+    res, items = _dedupe_cli(folder, tmp_path / "c.db")
+    assert res.exit_code == 1
+    assert ("(corpus): merging the copies of items across pages failed (RuntimeError: made to "
+            "fail); each page's items are kept apart") in res.stderr
+    council = [it for it in items if it["title"].startswith("Council approves")]
+    assert sorted(it["sources"][0]["path"][-5:] for it in council) == ["a.txt", "b.txt"]
+    assert all(it["date"] == "2023-11-14" for it in council)

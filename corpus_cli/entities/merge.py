@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -583,6 +583,7 @@ def _entities(
 def merge_entities(
     docs: Sequence[Sequence[EntityMention]],
     known_acronyms: Mapping[str, str] | None = None,
+    on_error: Callable[[str, BaseException], None] | None = None,
 ) -> tuple[list[Entity], list[list[EntityMention]]]:
     """Merge aliases across documents into canonical entities.
 
@@ -599,5 +600,38 @@ def merge_entities(
     defs = collect_definitions(docs)
     keyed = _keys(docs, _Resolver(defs, known))
     uf = _unions(keyed)
-    person_cluster = cluster_persons(keyed.person_counts) if keyed.person_counts else {}
+    person_cluster: Mapping[str, int] = {}
+    if keyed.person_counts:
+        try:
+            person_cluster = cluster_persons(keyed.person_counts)
+        except Exception as exc:  # a bug must not cost the run its entities
+            if on_error is None:
+                raise
+            on_error("person names", exc)
+            # each way of writing a name its own person
+            person_cluster = {s: i for i, s in enumerate(sorted(keyed.person_counts))}
     return _entities(docs, keyed, uf, person_cluster)
+
+
+def unmerged_entities(
+    docs: Sequence[Sequence[EntityMention]],
+) -> tuple[list[Entity], list[list[EntityMention]]]:
+    """The entities of ``docs`` without merging across documents: each mention keeps the
+    name its finder gave it (what a run keeps when :func:`merge_entities` fails); sorted
+    like :func:`merge_entities`'s."""
+    mentions: Counter = Counter()
+    articles: Counter = Counter()
+    aliases: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for doc in docs:
+        here = set()
+        for m in doc:
+            key = (m.canonical, m.type)
+            mentions[key] += 1
+            aliases[key].update((m.canonical, m.text))
+            here.add(key)
+        articles.update(here)
+    entities = [Entity(name=name, type=type_, aliases=tuple(sorted(aliases[(name, type_)])),
+                       mentions=n, articles=articles[(name, type_)])
+                for (name, type_), n in mentions.items()]
+    entities.sort(key=lambda e: (-e.mentions, e.name, e.type))
+    return entities, [list(d) for d in docs]
