@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import lru_cache
 
 from corpus_cli.ids import with_paragraph_ids
 from corpus_cli.models import CleanPage, Page, Paragraph, Removal
@@ -182,11 +183,47 @@ def strip_glued_navigation(text: str) -> tuple[str | None, str]:
 
 
 def split_glued_date(text: str) -> tuple[str | None, str]:
-    """``"09.06.2018On June 9"`` -> ``("09.06.2018", "On June 9")``; else ``(None, text)``."""
-    m = _GLUED_DATE.match(text)
+    """``"09.06.2018On June 9"`` -> ``("09.06.2018", "On June 9")``; a date with a time, or
+    with its month in words, glued to a headline: ``"13.03.2023, 18:40Parliament ..."``,
+    ``"13 March 2023, 18:40Parliament ..."``, ``"March 13, 2023Parliament ..."``; else
+    ``(None, text)``."""
+    first = text[:1]
+    if first.isdigit():
+        m = _GLUED_DATE.match(text) or _GLUED_STAMP.match(text)
+        if m is None and _MONTH_WORD_GATE.match(text):
+            m = _glued_word_date().match(text)
+    elif first.isalpha() and _MONTH_FIRST_GATE.match(text):
+        m = _glued_word_date().match(text)
+    else:
+        return None, text
     if not m:
         return None, text
-    return m.group(1), text[m.end():].lstrip()
+    rest = text[m.end():]
+    if m.re is not _GLUED_DATE and not (rest[:1].isupper() or rest[:1] in _OPENING_QUOTES):
+        return None, text  # "2023года": not a headline glued on
+    return m.group(1), rest.lstrip()
+
+
+_OPENING_QUOTES = "\"'\u00ab\u201c\u201e"
+# A numeric date and a time glued to a headline: "13.03.2023, 18:40Parliament approves".
+_GLUED_STAMP = re.compile(
+    r"^(\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d,?\s{1,3}(?:[01]?\d|2[0-3]):[0-5]\d)(?=\S)")
+# Cheap tests before the month names are tried: "13 March", "March 13".
+_MONTH_WORD_GATE = re.compile(r"^\d{1,2}\s{1,2}[^\W\d_]")
+_MONTH_FIRST_GATE = re.compile(r"^[^\W\d_]{3,9}\.?\s{1,2}\d{1,2},?\s{1,2}(?:19|20)\d\d")
+
+
+@lru_cache(maxsize=1)
+def _glued_word_date() -> re.Pattern:
+    """A date with its month in words (the names of ``data/months.tsv``), maybe a time, up
+    to where something is glued on: "13 March 2023, 18:40", "March 13, 2023"."""
+    from corpus_cli.dates import _MON_ANY
+
+    time = r"(?:,?\s{1,3}(?:[01]?\d|2[0-3]):[0-5]\d)?"
+    return re.compile(
+        rf"^((?:\d{{1,2}}\s{{1,2}}{_MON_ANY},?\s{{1,2}}(?:19|20)\d\d"
+        rf"|{_MON_ANY}\s{{1,2}}\d{{1,2}},?\s{{1,2}}(?:19|20)\d\d){time})(?=\S)",
+        re.IGNORECASE)
 
 
 def strip_glued_image(text: str) -> tuple[str | None, str]:

@@ -298,6 +298,8 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
         head = _is_head(text, words)
         if is_meta and not _is_prose(text):
             role = HEAD  # the rest of the stored page's first line: the site's header
+        elif _glued(p):
+            role = TEXT  # a date glued to its first words: an entry, however short
         elif head is not None:
             role = head
         elif _is_titleish(text) and not _glued(p) and not (
@@ -943,6 +945,8 @@ def _shown_date(it: PageItem, dl: DateLine | None, ctx: _Dating) -> DateLine | N
         got = _line_date(first.dateline, ctx.order)  # glued to it, or its repeat's
     if got is None and t is not None:
         got = _title_suffix(t.text)
+    elif got is None and first is not None and len(it.body) == 1 and _is_titleish(first.text):
+        got = _title_suffix(first.text)  # a headline in a list, its date after it
     for p in it.body[:2]:
         if got is not None:
             break

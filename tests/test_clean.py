@@ -51,6 +51,22 @@ def test_glued_dates_split():
     assert clean.split_glued_date("In 2024 the group") == (None, "In 2024 the group")
 
 
+def test_a_date_with_a_time_or_a_month_name_glued_to_a_headline_is_split():
+    split = clean.split_glued_date
+    assert split("13.03.2023, 18:40Parliament approves the tax code") == (
+        "13.03.2023, 18:40", "Parliament approves the tax code")
+    assert split("13 March 2023, 18:40Parliament approves") == (
+        "13 March 2023, 18:40", "Parliament approves")
+    march = "\u043c\u0430\u0440\u0442\u0430"  # Russian "March" (genitive)
+    parliament = "\u041f\u0430\u0440\u043b\u0430\u043c\u0435\u043d\u0442"
+    assert split(f"13 {march} 2023{parliament}") == (f"13 {march} 2023", parliament)
+    assert split("March 13, 2023\u201cWe agreed\u201d") == (
+        "March 13, 2023", "\u201cWe agreed\u201d")
+    for line in ("13 March 2023, Moscow", "13 March 2023 Moscow", "13.03.2023 18:40",
+                 "Mayors meet 13 March 2023", "13 March 2023years", "May 5 was a Friday"):
+        assert split(line) == (None, line), line
+
+
 def test_url_attachment_lines():
     cp = clean.clean_page(page(
         "A title of the news item\nhttps://example.org/news/123/\n"

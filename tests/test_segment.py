@@ -313,6 +313,22 @@ def test_a_header_date_above_the_one_article_stays_the_header():
     assert art.date == "2023-03-12"
 
 
+def test_headlines_with_their_dates_glued_before_or_written_after_are_dated_entries():
+    article = ("Floods displace thousands in the river valley\n\n"
+               "Updated 14:20 GMT, 14 March 2023\n\n"
+               "Heavy rain caused the river to burst its banks, forcing people to leave.\n\n")
+    glued = article + ("Read also:\n"
+                       "13.03.2023, 18:40Parliament approves the tax code\n"
+                       "12.03.2023, 09:15Central bank holds its rate\n")
+    assert starts(articles_of(glued)) == [(1, "2023-03-14"), (8, "2023-03-13"),
+                                          (9, "2023-03-12")]
+    after = article + ("More on this story\n"
+                       "Dam operators warn of higher water levels 13 March 2023\n"
+                       "Aid agencies send tents and food 12 March 2023\n")
+    assert starts(articles_of(after)) == [(1, "2023-03-14"), (8, "2023-03-13"),
+                                          (9, "2023-03-12")]
+
+
 TEASER_LISTING = """Regional news
 
 Mayors of the river towns sign a flood protection plan
