@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import click
 
@@ -151,6 +152,21 @@ def db_option(f: Callable) -> Callable:
 
 # A limit above any count means "all": capped where SQLite's integers end.
 MAX_LIMIT = 2**63 - 1
+
+
+def scheduler_option(f: Callable) -> Callable:
+    return click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")(f)
+
+
+def _engine(scheduler: str | None):
+    """The Dask engine of ``--scheduler`` (connected: a bad address fails here), or None."""
+    if not scheduler:
+        return None
+    from corpus_cli.distributed import DaskEngine
+
+    return DaskEngine(scheduler)
 
 
 def limit_option(help_: str, *aliases: str, default: int | None = None) -> Callable:
@@ -378,8 +394,7 @@ def _is_folder(target: str, fmt: str | None) -> bool:
 @click.option("--ner", type=click.Choice(["builtin", "spacy", "none"]), default="builtin",
               show_default=True,
               help="Entity extractor: the built-in rules, spaCy (if installed), or none.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Run on a Dask cluster (tcp://host:8786); needs corpus-cli[distributed].")
+@scheduler_option
 @output_options()
 def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, workers, rebuild,
            replace, ner, scheduler, fmt, target, force, raw_formulas) -> None:
@@ -399,8 +414,6 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
       corpus dedupe crawl/ --html full   (HTML and WARC too)
       corpus dedupe batch2/ --replace
     """
-    from contextlib import nullcontext
-
     from corpus_cli import output
     from corpus_cli.dedupe import DedupeConfig
     from corpus_cli.output.views import dedupe_view
@@ -408,11 +421,7 @@ def dedupe(paths, pattern, reading, db, threshold, dry_run, explain, limit, work
     from corpus_cli.storage.store import default_path
 
     _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
-    engine = None
-    if scheduler:
-        from corpus_cli.distributed import DaskEngine
-
-        engine = DaskEngine(scheduler)
+    engine = _engine(scheduler)
     with engine or nullcontext(), output.progress_bar() as progress:
         report = run_dedupe(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
                             config=DedupeConfig(threshold=threshold), dry_run=dry_run,
@@ -462,8 +471,9 @@ def _show_update(report, db, fmt, target, force, limit, explain, raw_formulas=Fa
 @input_options
 @db_option
 @report_options
+@scheduler_option
 def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, target,
-        force, raw_formulas) -> None:
+        force, raw_formulas, scheduler) -> None:
     """Grow the stored corpus with these pages.
 
     New pages are cleaned and deduplicated against everything stored; a page
@@ -481,10 +491,10 @@ def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, targ
     from corpus_cli.pipeline import run_add
 
     _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
-    with output.progress_bar() as progress:
+    engine = _engine(scheduler)
+    with engine or nullcontext(), output.progress_bar() as progress:
         report = run_add(paths, pattern=pattern or DEFAULT_PATTERNS, encoding=reading, db=db,
-                         workers=workers,
-                         progress=progress, dry_run=dry_run)
+                         workers=workers, progress=progress, dry_run=dry_run, engine=engine)
     _show_update(report, db, fmt, target, force, limit, explain, raw_formulas,
                  [target] if target and _names_input(target, paths, pattern) else ())
 
@@ -493,8 +503,9 @@ def add(paths, pattern, reading, db, dry_run, explain, limit, workers, fmt, targ
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @report_options
+@scheduler_option
 def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force,
-           raw_formulas) -> None:
+           raw_formulas, scheduler) -> None:
     """Take pages out of the stored corpus; clusters and items are formed again.
 
     PATHS are stored page paths (as 'corpus list' shows them), folders holding
@@ -510,8 +521,10 @@ def remove(paths, db, dry_run, explain, limit, workers, fmt, target, force,
     from corpus_cli.pipeline import run_remove
 
     _pick_format(fmt, target, ("table", "tsv", "csv", "json", "jsonl"))  # fail early
-    with output.progress_bar() as progress:
-        report = run_remove(paths, db=db, workers=workers, progress=progress, dry_run=dry_run)
+    engine = _engine(scheduler)
+    with engine or nullcontext(), output.progress_bar() as progress:
+        report = run_remove(paths, db=db, workers=workers, progress=progress, dry_run=dry_run,
+                            engine=engine)
     _show_update(report, db, fmt, target, force, limit, explain, raw_formulas)
 
 

@@ -930,12 +930,12 @@ def run_add(args: Iterable[str], pattern: str | Sequence[str] = DEFAULT_PATTERNS
 
 def run_remove(args: Iterable[str], db: str | None = None,
                workers: int | WorkerPool | None = None, progress: Progress | None = None,
-               dry_run: bool = False) -> DedupeReport:
+               dry_run: bool = False, engine=None) -> DedupeReport:
     """``corpus remove``: take pages out of the stored corpus (by stored path, a folder of
     stored paths, a glob or a page URL); clusters and items are formed again without them.
     Arguments that match no stored page are problems."""
     return update(MODES[2], args, DEFAULT_PATTERNS, None, db, None, dry_run, workers, progress,
-                  None, True, None, False)
+                  None, True, engine, False)
 
 
 def update(mode: str, args: Iterable[str], pattern: str, encoding: str | None,

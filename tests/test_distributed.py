@@ -255,3 +255,19 @@ def test_normalised_texts_reach_the_workers_unchanged(client):
     config = DedupeConfig()
     assert DaskEngine(client=client).candidates(texts, [0, 1, 2], config) == \
         minhash_candidates(texts, [0, 1, 2], config)
+
+
+def test_cli_add_and_remove_take_a_scheduler_and_write_the_same_store(cluster, folder,
+                                                                       tmp_path):
+    runner = CliRunner()
+    pages = sorted(str(p) for p in folder.iterdir())
+    half, rest = pages[: len(pages) // 2], pages[len(pages) // 2:]
+    stores = {}
+    for name, extra in (("dask", ["--scheduler", cluster.scheduler_address]),
+                        ("local", ["--workers", "1"])):
+        db = str(tmp_path / f"{name}.db")
+        for args in (["dedupe", *half], ["add", *rest], ["remove", rest[0]]):
+            r = runner.invoke(cli, [*args, "--db", db, *extra], catch_exceptions=False)
+            assert r.exit_code == 0, r.output
+        stores[name] = _export(db)
+    assert stores["dask"] and stores["dask"] == stores["local"]
