@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from functools import lru_cache
 
-from corpus_cli.ids import with_paragraph_ids
+from corpus_cli.ids import paragraph_ids
+from corpus_cli.memo import Memo
 from corpus_cli.models import CleanPage, Page, Paragraph, Removal
 
 MAX_NAV_WORDS = 6
@@ -393,35 +393,62 @@ def _looks_like_date(text: str) -> bool:
     return len(text) <= 40 and parse_date(text) is not None
 
 
+def _clean_line(arg: str) -> tuple:
+    """:func:`clean_text` of one paragraph's text, with what the cleaner derives from the
+    result: ``(arg, text, removals, dateline, reason, kind, script)`` (``kind`` and
+    ``script`` are None for noise). ``text`` is ``arg`` itself when cleaning changed
+    nothing."""
+    text, removals, dateline, reason = clean_text(arg)
+    if reason is not None:
+        return arg, text, removals, dateline, reason, None, None
+    if text == arg:
+        text = arg  # one string object for both: halves the memory of clean lines
+    kind = "dateline" if dateline is None and is_dateline(text) else "text"
+    return arg, text, removals, dateline, None, kind, script_of(text)
+
+
+# Each distinct line is cleaned once per process (a site's furniture is on every page); the
+# cached line object also stands for every copy of it, which the process pool then sends
+# once per batch of pages.
+_CLEANED = Memo(_clean_line)
+
+# The fields of a paragraph being cleaned (a list, made a Paragraph once its id is known).
+_F_TEXT, _F_DATELINE = 4, 8
+
+
 def clean_page(page: Page) -> CleanPage:
     """Split a page into paragraphs and clean each one (see :func:`clean_text`). A stored
     page's date prefix (" date 2022-01-13 ..." at the start of the page) is taken off its
     first paragraph and kept as that paragraph's ``dateline``; a title repeated on the next
     line, or after a subtitle or caption, is removed (its date, if it has one, goes to the
     title)."""
-    paragraphs: list[Paragraph] = []
+    # [index, line_start, line_end, raw, text, kind, status, reason, dateline, script,
+    #  removals]
+    rows: list[list] = []
     urls: list[str] = []
-    recent: list[int] = []  # indices into paragraphs of the last kept text paragraphs
+    recent: list[int] = []  # indices into rows of the last kept text paragraphs
     for index, (line_start, line_end, raw) in enumerate(_blocks(page.text)):
         meta = _META_DATE.match(raw) if index == 0 else None
-        text, removals, dateline, reason = clean_text(raw[meta.end():] if meta else raw)
         if meta:
+            _arg, text, removals, dateline, reason, kind, script = _CLEANED[raw[meta.end():]]
             removals = (Removal("meta_date", meta.group().strip(), "the stored page's date"),
                         *removals)
             dateline = meta.group(1)
+            kind = "text"  # it has a dateline
             if reason == "empty":
                 reason = "meta_date"
-        if text == raw:
-            text = raw  # one string object for both: halves the memory of clean lines
-        pid = ""  # the content id is given once the page is complete (corpus_cli.ids)
-        urls.extend(r.text for r in removals if r.kind == "url")
+        else:
+            raw, text, removals, dateline, reason, kind, script = _CLEANED[raw]
+        if removals:
+            urls.extend(r.text for r in removals if r.kind == "url")
         if reason is None and recent and len(text) <= 400:
             for back, k in enumerate(reversed(recent)):
-                prev = paragraphs[k]
-                far = back or paragraphs[-1] is not prev  # not the paragraph just before
-                if far and (len(prev.text) < MIN_FAR_REPEAT or prev.text.endswith(".")):
+                prev = rows[k]
+                prev_text = prev[_F_TEXT]
+                far = back or rows[-1] is not prev  # not the paragraph just before
+                if far and (len(prev_text) < MIN_FAR_REPEAT or prev_text.endswith(".")):
                     continue
-                suffix = _title_date_suffix(prev.text, text)
+                suffix = _title_date_suffix(prev_text, text)
                 if suffix is None:
                     continue
                 reason = "repeated_title"
@@ -431,25 +458,24 @@ def clean_page(page: Page) -> CleanPage:
                             + (" with a date" if suffix else "")),
                 )
                 text = ""
-                if suffix and prev.dateline is None:
-                    paragraphs[k] = replace(prev, dateline=suffix)
+                if suffix and prev[_F_DATELINE] is None:
+                    prev[_F_DATELINE] = suffix
                 break
         if reason is not None:
-            paragraphs.append(
-                Paragraph(pid, page.path, index, line_start, line_end, raw, "", "removed",
-                          "removed", reason, dateline if meta else None, "none", removals)
-            )
+            rows.append([index, line_start, line_end, raw, "", "removed", "removed", reason,
+                         dateline if meta else None, "none", removals])
             continue
-        kind = "dateline" if dateline is None and is_dateline(text) else "text"
-        paragraphs.append(
-            Paragraph(pid, page.path, index, line_start, line_end, raw, text, kind, "kept",
-                      None, dateline, script_of(text), removals)
-        )
+        rows.append([index, line_start, line_end, raw, text, kind, "kept", None, dateline,
+                     script, removals])
         if kind == "text":
-            recent.append(len(paragraphs) - 1)
+            recent.append(len(rows) - 1)
             del recent[:-3]
-    fingerprint, with_ids = with_paragraph_ids(paragraphs)
-    return CleanPage(page, with_ids, tuple(urls), fingerprint)
+    # paragraph_key: the cleaned text, the raw text of a removed paragraph
+    fingerprint, ids = paragraph_ids([(True, "-" + r[3]) if r[6] == "removed"
+                                      else (False, r[_F_TEXT]) for r in rows])
+    path = page.path
+    paragraphs = tuple(Paragraph(pid, path, *r) for pid, r in zip(ids, rows, strict=True))
+    return CleanPage(page, paragraphs, tuple(urls), fingerprint)
 
 
 def clean_pages(pages: Iterable[Page]) -> Iterator[CleanPage]:

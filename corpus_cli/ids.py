@@ -50,27 +50,39 @@ def paragraph_key(p: Paragraph) -> str:
 def page_fingerprint(paragraphs: Sequence[Paragraph]) -> str:
     """The fingerprint of a page: a hash of its kept paragraphs' cleaned text (of all its
     paragraphs when none is kept)."""
-    kept = [paragraph_key(p) for p in paragraphs if p.status != "removed"]
+    return _fingerprint([(p.status == "removed", paragraph_key(p)) for p in paragraphs])
+
+
+def _fingerprint(keys: Sequence[tuple[bool, str]]) -> str:
+    kept = [k for removed, k in keys if not removed]
     if not kept:
-        kept = [paragraph_key(p) for p in paragraphs]
+        kept = [k for _removed, k in keys]
     return _hash("\n".join(kept), 12)
+
+
+def paragraph_ids(keys: Sequence[tuple[bool, str]], copy: int = 0) -> tuple[str, list[str]]:
+    """The page's fingerprint and the content id of each paragraph, from each paragraph's
+    ``(removed, paragraph_key)``: what :func:`with_paragraph_ids` gives, for paragraphs not
+    made yet (the cleaner makes each paragraph once, with its id)."""
+    fp = _fingerprint(keys)
+    base = fp if copy == 0 else f"{fp}#{copy + 1}"
+    seen: dict[str, int] = {}
+    out = []
+    for _removed, key in keys:
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        out.append(_hash(f"{base}\x00{key}\x00{n}", 8))
+    return fp, out
 
 
 def with_paragraph_ids(paragraphs: Sequence[Paragraph], copy: int = 0
                        ) -> tuple[str, tuple[Paragraph, ...]]:
     """The page's fingerprint and its paragraphs with their content ids. ``copy`` is the
     page's rank among the pages of the corpus with the same fingerprint (0: the first)."""
-    fp = page_fingerprint(paragraphs)
-    base = fp if copy == 0 else f"{fp}#{copy + 1}"
-    seen: dict[str, int] = {}
-    out = []
-    for p in paragraphs:
-        key = paragraph_key(p)
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        pid = _hash(f"{base}\x00{key}\x00{n}", 8)
-        out.append(p if p.id == pid else replace(p, id=pid))
-    return fp, tuple(out)
+    fp, ids = paragraph_ids([(p.status == "removed", paragraph_key(p)) for p in paragraphs],
+                            copy)
+    return fp, tuple(p if p.id == pid else replace(p, id=pid)
+                     for p, pid in zip(paragraphs, ids, strict=True))
 
 
 def resolve_page_copies(pages: Sequence[T], get: Callable[[T], CleanPage],

@@ -34,6 +34,7 @@ from corpus_cli.inputs.loader import (
     stat_key,
 )
 from corpus_cli.inputs.pages import ReadOptions, is_warc_source, pages_from_bytes, read_pages
+from corpus_cli.memo import Memo
 from corpus_cli.models import (
     SCHEMA_VERSION,
     Article,
@@ -111,10 +112,15 @@ def extraction_problem(path: str, line: int, what: str, exc: BaseException) -> P
                    f"{kept}", line=line)
 
 
+# normalize() of each distinct text once per process (see corpus_cli.memo)
+_NORMS = Memo(normalize)
+
+
 def process_page(cp: CleanPage, segment: bool = True) -> PageResult:
     """The per-page stages after cleaning: normalise, split into items. An error while
     splitting or dating does not stop the run: it becomes a problem of the page."""
-    norms = [normalize(p.text) if p.kind == "text" and p.status == "kept" else ""
+    norm = _NORMS
+    norms = [norm[p.text] if p.kind == "text" and p.status == "kept" else ""
              for p in cp.paragraphs]
     items: list = []
     problems: list[Problem] = []
@@ -1168,7 +1174,8 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
             order = [sp.path for sp in stored if sp.path in stay]
             order += [p for p in added if p not in by_path]
         order = list(dict.fromkeys(order))
-        n_added = len([p for p in added if p in set(order)])
+        in_order = set(order)
+        n_added = sum(1 for p in added if p in in_order)
         n_replaced = min(len(replaced), n_added)
         unchanged_n = len([p for p in order if p in by_path and p not in changed])
         nothing = (incremental and not changed and not added and not removed and not replaced

@@ -62,6 +62,7 @@ from corpus_cli.dates import (
     numeric_order,
     read_dateline,
 )
+from corpus_cli.memo import Memo
 from corpus_cli.models import (
     Article,
     CleanPage,
@@ -254,6 +255,60 @@ def _tags_line(words: list[str]) -> bool:
         (w[0].isupper() or w[0].isdigit()) and w.lower() not in _CUT_WORDS for w in words)
 
 
+def _shapes(key: tuple) -> tuple[tuple, ...]:
+    """The units a kept paragraph makes, by its shape alone: ``key`` is its ``(text, kind,
+    dated, order, glued, first)`` (``dated``: it has a dateline; ``glued``: that date was
+    glued to its words; ``first``: the stored page's first line, with its date prefix).
+    Each unit is ``(role, words, dateline, part, teaser, salutation, text)``, ``text`` being
+    None for the paragraph's own text, else the rest after a date stamp split off."""
+    text, kind, dated, order, glued, is_meta = key
+    if kind == "text" and not dated and (
+            len(text) > MAX_TITLE_CHARS
+            or len(text) > MAX_DATELINE_CHARS and text[-1] in ".!?\u2026"
+            and _leading_stamp(text, order) is None):
+        # too long, or long and closed by a full stop: prose, nothing else
+        teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(
+            text, len(text) - 40) is not None
+        return ((TEXT, MAX_TITLE_WORDS + 1, None, False, teaser, False, None),)
+    out: list[tuple] = []
+    rest = None
+    words = _WORD.findall(text, 0, WORDS_LOOKED_AT)  # enough for every threshold
+    split = None if kind == "dateline" else _leading_stamp(text, order)
+    if split is not None:  # "dennis2020 Thu, 11/24/2022 - 02:01 EU comments on ..."
+        dl, rest = split
+        out.append((DATE, len(words), dl, True, False, False, None))
+        text, words = rest, _WORD.findall(rest, 0, WORDS_LOOKED_AT)
+    dl = read_dateline(text, order) if len(text) <= 160 else None
+    if dl is None and kind == "dateline":
+        dl = read_dateline(text, order)
+    if dl is not None:
+        # on the stored page's first line (with its date prefix) a date is the page's
+        out.append((HEAD if is_meta else DATE, len(words), dl, False, False, False, rest))
+        return tuple(out)
+    head = _is_head(text, words)
+    if is_meta and not _is_prose(text):
+        role = HEAD  # the rest of the stored page's first line: the site's header
+    elif glued:
+        role = TEXT  # a date glued to its first words: an entry, however short
+    elif head is not None:
+        role = head
+    elif _is_titleish(text) and not glued and not (
+            text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:])):
+        role = TITLE
+    else:
+        role = TEXT
+    teaser = salutation = False
+    if role == TEXT:
+        teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:]) is not None
+        salutation = len(words) <= 12 and _SALUTATION.match(text) is not None
+    out.append((role, len(words), None, False, teaser, salutation, rest))
+    return tuple(out)
+
+
+# The shapes of each distinct line, once per process (a site's furniture is on every page).
+_SHAPES = Memo(_shapes)
+
+
 def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
     """The page's kept paragraphs with their roles, and the stored page's date prefix."""
     units: list[_Unit] = []
@@ -270,48 +325,16 @@ def _units(cp: CleanPage, order: str | None) -> tuple[list[_Unit], str | None]:
             if p.reason == "navigation" and units:
                 units.append(_Unit(p, NAV, gap, 0))
             continue
-        text = p.text
-        if p.kind == "text" and not p.dateline and (
-                len(text) > MAX_TITLE_CHARS
-                or len(text) > MAX_DATELINE_CHARS and text[-1] in ".!?\u2026"
-                and _leading_stamp(text, order) is None):
-            # too long, or long and closed by a full stop: prose, nothing else
-            u = _Unit(p, TEXT, gap, MAX_TITLE_WORDS + 1)
-            u.teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(
-                text, len(text) - 40) is not None
+        key = (p.text, p.kind, bool(p.dateline), order, _glued(p), is_meta)
+        for n, (role, words, dl, part, teaser, salutation, rest) in enumerate(
+                _shapes(key) if is_meta else _SHAPES[key]):
+            u = _Unit(p if rest is None else replace(p, text=rest), role, gap if not n else 0,
+                      words, dl=dl, part=part)
+            if teaser:
+                u.teaser = True
+            if salutation:
+                u.salutation = True
             units.append(u)
-            continue
-        words = _WORD.findall(text, 0, WORDS_LOOKED_AT)  # enough for every threshold
-        split = None if p.kind == "dateline" else _leading_stamp(text, order)
-        if split is not None:  # "dennis2020 Thu, 11/24/2022 - 02:01 EU comments on ..."
-            dl, rest = split
-            units.append(_Unit(p, DATE, gap, len(words), dl=dl, part=True))
-            p = replace(p, text=rest)
-            text, gap, words = rest, 0, _WORD.findall(rest, 0, WORDS_LOOKED_AT)
-        dl = read_dateline(text, order) if len(text) <= 160 else None
-        if dl is None and p.kind == "dateline":
-            dl = read_dateline(p.text, order)
-        if dl is not None:
-            # on the stored page's first line (with its date prefix) a date is the page's
-            units.append(_Unit(p, HEAD if is_meta else DATE, gap, len(words), dl=dl))
-            continue
-        head = _is_head(text, words)
-        if is_meta and not _is_prose(text):
-            role = HEAD  # the rest of the stored page's first line: the site's header
-        elif _glued(p):
-            role = TEXT  # a date glued to its first words: an entry, however short
-        elif head is not None:
-            role = head
-        elif _is_titleish(text) and not _glued(p) and not (
-                text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:])):
-            role = TITLE
-        else:
-            role = TEXT
-        u = _Unit(p, role, gap, len(words))
-        if role == TEXT:
-            u.teaser = text[-1] in _TEASER_LAST and _TEASER_END.search(text[-40:]) is not None
-            u.salutation = len(words) <= 12 and _SALUTATION.match(text) is not None
-        units.append(u)
     _menus(units)
     _short_lines(units)
     for k in range(len(units) - 1):
