@@ -44,6 +44,7 @@ ninetieth hundredth thousandth january february march april may june july august
 september october november december jan feb mar apr jun jul aug sep sept oct nov dec
 """.split())
 _ROMAN = re.compile(r"(?=[ivxlc]{2})c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+_ROMAN_LETTERS = "ivxlc"  # a word starting otherwise is no roman numeral (a cheap test first)
 _MASK64 = (1 << 64) - 1
 
 CandidateFinder = Callable[
@@ -285,7 +286,8 @@ def number_words(text: str) -> tuple:
     for r in runs:
         starts.append(at)
         at += len(r)
-    words = tuple(w for w in text.split() if w in _NUMBER_WORDS or _ROMAN.fullmatch(w))
+    words = tuple(w for w in text.split() if w in _NUMBER_WORDS
+                  or w[0] in _ROMAN_LETTERS and _ROMAN.fullmatch(w))
     return "".join(runs), frozenset(starts), words
 
 

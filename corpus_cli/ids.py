@@ -106,10 +106,25 @@ def recopy(cp: CleanPage, copy: int) -> CleanPage:
     return replace(cp, paragraphs=paragraphs, fingerprint=fp, copy=copy)
 
 
+# Characters of a long text normalised to find its opening words (see _opening).
+OPENING_CHARS = 2048
+
+
+def _opening(text: str) -> str:
+    """The first :data:`OPENING_WORDS` words of the normalised text. A long text is
+    normalised only as far as needed: a cut can change the word it falls in (and with
+    Unicode normalisation, the characters just before it), so the cut part must hold more
+    words than are kept."""
+    if len(text) > OPENING_CHARS:
+        words = _norm(text[:OPENING_CHARS]).split()
+        if len(words) > OPENING_WORDS + 2:
+            return " ".join(words[:OPENING_WORDS])
+    return " ".join(_norm(text).split()[:OPENING_WORDS])
+
+
 def item_key(title: str | None, text: str, date: str | None) -> str:
     """The content key of an item: normalised title, opening words, date."""
-    opening = " ".join(_norm(text).split()[:OPENING_WORDS])
-    return f"{_norm(title or '')}\x00{opening}\x00{date or ''}"
+    return f"{_norm(title or '')}\x00{_opening(text)}\x00{date or ''}"
 
 
 def item_id(title: str | None, text: str, date: str | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -108,6 +109,16 @@ _SCHEMA = (
     tokenize='unicode61 remove_diacritics 2'
 )""",
 )
+
+# Indexes of the large tables, dropped before a write and made again once their rows are in:
+# name -> (table, CREATE statement).
+_BULK_TABLES = ("paragraphs", "items", "sources", "entity_mentions", "entity_aliases")
+_BULK_INDEXES = {
+    m[1]: (m[2], stmt.replace(" IF NOT EXISTS", ""))
+    for stmt in _SCHEMA
+    if (m := re.match(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+) ON (\w+)\(", stmt))
+    and m[2] in _BULK_TABLES
+}
 
 # Written by schemas 1 and 2 (positional ids, "articles"): dropped when such a store is
 # rebuilt.
@@ -615,10 +626,101 @@ class Store:
         return [(p, d) for p, d in out if d is not None]
 
 
+class _Background:
+    """The SQL of one write, run in order by a thread on the store's connection.
+
+    The caller makes the rows (Python) while the thread has SQLite store them, build the
+    indexes and commit (SQLite works outside Python's lock), so that both cores work. Rows
+    go in batches through a short queue: a caller faster than SQLite waits. The first error
+    stops the work; it is raised in the caller at its next call."""
+
+    BATCH = 20_000  # rows per batch
+    QUEUE = 4  # batches waiting at most
+
+    def __init__(self, conn: sqlite3.Connection):
+        import queue
+        import threading
+
+        self.conn = conn
+        self.error: BaseException | None = None
+        self._cancelled = False
+        self._jobs: queue.Queue = queue.Queue(maxsize=self.QUEUE)
+        self._thread = threading.Thread(target=self._run, name="corpus-store", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, done = job
+            if fn is not None and self.error is None and not self._cancelled:
+                try:
+                    fn(self.conn)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller
+                    self.error = exc
+            if done is not None:
+                done.set()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def run(self, fn) -> None:
+        """Have the thread call ``fn(connection)`` after what was given before."""
+        self.check()
+        self._jobs.put((fn, None))
+
+    def execute(self, *statements: str) -> None:
+        def job(c: sqlite3.Connection) -> None:
+            for stmt in statements:
+                c.execute(stmt)
+        self.run(job)
+
+    def executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        """``executemany(sql, rows)``, the rows made here and stored by the thread."""
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= self.BATCH:
+                self.run(lambda c, b=batch: c.executemany(sql, b))
+                batch = []
+        if batch:
+            self.run(lambda c, b=batch: c.executemany(sql, b))
+
+    def wait(self) -> None:
+        """Wait until everything given has run; raise its error, if any."""
+        import threading
+
+        done = threading.Event()
+        self._jobs.put((None, done))
+        done.wait()
+        self.check()
+
+    def stop(self, interrupt: bool = False) -> None:
+        """End the thread; what has not run yet is skipped. ``interrupt`` also stops the
+        statement running now (SQLite then rolls back the transaction)."""
+        import queue
+
+        self._cancelled = True
+        if interrupt:
+            self.conn.interrupt()
+        while True:  # skipped anyway: make room for the end mark
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        self._jobs.put(None)
+        self._thread.join()
+
+
 class Writer:
     """One write of the whole corpus: the SQLite transaction and the tantivy index of the
     same generation (see :mod:`corpus_cli.storage.index`), which it builds, publishes or
-    discards. Made by :meth:`Store.writer`."""
+    discards. Made by :meth:`Store.writer`.
+
+    The SQL runs in a thread (:class:`_Background`) while the caller goes on: each method
+    returns once its rows are made; :meth:`commit` waits for everything to be stored."""
 
     def __init__(self, store: Store, progress=None, info: dict | None = None,
                  index: bool = True):
@@ -631,21 +733,37 @@ class Writer:
         self._items = 0
         self._side = None
         self._done: set[str] = set()
+        self._bg: _Background | None = None
 
     def begin(self) -> None:
         c = self.store.conn
-        c.execute("BEGIN IMMEDIATE")
-        if self.store.version < SCHEMA_VERSION:
-            for t in _OLD_TABLES:
-                c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
+        c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
+        old = self.store.version < SCHEMA_VERSION
+        self._bg = bg = _Background(c)
+
+        def clear(c: sqlite3.Connection) -> None:
+            if old:
+                for t in _OLD_TABLES:
+                    c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
+                for t in _TABLES:
+                    c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
+                c.execute("DROP TABLE IF EXISTS items_fts")
+            for stmt in _SCHEMA:
+                c.execute(stmt)
             for t in _TABLES:
-                c.execute(f"DROP TABLE IF EXISTS {t}")  # noqa: S608 - fixed table names
-            c.execute("DROP TABLE IF EXISTS items_fts")
-        for stmt in _SCHEMA:
-            c.execute(stmt)
-        for t in _TABLES:
-            c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
-        c.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+                c.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
+            c.execute("INSERT INTO items_fts(items_fts) VALUES ('delete-all')")
+            # Bulk load: the indexes of the large tables are dropped and built again
+            # after their rows are in (one sort instead of a million random B-tree
+            # inserts), inside the transaction.
+            for name in _BULK_INDEXES:
+                c.execute(f"DROP INDEX IF EXISTS {name}")  # noqa: S608 - fixed names
+
+        bg.run(clear)
+
+    def _index(self, *tables: str) -> None:
+        """Build again the bulk-load indexes of ``tables`` (in the thread)."""
+        self._bg.execute(*(sql for table, sql in _BULK_INDEXES.values() if table in tables))
 
     def paragraphs(
         self,
@@ -657,30 +775,25 @@ class Writer:
         """The pages (in corpus order: their ``seq`` is their position), paragraphs and
         clusters. ``cluster_of`` (paragraph id -> cluster id, as
         :class:`~corpus_cli.dedupe.DedupeResult` has it) saves working it out again."""
-        c = self.store.conn
+        bg = self._bg
         n_rows = sum(len(cp.paragraphs) for cp in pages)
         if self.progress:
             self.progress("store", 0, n_rows)
-        c.executemany(
+        bg.executemany(
             "INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             ((cp.page.path, seq, cp.url, site_of(cp.url, cp.page.path), cp.page.content_hash,
               cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
               json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
              for seq, cp in enumerate(pages)),
         )
-        # Bulk load: indexes are dropped and built again after the rows are in (one
-        # sort instead of a million random B-tree inserts), inside the transaction.
-        c.execute("DROP INDEX IF EXISTS paragraphs_id")
-        c.execute("DROP INDEX IF EXISTS paragraphs_path")
         if cluster_of is None:
             cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
-        c.executemany(
+        bg.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             _counted(_paragraph_rows(pages, drops, cluster_of), self.progress, "store", n_rows),
         )
-        c.execute("CREATE UNIQUE INDEX paragraphs_id ON paragraphs(id)")
-        c.execute("CREATE INDEX paragraphs_path ON paragraphs(path, idx)")
-        c.executemany(
+        self._index("paragraphs")
+        bg.executemany(
             "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
             ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
               json.dumps(list(cl.member_ids))) for cl in clusters),
@@ -705,14 +818,14 @@ class Writer:
         run reuse the annotations."""
         if "paragraphs" not in self._done:
             raise StoreError("Writer.items before Writer.paragraphs")
-        c = self.store.conn
+        bg = self._bg
         if self.want_index:
             from corpus_cli.storage import index
 
             self.token = index.new_token()
             self._side = index.start_build(self.store.path, self.token, index_rows(articles),
                                            len(articles), self.progress)
-        c.executemany(
+        bg.executemany(
             "INSERT INTO items (rowid, id, kind, title, date, date_precision,"
             " date_inferred, year, text, urls, sources, paragraph_ids, dates, entities, copies,"
             " first_path, first_line, date_source, digest, annotation_key, mentions)"
@@ -723,26 +836,28 @@ class Writer:
              for n, a in _counted(enumerate(articles, 1), self.progress, "items",
                                   len(articles) * 2)),
         )
-        c.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
-        c.executemany("INSERT INTO sources VALUES (?,?,?,?)",
-                      ((a.id, s.path, s.line_start, s.line_end)
-                       for a in _counted(articles, self.progress, "items", len(articles) * 2,
-                                         len(articles))
-                       for s in a.sources))
-        c.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)",
-                      ((a.id, e["name"], e["type"], e["mentions"]) for a in articles
-                       for e in sorted(a.entities, key=lambda e: (e["name"], e["type"]))))
-        c.executemany(
+        bg.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+        self._index("items")
+        bg.executemany("INSERT INTO sources VALUES (?,?,?,?)",
+                       ((a.id, s.path, s.line_start, s.line_end)
+                        for a in _counted(articles, self.progress, "items", len(articles) * 2,
+                                          len(articles))
+                        for s in a.sources))
+        bg.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)",
+                       ((a.id, e["name"], e["type"], e["mentions"]) for a in articles
+                        for e in sorted(a.entities, key=lambda e: (e["name"], e["type"]))))
+        bg.executemany(
             "INSERT INTO entities VALUES (?,?,?,?,?)",
             ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
               e.articles) for e in entities),
         )
-        c.executemany(
+        bg.executemany(
             "INSERT INTO entity_aliases VALUES (?,?,?)",
             ((alias, e.name, e.type) for e in entities for alias in {e.name, *e.aliases}),
         )
-        c.executemany("INSERT INTO problems VALUES (?,?)",
-                      ((p.path, p.message) for p in problems if p.level == "error"))
+        self._index("sources", "entity_mentions", "entity_aliases")
+        bg.executemany("INSERT INTO problems VALUES (?,?)",
+                       ((p.path, p.message) for p in problems if p.level == "error"))
         self._items = len(articles)
         self._done.add("items")
 
@@ -754,17 +869,23 @@ class Writer:
         """Write the meta data, commit, then put the search index into place."""
         if "items" not in self._done:
             raise StoreError("Writer.commit before Writer.items")
-        c = self.store.conn
         meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         meta.update(self.info)
-        # a write without a new index token makes any side index stale (storage.index)
-        c.execute("DELETE FROM meta WHERE key = 'index_token'")
         if self.token is not None and self._side is not None:
             meta["index_token"] = self.token
-        c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
-                      ((k, json.dumps(v)) for k, v in meta.items()))
-        c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        c.execute("COMMIT")
+
+        def finish(c: sqlite3.Connection) -> None:
+            # a write without a new index token makes any side index stale (storage.index)
+            c.execute("DELETE FROM meta WHERE key = 'index_token'")
+            c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
+                          ((k, json.dumps(v)) for k, v in meta.items()))
+            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            c.execute("COMMIT")
+
+        self._bg.run(finish)
+        self._bg.wait()
+        self._bg.stop()
+        self._bg = None
         self.store.version = SCHEMA_VERSION
         if self.progress:
             n = 2 * self._items
@@ -775,6 +896,9 @@ class Writer:
 
     def abort(self) -> None:
         """Roll back and discard the index being built (nothing happens after a commit)."""
+        if self._bg is not None:
+            self._bg.stop(interrupt=True)
+            self._bg = None
         if self._side is not None:
             self._side.discard()
             self._side = None
@@ -905,8 +1029,10 @@ def _connect(path: str, mode: str = "rw") -> sqlite3.Connection:
     only reads (it never writes the file: no checkpoint, no recovery), ``immutable`` reads
     a file that nothing writes (a store in a read-only folder: SQLite cannot make the
     shared-memory file a WAL reader needs there)."""
+    # a write's SQL runs in a thread of its own (see Writer), one thread at a time
     if mode == "rw":
-        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
+                               check_same_thread=False)
     else:
         from urllib.parse import quote
 
