@@ -92,6 +92,10 @@ _LETTER_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LETTER_GREEK = re.compile(r"[\u0370-\u03ff]")
 _LETTER_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LETTER_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")  # what str.isalpha() accepts among ASCII characters
+_ASCII_LETTER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")  # what str.isdigit() accepts among ASCII characters
 _DATE_SUFFIX_SEP = " \t-\u2013\u2014|,:/"
 
 
@@ -99,13 +103,17 @@ def script_of(text: str) -> str:
     """The writing system of a text's letters: latin, cyrillic, greek, arabic, cjk, mixed
     (no script has 80% of the letters), other, or none (no letters)."""
     if text.isascii():
-        return "latin" if any(c.isalpha() for c in text) else "none"
+        return "latin" if _ASCII_LETTER.search(text) else "none"
+    # the letters outside ASCII, in one string: most of a Latin text is ASCII
+    other = "".join(_NON_ASCII.findall(text))
+    ascii_part = text.encode("ascii", "ignore")
     counts = {
-        "latin": len(_LETTER_LATIN.findall(text)),
-        "cyrillic": len(_LETTER_CYR.findall(text)),
-        "greek": len(_LETTER_GREEK.findall(text)),
-        "arabic": len(_LETTER_ARABIC.findall(text)),
-        "cjk": len(_LETTER_CJK.findall(text)),
+        "latin": len(ascii_part) - len(ascii_part.translate(None, _ASCII_LETTER_BYTES))
+        + len(_LETTER_LATIN.findall(other)),
+        "cyrillic": len(_LETTER_CYR.findall(other)),
+        "greek": len(_LETTER_GREEK.findall(other)),
+        "arabic": len(_LETTER_ARABIC.findall(other)),
+        "cjk": len(_LETTER_CJK.findall(other)),
     }
     total = sum(counts.values())
     if not total:
@@ -161,7 +169,8 @@ def is_dateline(text: str) -> bool:
 
 def dateline_value(text: str) -> tuple[str, str] | None:
     """``(iso_value, precision)`` of a dateline paragraph, else None."""
-    if len(text) > 80 or not any(c.isdigit() for c in text):
+    if len(text) > 80 or not (_ASCII_DIGIT.search(text) if text.isascii()
+                              else any(c.isdigit() for c in text)):
         return None
     from corpus_cli.dates import parse_date
 

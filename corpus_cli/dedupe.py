@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from corpus_cli.memo import Memo
 from corpus_cli.models import Cluster, Drop, Paragraph, Progress
 
 _WORDS = re.compile(r"\w+")
@@ -44,7 +45,6 @@ ninetieth hundredth thousandth january february march april may june july august
 september october november december jan feb mar apr jun jul aug sep sept oct nov dec
 """.split())
 _ROMAN = re.compile(r"(?=[ivxlc]{2})c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
-_ROMAN_LETTERS = "ivxlc"  # a word starting otherwise is no roman numeral (a cheap test first)
 _MASK64 = (1 << 64) - 1
 
 CandidateFinder = Callable[
@@ -275,6 +275,14 @@ def minhash_candidates(
     return _candidates(_signatures(texts, config, progress), ranks, config)
 
 
+def _is_numeric_word(w: str) -> bool:
+    return w in _NUMBER_WORDS or _ROMAN.fullmatch(w) is not None
+
+
+# whether a word carries a number, once per distinct word (see corpus_cli.memo)
+_NUMERIC = Memo(_is_numeric_word)
+
+
 def number_words(text: str) -> tuple:
     """What a normalised text says with numbers: ``(digits, starts, words)`` -- its digits
     run together (so "1,350", "1 350" and "1350", or "£65m" and "65m", agree), where each
@@ -286,8 +294,8 @@ def number_words(text: str) -> tuple:
     for r in runs:
         starts.append(at)
         at += len(r)
-    words = tuple(w for w in text.split() if w in _NUMBER_WORDS
-                  or w[0] in _ROMAN_LETTERS and _ROMAN.fullmatch(w))
+    numeric = _NUMERIC
+    words = tuple(w for w in text.split() if numeric[w])
     return "".join(runs), frozenset(starts), words
 
 

@@ -106,8 +106,9 @@ def recopy(cp: CleanPage, copy: int) -> CleanPage:
     return replace(cp, paragraphs=paragraphs, fingerprint=fp, copy=copy)
 
 
-# Characters of a long text normalised to find its opening words (see _opening).
-OPENING_CHARS = 2048
+# Characters of a long text normalised to find its opening words (see _opening): enough
+# for 64 words of most texts.
+OPENING_CHARS = 768
 
 
 def _opening(text: str) -> str:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import random
 
 from conftest import page_with_sidebar
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_cli.clean import clean_page, clean_pages
-from corpus_cli.ids import item_id, resolve_item_ids, with_paragraph_ids
+from corpus_cli.dedupe import normalize
+from corpus_cli.ids import OPENING_WORDS, _opening, item_id, resolve_item_ids, with_paragraph_ids
 from corpus_cli.models import Article, Page, Source
 from corpus_cli.pipeline import run_dedupe
 from corpus_cli.storage.store import open_store
@@ -107,3 +110,17 @@ def test_two_identical_briefs_on_a_page_get_two_ids(tmp_path):
     run_dedupe([str(folder)], db=db, workers=1)
     items, _ = _ids(db)
     assert len(items) == 2
+
+
+_WORDISH = st.sampled_from(["a", "word", "Ünïcode", "e\u0301", "\ufb01n", "\ufdfa", "\u00bc",
+                            "x\u0327\u0301", "\u3300", "'", "--", "12,5"])
+
+
+@given(st.lists(_WORDISH, min_size=60, max_size=400), st.lists(st.sampled_from(
+    [" ", "  ", "\u0301", "\n", ""]), min_size=1, max_size=5))
+@settings(max_examples=200)
+def test_opening_of_a_long_text_is_that_of_the_whole_text(words, seps):
+    # the opening words are found in a cut of a long text: the same as normalising it all
+    text = "".join(w + seps[i % len(seps)] for i, w in enumerate(words))
+    whole = " ".join(normalize(text).split()[:OPENING_WORDS])
+    assert _opening(text) == whole

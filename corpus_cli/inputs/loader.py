@@ -38,6 +38,7 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SPACE_LIKE = re.compile("[\t\v\f" + _ODD_SPACES + "]")
 _INVISIBLE = re.compile("[" + _ZERO_WIDTH + "]")
 _LINE_BREAKS = re.compile("[\u0085\u2028\u2029]")  # NEL, line and paragraph separators
+_ODD_CHAR = re.compile("[\t\v\f" + _ODD_SPACES + _ZERO_WIDTH + "\u0085\u2028\u2029]")
 _RUN_OF_SPACES = re.compile(r" {2,}")
 _TRAILING = re.compile(r" +$", re.MULTILINE)
 
@@ -71,9 +72,10 @@ def normalize_text(text: str) -> str:
         if "\t" in text or "\v" in text or "\f" in text:
             text = _SPACE_LIKE.sub(" ", text)
     else:
-        text = _SPACE_LIKE.sub(" ", text)
-        text = _INVISIBLE.sub("", text)
-        text = _LINE_BREAKS.sub("\n", text)
+        if _ODD_CHAR.search(text) is not None:  # one scan finds whether any is there
+            text = _SPACE_LIKE.sub(" ", text)
+            text = _INVISIBLE.sub("", text)
+            text = _LINE_BREAKS.sub("\n", text)
         text = unicodedata.normalize("NFC", text)
     if "  " in text:
         text = _RUN_OF_SPACES.sub(" ", text)

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from sys import intern
 
 from corpus_cli.errors import StoreError
+from corpus_cli.memo import Memo
 from corpus_cli.models import (
     Article,
     CleanPage,
@@ -962,18 +963,27 @@ def _counted(rows: Iterable, progress, stage: str, total: int, start: int = 0,
             progress(stage, start + n, total)
 
 
+def _removals_json(removals: tuple[Removal, ...]) -> str:
+    return json.dumps([r.to_dict() for r in removals], ensure_ascii=False)
+
+
 def _paragraph_rows(pages, drops, cluster_of):
+    # the same line on many pages has the same removals (one tuple, see clean._CLEANED)
+    removals_json = Memo(_removals_json)
+    get_drop = drops.get
+    get_cluster = cluster_of.get
     for cp in pages:
         for p in cp.paragraphs:
-            d = drops.get(p.id)
-            removals = "[]" if not p.removals else json.dumps(
-                [r.to_dict() for r in p.removals], ensure_ascii=False)
+            pid = p.id
+            d = get_drop(pid)
+            text = p.text
             # raw is stored only where it differs from the cleaned text
-            yield (p.id, p.path, p.index, p.line_start, p.line_end,
-                   None if p.raw == p.text else p.raw, p.text, p.kind,
-                   p.status, p.reason, p.dateline, p.script, removals,
-                   cluster_of.get(p.id), d.kept_id if d else None,
-                   d.score if d else None, d.reason if d else None)
+            row = (pid, p.path, p.index, p.line_start, p.line_end,
+                   None if p.raw == text else p.raw, text, p.kind, p.status, p.reason,
+                   p.dateline, p.script, removals_json[p.removals] if p.removals else "[]",
+                   get_cluster(pid))
+            yield (*row, None, None, None) if d is None else (*row, d.kept_id, d.score,
+                                                               d.reason)
 
 
 def _meta_json(meta: PageMeta | None) -> str | None:
