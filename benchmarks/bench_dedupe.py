@@ -166,7 +166,10 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/corpus-bench"))
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--generator", type=Path, default=GENERATOR,
+                    help="make_corpus.py (default: ../shared/bench/make_corpus.py)")
     args = ap.parse_args()
+    globals()["GENERATOR"] = args.generator
     peer = not args.no_peer
     if peer:
         try:

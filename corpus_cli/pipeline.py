@@ -869,6 +869,40 @@ class DedupeReport:
         return {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
                 "kept": {**kept.where(), "text": kept.text}, "members": members}
 
+    # members of the clusters whose paragraphs are read from the store at once
+    CLUSTER_BATCH = 5000
+
+    def cluster_dicts(self, clusters: Iterable[Cluster]) -> Iterator[dict]:
+        """:meth:`cluster_dict` of each cluster, as they come: a stored report reads the
+        paragraphs of a batch of clusters at once (their place, and the kept copy's text),
+        never the whole store."""
+        where_many = getattr(self.paragraph_index, "where_many", None)
+        if where_many is None:
+            yield from (self.cluster_dict(cl) for cl in clusters)
+            return
+        batch: list[Cluster] = []
+        size = 0
+        for cl in clusters:
+            batch.append(cl)
+            size += len(cl.member_ids)
+            if size >= self.CLUSTER_BATCH:
+                yield from self._batch_dicts(batch, where_many)
+                batch, size = [], 0
+        if batch:
+            yield from self._batch_dicts(batch, where_many)
+
+    def _batch_dicts(self, batch: list[Cluster], where_many) -> Iterator[dict]:
+        found = where_many([m for cl in batch for m in (cl.kept_id, *cl.member_ids[1:])])
+        drops = self.drops
+        for cl in batch:
+            where, text = found[cl.kept_id]
+            members = []
+            for m in cl.member_ids[1:]:
+                dr = drops[m]
+                members.append({**found[m][0], "similarity": dr.score, "rule": dr.reason})
+            yield {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids),
+                   "pages": cl.pages, "kept": {**where, "text": text}, "members": members}
+
     def changes_dict(self) -> dict | None:
         """What the run changed in the store (docs/json.md), or None (``--dry-run``)."""
         ch = self.changes
@@ -884,12 +918,17 @@ class DedupeReport:
         """The report of ``corpus dedupe --json`` (and ``add``, ``remove``; docs/json.md):
         the counts, what changed, the problems and the clusters (the ``limit`` largest, or
         all)."""
+        return {**self.head_dict(),
+                "clusters": list(self.cluster_dicts(self.clusters[:limit]))}
+
+    def head_dict(self) -> dict:
+        """:meth:`to_dict` without its last key, ``clusters`` (written as they come by
+        ``corpus dedupe --json``)."""
         counts = self.counts.to_dict()
         head = {"schema_version": SCHEMA_VERSION, "command": self.command, "db": self.db,
                 "changes": self.changes_dict(), "pages": counts.pop("pages"),
                 "reused_pages": self.reused}
-        return {**head, **counts, "problems": [p.to_dict() for p in self.problems],
-                "clusters": [self.cluster_dict(cl) for cl in self.clusters[:limit]]}
+        return {**head, **counts, "problems": [p.to_dict() for p in self.problems]}
 
 
 MODES = ("dedupe", "add", "remove")

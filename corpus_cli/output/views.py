@@ -27,9 +27,27 @@ def by_reason(counts: Mapping[str, int]) -> str:
     return " (" + ", ".join(f"{k} {v}" for k, v in items) + ")" if items else ""
 
 
-def write_document(doc: dict, fmt: str, stream: IO[str]) -> None:
-    """A one-object document: indented for ``json``, on one line for ``jsonl``."""
-    stream.write(to_json(doc, indent=2 if fmt == "json" else None) + "\n")
+def write_document(doc: dict, fmt: str, stream: IO[str], last: str | None = None,
+                   records: Iterable[dict] = ()) -> None:
+    """A one-object document: indented for ``json``, on one line for ``jsonl``. With
+    ``last``, the document ends with the key ``last``, whose list is ``records``, written
+    one by one as they come (never all in memory): the same text as with the whole list in
+    ``doc``."""
+    indent = 2 if fmt == "json" else None
+    if last is None:
+        stream.write(to_json(doc, indent=indent) + "\n")
+        stream.flush()
+        return
+    text = to_json({**doc, last: []}, indent=indent)
+    end = "[]\n}" if indent else "[]}"
+    stream.write(text[: -len(end)] + "[")
+    sep, pad = (",\n    ", "\n    ") if indent else (", ", "")
+    first = True
+    for rec in records:
+        part = to_json(rec, indent=indent)
+        stream.write((pad if first else sep) + (part.replace("\n", pad) if indent else part))
+        first = False
+    stream.write(("]" if first else "\n  ]" if indent else "]") + ("\n}\n" if indent else "}\n"))
     stream.flush()
 
 
@@ -157,11 +175,12 @@ def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
     """``corpus dedupe``: the report (json, jsonl), its clusters (csv, tsv), or the human
     report with the largest clusters and, with ``explain``, every dropped paragraph."""
     if fmt in ("json", "jsonl"):
-        write_document(report.to_dict(limit), fmt, stream)
+        write_document(report.head_dict(), fmt, stream, "clusters",
+                       report.cluster_dicts(report.clusters[:limit]))
         return 1
     clusters = report.clusters[:limit]
     if fmt in ("csv", "tsv"):
-        return write_records((report.cluster_dict(cl) for cl in clusters), fmt,
+        return write_records(report.cluster_dicts(clusters), fmt,
                              CLUSTER_COLUMNS, stream=stream)
     con = console(stream)
     ch = report.changes
@@ -181,7 +200,7 @@ def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
     shown = report.clusters[: DEFAULT_CLUSTERS if limit is None else limit]
     if shown:
         con.print(_text(f"largest clusters ({len(shown)} of {len(report.clusters)})", "bold"))
-        write_table((report.cluster_dict(cl) for cl in shown), CLUSTER_COLUMNS, stream)
+        write_table(report.cluster_dicts(shown), CLUSTER_COLUMNS, stream)
     if explain:
         idx = report.paragraph_index
         con.print(_text("dropped paragraphs:", "bold"))

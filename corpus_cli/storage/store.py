@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -467,7 +468,11 @@ class Store:
 
     def summary(self) -> Counts:
         """The counts of the whole store (pages, paragraphs, noise, copies, clusters,
-        items, entities)."""
+        items, entities): those its last write kept (see :meth:`Writer.commit`), or else
+        counted in its tables."""
+        kept = self._kept_counts()
+        if kept is not None:
+            return kept
         c = self.conn
         return Counts(
             pages=c.execute("SELECT COUNT(*) FROM pages").fetchone()[0],
@@ -482,6 +487,33 @@ class Store:
             items_by_kind=dict(c.execute("SELECT kind, COUNT(*) FROM items GROUP BY kind")),
             entities=c.execute("SELECT COUNT(*) FROM entities").fetchone()[0],
         )
+
+    def _kept_counts(self) -> Counts | None:
+        """The counts the last write kept in the meta table, when they are that write's: a
+        store written since by a version that does not keep them has another ``written_at``
+        and, unless its corpus has the same number of paragraphs, another last rowid."""
+        c = self.conn
+        try:
+            rows = dict(c.execute(
+                "SELECT key, value FROM meta WHERE key IN ('counts', 'written_at')"))
+            if "counts" not in rows:
+                return None
+            got = json.loads(rows["counts"])
+            last = c.execute("SELECT MAX(rowid) FROM paragraphs").fetchone()[0] or 0
+        except (sqlite3.Error, ValueError):
+            return None
+        if (not isinstance(got, dict) or got.get("written_at") != json.loads(
+                rows.get("written_at") or "null") or got.get("paragraphs") != last):
+            return None
+        try:
+            return Counts(
+                pages=got["pages"], paragraphs=got["paragraphs"],
+                removed_by_reason=dict(got["removed_by_reason"]),
+                duplicates_by_rule=dict(got["duplicates_by_rule"]),
+                clusters_by_kind=dict(got["clusters_by_kind"]),
+                items_by_kind=dict(got["items_by_kind"]), entities=got["entities"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def problems(self) -> list[Problem]:
         """The inputs the last run could not use."""
@@ -735,6 +767,8 @@ class Writer:
         self._side = None
         self._done: set[str] = set()
         self._bg: _Background | None = None
+        # what Store.summary gives, counted as the rows are made (kept in the meta table)
+        self._counts: dict = {}
 
     def begin(self) -> None:
         c = self.store.conn
@@ -789,10 +823,17 @@ class Writer:
         )
         if cluster_of is None:
             cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
+        removed: Counter = Counter()
+        copies: Counter = Counter()
         bg.executemany(
             "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            _counted(_paragraph_rows(pages, drops, cluster_of), self.progress, "store", n_rows),
+            _counted(_paragraph_rows(pages, drops, cluster_of, removed, copies),
+                     self.progress, "store", n_rows),
         )
+        self._counts.update(pages=len(pages), paragraphs=n_rows,
+                            removed_by_reason=_grouped(removed),
+                            duplicates_by_rule=_grouped(copies),
+                            clusters_by_kind=_grouped(Counter(cl.kind for cl in clusters)))
         self._index("paragraphs")
         bg.executemany(
             "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
@@ -860,6 +901,8 @@ class Writer:
         bg.executemany("INSERT INTO problems VALUES (?,?)",
                        ((p.path, p.message) for p in problems if p.level == "error"))
         self._items = len(articles)
+        self._counts.update(items_by_kind=_grouped(Counter(a.kind for a in articles)),
+                            entities=len(entities))
         self._done.add("items")
 
     def _keep_digest(self, row: tuple) -> tuple:
@@ -874,6 +917,7 @@ class Writer:
         meta.update(self.info)
         if self.token is not None and self._side is not None:
             meta["index_token"] = self.token
+        meta["counts"] = {**self._counts, "written_at": meta["written_at"]}
 
         def finish(c: sqlite3.Connection) -> None:
             # a write without a new index token makes any side index stale (storage.index)
@@ -967,7 +1011,15 @@ def _removals_json(removals: tuple[Removal, ...]) -> str:
     return json.dumps([r.to_dict() for r in removals], ensure_ascii=False)
 
 
-def _paragraph_rows(pages, drops, cluster_of):
+def _grouped(counts: Counter) -> list[list]:
+    """``[key, count]`` pairs in the order of SQL's ``GROUP BY key`` (NULL first)."""
+    return sorted(([k, n] for k, n in counts.items()),
+                  key=lambda kv: (kv[0] is not None, kv[0] or ""))
+
+
+def _paragraph_rows(pages, drops, cluster_of, removed: Counter, copies: Counter):
+    """The rows of the paragraphs table; ``removed`` counts the noise by reason and
+    ``copies`` the dropped copies by rule."""
     # the same line on many pages has the same removals (one tuple, see clean._CLEANED)
     removals_json = Memo(_removals_json)
     get_drop = drops.get
@@ -976,6 +1028,10 @@ def _paragraph_rows(pages, drops, cluster_of):
         for p in cp.paragraphs:
             pid = p.id
             d = get_drop(pid)
+            if p.status == "removed":
+                removed[p.reason] += 1
+            if d is not None:
+                copies[d.reason] += 1
             text = p.text
             # raw is stored only where it differs from the cleaned text
             row = (pid, p.path, p.index, p.line_start, p.line_end,
@@ -1265,6 +1321,24 @@ class StoredParagraphs(Mapping):
 
     def __len__(self) -> int:
         return self._count
+
+    def where_many(self, ids: Sequence[str]) -> dict[str, tuple[dict, str]]:
+        """Where each of these paragraphs is (:meth:`Paragraph.where`) and its text, by id,
+        read in one query (a report's clusters, batch by batch). Missing ids raise
+        ``KeyError``."""
+        if self._all is not None:
+            return {i: (self._all[i].where(), self._all[i].text) for i in ids}
+        out: dict[str, tuple[dict, str]] = {}
+        with open_store(self.path) as s:
+            for pid, path, start, end, text in s.conn.execute(
+                    "SELECT id, path, line_start, line_end, text FROM paragraphs"
+                    " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)):
+                out[pid] = ({"id": pid, "path": path, "line_start": start, "line_end": end},
+                            text)
+        missing = [i for i in ids if i not in out]
+        if missing:
+            raise KeyError(missing[0])
+        return out
 
 
 class StoredDrops(Mapping):
