@@ -501,3 +501,43 @@ def test_entities_top_has_no_junk_glue_or_split_names(run, tmp_path):
     assert by_alias["\u0421RRF"] == by_alias["CRRF"] == by_alias[
         "Collective Rapid Response Force"]
     assert by_alias["Steppe.Asia"] and by_alias["Northern Shield"]
+
+
+def test_dedupe_json_streams_the_report_without_reading_every_paragraph(tmp_path, seeds,
+                                                                       monkeypatch):
+    import json
+
+    from corpus_cli.pipeline import run_dedupe
+    from corpus_cli.storage.store import StoredParagraphs
+
+    db = str(tmp_path / "c.db")
+    report = run_dedupe([str(seeds)], db=str(tmp_path / "ref.db"), workers=1)
+    want = report.to_dict()
+
+    def everything(self):
+        raise AssertionError("the report read every paragraph")
+
+    monkeypatch.setattr(StoredParagraphs, "_everything", everything)
+    monkeypatch.setattr(StoredParagraphs, "BULK", 0)
+    for flag in ("--json", "--jsonl"):
+        r = CliRunner().invoke(cli, ["dedupe", str(seeds), "--db", db, "--rebuild", flag])
+        assert r.exit_code == 0, r.output
+        got = json.loads(r.stdout)
+        assert got["clusters"] and got["clusters"] == want["clusters"]
+        assert {k: v for k, v in got.items() if k not in ("db", "changes")} == {
+            k: v for k, v in want.items() if k not in ("db", "changes")}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+@pytest.mark.parametrize("records", [[], [{"a": [1, {"b": "x\ny\u2028"}]}, {"c": []}]])
+def test_a_document_written_as_it_comes_is_the_whole_document(fmt, records):
+    from corpus_cli.output.safe import to_json
+    from corpus_cli.output.views import write_document
+
+    doc = {"n": 1, "text": "[bold]\u2029", "nested": {"k": [1, 2]}}
+    whole, streamed = io.StringIO(), io.StringIO()
+    write_document({**doc, "clusters": records}, fmt, whole)
+    write_document(doc, fmt, streamed, "clusters", iter(records))
+    assert streamed.getvalue() == whole.getvalue()
+    assert whole.getvalue() == to_json({**doc, "clusters": records},
+                                       indent=2 if fmt == "json" else None) + "\n"

@@ -218,3 +218,41 @@ def test_writer_commits_or_leaves_the_previous_corpus(tmp_path, seeds):
         with pytest.raises(StoreError), s.writer() as w:
             w.items([], [])  # the items need the paragraphs first
     assert _snapshot(db) == before
+
+
+def _counted_in_tables(store, f=None):
+    """What the store's queries give when it keeps no counts of its write."""
+    kept = store._kept
+    store._kept = lambda f=None: None
+    try:
+        return (store.summary(), store.item_stats(f), store.date_histogram("month", f),
+                store.date_histogram("year", f), store.top_entities(f, 10))
+    finally:
+        store._kept = kept
+
+
+def test_counts_kept_at_write_time_are_those_of_the_tables(tmp_path, seeds):
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        assert s._kept() is not None  # stats read them, not the tables
+        f = ArticleFilter()
+        assert (s.summary(), s.item_stats(f), s.date_histogram("month", f),
+                s.date_histogram("year", f), s.top_entities(f, 10)) == _counted_in_tables(s, f)
+        assert s.summary().paragraphs > 0 and s.top_entities(f, 10)
+        # a filter is counted in the tables
+        assert s._kept(ArticleFilter(kind="brief")) is None
+
+
+def test_counts_of_another_write_are_not_used(tmp_path, seeds):
+    # a later write by a version that does not keep the counts changes written_at
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(seeds)], db=db, workers=1)
+    with open_store(db) as s:
+        s.conn.execute("UPDATE meta SET value = '\"2000-01-01T00:00:00+00:00\"'"
+                       " WHERE key = 'written_at'")
+        s.conn.execute("DELETE FROM paragraphs WHERE rowid = (SELECT MAX(rowid) FROM paragraphs)")
+        s.conn.commit()
+        assert s._kept() is None
+        n = s.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+        assert s.summary().paragraphs == n

@@ -489,9 +489,26 @@ class Store:
         )
 
     def _kept_counts(self) -> Counts | None:
-        """The counts the last write kept in the meta table, when they are that write's: a
-        store written since by a version that does not keep them has another ``written_at``
-        and, unless its corpus has the same number of paragraphs, another last rowid."""
+        got = self._kept()
+        if got is None:
+            return None
+        try:
+            return Counts(
+                pages=got["pages"], paragraphs=got["paragraphs"],
+                removed_by_reason=dict(got["removed_by_reason"]),
+                duplicates_by_rule=dict(got["duplicates_by_rule"]),
+                clusters_by_kind=dict(got["clusters_by_kind"]),
+                items_by_kind=dict(got["items_by_kind"]), entities=got["entities"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _kept(self, f: ArticleFilter | None = None) -> dict | None:
+        """The counts the last write kept in the meta table (see :meth:`Writer.commit`),
+        when they are that write's (a store written since by a version that does not keep
+        them has another ``written_at`` and, unless its corpus has the same number of
+        paragraphs, another last rowid) and ``f`` filters nothing."""
+        if f is not None and _where(f)[0]:
+            return None
         c = self.conn
         try:
             rows = dict(c.execute(
@@ -505,15 +522,7 @@ class Store:
         if (not isinstance(got, dict) or got.get("written_at") != json.loads(
                 rows.get("written_at") or "null") or got.get("paragraphs") != last):
             return None
-        try:
-            return Counts(
-                pages=got["pages"], paragraphs=got["paragraphs"],
-                removed_by_reason=dict(got["removed_by_reason"]),
-                duplicates_by_rule=dict(got["duplicates_by_rule"]),
-                clusters_by_kind=dict(got["clusters_by_kind"]),
-                items_by_kind=dict(got["items_by_kind"]), entities=got["entities"])
-        except (KeyError, TypeError, ValueError):
-            return None
+        return got
 
     def problems(self) -> list[Problem]:
         """The inputs the last run could not use."""
@@ -549,6 +558,9 @@ class Store:
     def date_histogram(self, by: str = "month", f: ArticleFilter | None = None
                        ) -> list[tuple[str, int]]:
         width = 7 if by == "month" else 4
+        kept = self._kept(f or ArticleFilter())
+        if kept is not None and f"histogram_{width}" in kept:
+            return [(k, n) for k, n in kept[f"histogram_{width}"]]
         where, args = _where(f or ArticleFilter())
         extra = "a.date IS NOT NULL AND length(a.date) >= ?"
         where = f"{where} AND {extra}" if where else f"WHERE {extra}"
@@ -628,6 +640,10 @@ class Store:
 
     def item_stats(self, f: ArticleFilter | None = None) -> dict:
         """Items matching the filter: count by kind, first and last date, undated count."""
+        kept = self._kept(f or ArticleFilter())
+        if kept is not None and "undated" in kept:
+            return {"by_kind": dict(kept["items_by_kind"]), "date_min": kept["date_min"],
+                    "date_max": kept["date_max"], "undated": kept["undated"]}
         where, args = _where(f or ArticleFilter())
         kinds = dict(self.conn.execute(
             f"SELECT a.kind, COUNT(*) FROM items a {where} GROUP BY a.kind ORDER BY a.kind",
@@ -640,6 +656,10 @@ class Store:
     def top_entities(self, f: ArticleFilter | None = None, n: int = 10
                      ) -> list[tuple[str, str, int]]:
         """The ``n`` entities in most matching items: (name, type, items)."""
+        kept = self._kept(f or ArticleFilter())
+        if kept is not None and len(kept.get("top_entities", ())) >= min(
+                n, kept.get("entity_count", 0)):
+            return [(name, typ, k) for name, typ, k in kept["top_entities"][:n]]
         where, args = _where(f or ArticleFilter())
         sql = ("SELECT ae.name, ae.type, COUNT(DISTINCT a.id) AS n"
                " FROM items a JOIN entity_mentions ae ON ae.item_id = a.id"
@@ -901,8 +921,7 @@ class Writer:
         bg.executemany("INSERT INTO problems VALUES (?,?)",
                        ((p.path, p.message) for p in problems if p.level == "error"))
         self._items = len(articles)
-        self._counts.update(items_by_kind=_grouped(Counter(a.kind for a in articles)),
-                            entities=len(entities))
+        self._counts.update(_item_counts(articles), entities=len(entities))
         self._done.add("items")
 
     def _keep_digest(self, row: tuple) -> tuple:
@@ -1009,6 +1028,31 @@ def _counted(rows: Iterable, progress, stage: str, total: int, start: int = 0,
 
 def _removals_json(removals: tuple[Removal, ...]) -> str:
     return json.dumps([r.to_dict() for r in removals], ensure_ascii=False)
+
+
+# Entities in most items kept with the counts of a write (``corpus stats --top`` up to this
+# many is read from them).
+TOP_ENTITIES = 100
+
+
+def _item_counts(articles: Sequence[Article]) -> dict:
+    """What :meth:`Store.item_stats`, :meth:`Store.date_histogram` and
+    :meth:`Store.top_entities` give for all the items, counted from the items written."""
+    dates = [a.date for a in articles if a.date is not None]
+    per_entity: Counter = Counter()
+    for a in articles:
+        per_entity.update({(e["name"], e["type"]) for e in a.entities})
+    top = sorted(per_entity.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_ENTITIES]
+    return {
+        "items_by_kind": _grouped(Counter(a.kind for a in articles)),
+        "undated": len(articles) - len(dates),
+        "date_min": min(dates) if dates else None,
+        "date_max": max(dates) if dates else None,
+        "histogram_7": _grouped(Counter(d[:7] for d in dates if len(d) >= 7)),
+        "histogram_4": _grouped(Counter(d[:4] for d in dates if len(d) >= 4)),
+        "top_entities": [[name, typ, n] for (name, typ), n in top],
+        "entity_count": len(per_entity),
+    }
 
 
 def _grouped(counts: Counter) -> list[list]:
