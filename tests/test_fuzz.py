@@ -330,3 +330,20 @@ def test_100k_character_line_goes_through_every_stage(unit):
     assert not UNSAFE.search(_render("tsv", recs, [output.Column("text", "text")]))
     assert not UNSAFE.search(_render("table", recs))
     assert time.process_time() - t < 5.0
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, min_size=1, max_size=2),
+    max_leaves=20)
+
+
+@given(_JSON_VALUES, st.sampled_from(["", "  ", "    "]))
+@settings(max_examples=300 * FUZZ_SCALE)
+def test_fast_indented_json_is_json_dumps(value, pad):
+    # the streamed dedupe report encodes its records with to_json_indented
+    from corpus_cli.output.safe import to_json, to_json_indented
+
+    assert to_json_indented(value, pad) == to_json(value, indent=2).replace("\n", "\n" + pad)

@@ -45,6 +45,55 @@ def to_json(obj: Any, indent: int | None = None) -> str:
     return text.translate(_JSON_LINE_BREAKS)
 
 
+def to_json_indented(obj: Any, pad: str = "") -> str:
+    """``to_json(obj, indent=2)``, as if ``obj`` were nested where the indentation is
+    ``pad``, made several times faster: Python's ``json`` encodes indented JSON in Python,
+    token by token (a million-paragraph ``dedupe --json`` report is 200 MB of it). Values
+    other than dicts with string keys, lists, tuples, strings, numbers, booleans and None
+    go through :func:`to_json`."""
+    return _indented(obj, pad).translate(_JSON_LINE_BREAKS)
+
+
+_ENCODE_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+_FLOAT_SPECIAL = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
+def _indented(obj: Any, pad: str) -> str:
+    if isinstance(obj, str):
+        return _ENCODE_STR(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    kind = type(obj)
+    if kind is int:
+        return int.__repr__(obj)
+    if kind is float:
+        if obj != obj:
+            return "NaN"
+        return _FLOAT_SPECIAL.get(obj) or float.__repr__(obj)
+    inner = pad + "  "
+    if kind is dict:
+        if not obj:
+            return "{}"
+        if not all(type(k) is str for k in obj):
+            return _reindent(obj, pad)
+        return ("{\n" + ",\n".join(inner + _ENCODE_STR(k) + ": " + _indented(v, inner)
+                                    for k, v in obj.items()) + "\n" + pad + "}")
+    if kind is list or kind is tuple:
+        if not obj:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _indented(v, inner) for v in obj) + "\n" + pad + "]"
+    return _reindent(obj, pad)
+
+
+def _reindent(obj: Any, pad: str) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default).replace(
+        "\n", "\n" + pad)
+
+
 def _default(obj: Any) -> Any:
     to_dict = getattr(obj, "to_dict", None)
     if callable(to_dict):

@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
 from corpus_cli.output.formats import Column, write_records, write_table
-from corpus_cli.output.safe import console, inert, is_terminal, one_line, to_json
+from corpus_cli.output.safe import (
+    console,
+    inert,
+    is_terminal,
+    one_line,
+    to_json,
+    to_json_indented,
+)
 
 
 def _text(s: str, style: str | None = None):
@@ -44,8 +51,8 @@ def write_document(doc: dict, fmt: str, stream: IO[str], last: str | None = None
     sep, pad = (",\n    ", "\n    ") if indent else (", ", "")
     first = True
     for rec in records:
-        part = to_json(rec, indent=indent)
-        stream.write((pad if first else sep) + (part.replace("\n", pad) if indent else part))
+        part = to_json_indented(rec, "    ") if indent else to_json(rec)
+        stream.write((pad if first else sep) + part)
         first = False
     stream.write(("]" if first else "\n  ]" if indent else "]") + ("\n}\n" if indent else "}\n"))
     stream.flush()
