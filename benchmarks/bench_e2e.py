@@ -58,11 +58,11 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def measure(cmd: list[str]) -> tuple[float, int, int, int]:
-    """Run ``cmd``; return (seconds, exit code, peak RSS of the process, peak RSS summed
-    over its process tree)."""
+def measure_run(cmd: list[str], stdout=subprocess.DEVNULL) -> dict:
+    """Run ``cmd``: wall seconds, CPU seconds (its own and its reaped children's), peak RSS
+    of the process and of its process tree (sampled every 0.05 s), exit code."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
     peak = [0, 0]
     done = threading.Event()
 
@@ -71,17 +71,29 @@ def measure(cmd: list[str]) -> tuple[float, int, int, int]:
             own = _rss(proc.pid)
             tree = own + sum(_rss(k) for k in _children(proc.pid))
             peak[0], peak[1] = max(peak[0], own), max(peak[1], tree)
-            done.wait(0.1)
+            done.wait(0.05)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    _out, err = proc.communicate()
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     thread.join()
     if proc.returncode:
         print(err.decode(errors="replace")[-2000:], file=sys.stderr)
-    return seconds, proc.returncode, peak[0], peak[1]
+    # ru_maxrss (KiB) is the largest of the process and its reaped children
+    own = max(peak[0], usage.ru_maxrss * 1024)
+    return {"wall": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rss": own,
+            "tree": max(peak[1], own), "exit": proc.returncode}
+
+
+def measure(cmd: list[str]) -> tuple[float, int, int, int]:
+    """Run ``cmd``; return (seconds, exit code, peak RSS of the process, peak RSS summed
+    over its process tree)."""
+    m = measure_run(cmd)
+    return m["wall"], m["exit"], m["rss"], m["tree"]
 
 
 def main() -> None:

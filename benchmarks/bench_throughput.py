@@ -32,11 +32,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,43 +41,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_dedupe  # noqa: E402
 from bench_dedupe import ensure_corpus  # noqa: E402
-from bench_e2e import _children, _rss  # noqa: E402
+from bench_e2e import measure_run as measure  # noqa: E402
 
 TARGET_SECONDS = 60.0  # corpus dedupe at 1M
 TARGET_JSON_RATIO = 1.1
 TARGET_BYTES = 2_000_000_000
 TARGET_STATS_SECONDS = 0.1
-
-
-def measure(cmd: list[str], stdout=subprocess.DEVNULL) -> dict:
-    """Run ``cmd``: wall seconds, CPU seconds (its own and its reaped children's), peak RSS
-    of the process and of its process tree (sampled every 0.05 s), exit code."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
-    peak = [0, 0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            own = _rss(proc.pid)
-            tree = own + sum(_rss(k) for k in _children(proc.pid))
-            peak[0], peak[1] = max(peak[0], own), max(peak[1], tree)
-            done.wait(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    err = proc.stderr.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    done.set()
-    thread.join()
-    if proc.returncode:
-        print(err.decode(errors="replace")[-2000:], file=sys.stderr)
-    # ru_maxrss (KiB) is the largest of the process and its reaped children
-    own = max(peak[0], usage.ru_maxrss * 1024)
-    return {"wall": seconds, "cpu": usage.ru_utime + usage.ru_stime, "rss": own,
-            "tree": max(peak[1], own), "exit": proc.returncode}
 
 
 def run_size(label: str, work: Path, repeat: int, workers: int | None) -> list[dict]:
