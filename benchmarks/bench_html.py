@@ -227,18 +227,14 @@ def throughput(pages, workers: int) -> None:
         size = sum(len(d) for _u, d, _i in pages) / 1e6
         print(f"\n{len(pages)} pages, {size:.1f} MB of HTML\n")
         print(f"{'run':<44} {'seconds':>8} {'pages/s':>8} {'MB/s':>6}")
-        t = time.perf_counter()
-        for _u, data, _i in pages:
-            trafilatura_text(data)
-        dt = time.perf_counter() - t
-        print(f"{'peer: trafilatura.extract, one process':<44} {dt:>8.2f} "
-              f"{len(pages) / dt:>8.1f} {size / dt:>6.2f}")
-        t = time.perf_counter()
-        for _u, data, _i in pages:
-            peer_with_metadata(data)
-        dt = time.perf_counter() - t
-        print(f"{'peer: trafilatura with metadata, one process':<44} {dt:>8.2f} "
-              f"{len(pages) / dt:>8.1f} {size / dt:>6.2f}")
+        for label, peer in (("peer: trafilatura.extract, one process", trafilatura_text),
+                            ("peer: trafilatura with metadata, one process",
+                             peer_with_metadata)):
+            t = time.perf_counter()
+            for _u, data, _i in pages:
+                peer(data)
+            dt = time.perf_counter() - t
+            print(f"{label:<44} {dt:>8.2f} {len(pages) / dt:>8.1f} {size / dt:>6.2f}")
         for label, w in (("corpus ingest (main), one process", 1),
                          (f"corpus ingest (main), pool of {workers}", workers),
                          ("corpus ingest (full), one process", 1)):

@@ -71,13 +71,6 @@ _DATELINE = re.compile(
     r"^(?:\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)"
     r"(?:,?\s{1,3}\d{1,2}:\d\d(?::\d\d)?)?$"
 )
-# "Published: 12 March 2024", "Posted on 12.03.2024", "Date: 2024-03-12", "Опубликовано: ..."
-_DATE_LABEL = re.compile(
-    r"^(?:published|posted|updated|last updated|created|date|dated|publication date"
-    r"|опубликовано|дата публикации|дата|обновлено)"
-    r"(?:\s{1,3}(?:on|at))?\s{0,3}[:\-\u2013|]?\s{0,3}",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d\u00bb)\]]$")
 # A stored page's date prefix, as search-index excerpts begin: " date 2022-01-13 YEREVAN, ..."
 _META_DATE = re.compile(
@@ -172,9 +165,9 @@ def dateline_value(text: str) -> tuple[str, str] | None:
     if len(text) > 80 or not (_ASCII_DIGIT.search(text) if text.isascii()
                               else any(c.isdigit() for c in text)):
         return None
-    from corpus_cli.dates import parse_date
+    from corpus_cli.dates import DATE_LABEL, parse_date
 
-    m = _DATE_LABEL.match(text)
+    m = DATE_LABEL.match(text)
     return parse_date(text[m.end():] if m else text)
 
 
@@ -226,12 +219,12 @@ _MONTH_FIRST_GATE = re.compile(r"^[^\W\d_]{3,9}\.?\s{1,2}\d{1,2},?\s{1,2}(?:19|2
 def _glued_word_date() -> re.Pattern:
     """A date with its month in words (the names of ``data/months.tsv``), maybe a time, up
     to where something is glued on: "13 March 2023, 18:40", "March 13, 2023"."""
-    from corpus_cli.dates import _MON_ANY
+    from corpus_cli.dates import MONTH_PATTERN as month
 
     time = r"(?:,?\s{1,3}(?:[01]?\d|2[0-3]):[0-5]\d)?"
     return re.compile(
-        rf"^((?:\d{{1,2}}\s{{1,2}}{_MON_ANY},?\s{{1,2}}(?:19|20)\d\d"
-        rf"|{_MON_ANY}\s{{1,2}}\d{{1,2}},?\s{{1,2}}(?:19|20)\d\d){time})(?=\S)",
+        rf"^((?:\d{{1,2}}\s{{1,2}}{month},?\s{{1,2}}(?:19|20)\d\d"
+        rf"|{month}\s{{1,2}}\d{{1,2}},?\s{{1,2}}(?:19|20)\d\d){time})(?=\S)",
         re.IGNORECASE)
 
 

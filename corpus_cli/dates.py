@@ -77,6 +77,8 @@ def _trie(words: list[str]) -> str:
 _FIRST = "".join(sorted({w[0] for w in _MONTH_NAMES}))
 _MON_ANY = (rf"(?=[{_FIRST}])(?:{_trie(_FULL_MONTHS)}{_LETTER_AFTER}"
             rf"|{_trie(_ABBR_MONTHS)}{_LETTER_AFTER}\.?)")
+# A month name or abbreviation of data/months.tsv, as regex source (compile IGNORECASE).
+MONTH_PATTERN = _MON_ANY
 # Month-first forms: lower-case "may"/"march"/"mar" before a number are verbs, not months.
 _MON_CAP = (rf"(?=[{_FIRST}])(?:(?-i:May|MAY|March|MARCH){_LETTER_AFTER}"
             rf"|(?-i:Mar|MAR){_LETTER_AFTER}\.?"
@@ -977,7 +979,9 @@ def leading_date(text: str) -> tuple[str, str, int] | None:
 _YEAR_REF = "2000-12-31"  # a reference under which a year-less date keeps its month and day
 _GLUED_TIME = re.compile(r"(?<!\d)((?:19|20)\d\d)((?:[01]\d|2[0-3]):[0-5]\d)(?!\d)")
 _DOTTED_MONTH = re.compile(r"(?<!\d)(\d{1,2})[.\-]([^\W\d_]{3,9})\.?[.\-]((?:19|20)\d\d)(?!\d)")
-_LINE_LABEL = re.compile(
+# "Published: 12 March 2024", "Posted on 12.03.2024", "Date: 2024-03-12", "Опубликовано: ..."
+# (also read by clean.dateline_value)
+DATE_LABEL = re.compile(
     r"^(?:published|posted|updated|last updated|created|date|dated|publication date"
     r"|publish ?date|release date|опубликовано|дата публикации|дата|обновлено)"
     r"(?:[^\S\n]{1,3}(?:on|at))?[^\S\n]{0,3}[:\-\u2013|]?[^\S\n]{0,3}",
@@ -1120,7 +1124,7 @@ def _read_dateline(text: str, order: str | None = None) -> DateLine | None:
         dm = (a, b) if order == "mdy" and _valid(y, a, b) else _num_dm(a, b, y)
         return None if dm is None else DateLine(y, *dm, None, False, False, text)
     work = _prepare(text)
-    lab = _LINE_LABEL.match(work)
+    lab = DATE_LABEL.match(work)
     label = bool(lab and lab.end())
     if label:
         work = work[lab.end():]

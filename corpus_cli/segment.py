@@ -800,11 +800,12 @@ def _header_date(units: list[_Unit], meta: str | None) -> DateLine | None:
     d = first.dl
     if not (d.weekday is not None or d.time) or (meta and d.value == meta):
         return None
-    k = units.index(first) + 1
+    at = units.index(first)
+    k = at + 1
     while k < len(units) and units[k].role in (HEAD, NAV):
         k += 1
     if k < len(units) and units[k].role == TITLE and units[k].leads and not _entry_date(
-            units, units.index(first)):
+            units, at):
         first.header = True
         return d
     return None
