@@ -71,6 +71,8 @@ class PageResult:
     items: list  # segment.PageItem, when segmentation was asked for
     reused: bool = False  # cleaned by an earlier run (read from the store)
     problems: list[Problem] = field(default_factory=list)  # extractors that failed
+    # the items as the store keeps them (segment.items_json), None when not to be kept
+    items_json: str | None = None
 
 
 @dataclass(slots=True)
@@ -82,6 +84,8 @@ class Corpus:
     dedupe: DedupeResult
     items: list  # segment.PageItem of every page
     order: dict[str, int] = field(default_factory=dict)  # page path -> place in corpus order
+    # page path -> its items as the store keeps them (segment.items_json), for a later run
+    page_items: dict[str, str] = field(default_factory=dict)
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -116,22 +120,33 @@ def extraction_problem(path: str, line: int, what: str, exc: BaseException) -> P
 _NORMS = Memo(normalize)
 
 
-def process_page(cp: CleanPage, segment: bool = True) -> PageResult:
+def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None = None
+                 ) -> PageResult:
     """The per-page stages after cleaning: normalise, split into items. An error while
-    splitting or dating does not stop the run: it becomes a problem of the page."""
+    splitting or dating does not stop the run: it becomes a problem of the page.
+    ``stored_items`` are the page's items as an earlier run stored them (see
+    :func:`corpus_cli.segment.items_json`): they are taken instead of splitting the page
+    again, the same items."""
     norm = _NORMS
     norms = [norm[p.text] if p.kind == "text" and p.status == "kept" else ""
              for p in cp.paragraphs]
-    items: list = []
+    items: list | None = None
     problems: list[Problem] = []
+    kept: str | None = None
     if segment:
-        from corpus_cli.segment import segment_page
+        from corpus_cli.segment import items_from_json, items_json, segment_page
 
-        def failed(line: int, what: str, exc: BaseException) -> None:
-            problems.append(extraction_problem(cp.page.path, line, what, exc))
+        if stored_items is not None:
+            items = items_from_json(cp, stored_items)
+            kept = stored_items if items is not None else None
+        if items is None:
+            def failed(line: int, what: str, exc: BaseException) -> None:
+                problems.append(extraction_problem(cp.page.path, line, what, exc))
 
-        items = segment_page(cp, on_error=failed)
-    return PageResult(cp, norms, items, problems=problems)
+            items = segment_page(cp, on_error=failed)
+            # a page whose splitting failed is split again next time (and reported again)
+            kept = None if problems else items_json(cp, items)
+    return PageResult(cp, norms, items or [], problems=problems, items_json=kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +167,9 @@ def _work(args: Job) -> list[Result]:
     """The pages of one input, cleaned and split (a WARC file gives many)."""
     source, opts, segment, known_hash, reuse, fresh = args
     if fresh and reuse is not None:
-        cp = _stored_page(reuse, source.path)
-        if cp is not None:
-            return [_reused(process_page(cp, segment))]
+        got = _stored_page(reuse, source.path)
+        if got is not None:
+            return [_reused(process_page(got[0], segment, got[1]))]
     if is_warc_source(source, opts):
         return [_processed(p, segment) for p in read_pages(source, opts)]
     got = read_bytes(source)
@@ -163,9 +178,9 @@ def _work(args: Job) -> list[Result]:
     data, mtime = got
     if known_hash is not None and content_hash(data) == known_hash:
         if reuse is not None:
-            cp = _stored_page(reuse, source.path, mtime)
-            if cp is not None:
-                return [_reused(process_page(cp, segment))]
+            got = _stored_page(reuse, source.path, mtime)
+            if got is not None:
+                return [_reused(process_page(got[0], segment, got[1]))]
         return [Unchanged(source.path, mtime)]
     return [_processed(replace(p, mtime_ns=mtime or p.mtime_ns) if isinstance(p, Page) else p,
                        segment)
@@ -203,14 +218,17 @@ def _reused(r: PageResult) -> PageResult:
 _READERS: dict[str, Store] = {}
 
 
-def _stored_page(db: str, path: str, mtime_ns: int | None = None) -> CleanPage | None:
+def _stored_page(db: str, path: str, mtime_ns: int | None = None
+                 ) -> tuple[CleanPage, str | None] | None:
+    """A stored page as it was cleaned, with its items as stored (or None)."""
     from corpus_cli.storage.store import open_store
 
     store = _READERS.get(db)
     if store is None:
         # a worker reads each page once: a small page cache, not the writer's
         store = _READERS[db] = open_store(db, cache_kib=4096)
-    return store.clean_page(path, mtime_ns)
+    cp = store.clean_page(path, mtime_ns)
+    return None if cp is None else (cp, store.page_items(path))
 
 
 def _close_readers() -> None:
@@ -463,11 +481,12 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
     # reads them for it.
     here = engine is not None and cache is not None
     fresh = cache.load_many([s.path for s in sources if cache.fresh(s)]) if here else {}
+    fresh_items = cache.store.page_items_of(fresh) if fresh and segment else {}
     reuse = cache.store.path if cache is not None and not here else None
     for i, s in enumerate(sources):
         cp = fresh.get(s.path)
         if cp is not None:
-            slots[i] = [_reused(process_page(cp, segment))]
+            slots[i] = [_reused(process_page(cp, segment, fresh_items.get(s.path)))]
             continue
         jobs.append((s, opts, segment, cache.hash_of(s) if cache else None, reuse,
                      bool(reuse) and cache.fresh(s)))
@@ -483,7 +502,8 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
             if isinstance(r, Unchanged):
                 cp = cache.load(r.path, r.mtime_ns) if cache else None
                 if cp is not None:
-                    out.append(_reused(process_page(cp, segment)))
+                    out.append(_reused(process_page(
+                        cp, segment, cache.store.page_items(r.path) if segment else None)))
                 else:
                     out += _work((sources[i], opts, segment, None, None, False))
                 continue
@@ -499,8 +519,8 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
 
 def _work_stored(job: tuple[str, str, bool]) -> list[Result]:
     db, path, segment = job
-    cp = _stored_page(db, path)
-    return [] if cp is None else [_reused(process_page(cp, segment))]
+    got = _stored_page(db, path)
+    return [] if got is None else [_reused(process_page(got[0], segment, got[1]))]
 
 
 def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None = None,
@@ -510,7 +530,8 @@ def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None
     process for a remote engine), by path."""
     if engine is not None:
         got = store.clean_pages(paths)
-        return {p: _reused(process_page(cp, segment)) for p, cp in got.items()}
+        stored = store.page_items_of(got) if segment else {}
+        return {p: _reused(process_page(cp, segment, stored.get(p))) for p, cp in got.items()}
     jobs = [(store.path, p, segment) for p in paths]
     try:
         mapped = _map(_work_stored, jobs, workers, progress, "load", each=_Interner())
@@ -601,7 +622,8 @@ def assemble(results: list[PageResult], problems: list[Problem],
     del norms
     items = [it for r in results for it in r.items]
     problems = problems + [p for r in results for p in r.problems]
-    return Corpus([r.page for r in results], problems, result, items, order)
+    page_items = {r.page.page.path: r.items_json for r in results if r.items_json is not None}
+    return Corpus([r.page for r in results], problems, result, items, order, page_items)
 
 
 ANNOTATE_CHUNK = 256
@@ -1296,7 +1318,7 @@ def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, e
             got = analyse_items(
                 corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
                 during=lambda: w.paragraphs(corpus.pages, result.drops, result.clusters,
-                                            result.cluster_of))
+                                            result.cluster_of, corpus.page_items))
             articles, ents = got.articles, got.entities
             corpus.items = []  # merged into the articles: free them before the write
             # The paragraphs are in the store now: the report reads back those it shows,

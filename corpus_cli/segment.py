@@ -1164,6 +1164,94 @@ def segment_page(cp: CleanPage, on_error: ErrorHandler | None = None) -> list[Pa
     return items
 
 
+# ------------------------------------------------------------------ stored items
+
+ITEMS_FORMAT = 1  # the layout items_json writes (a store keeps it with the page)
+
+
+def items_json(cp: CleanPage, items: Sequence[PageItem]) -> str | None:
+    """The items :func:`segment_page` made of ``cp``, as compact JSON a store can keep with
+    the page (see :func:`items_from_json`): each paragraph is named by its index on the
+    page, with its text when the item holds only part of the line. None when an item holds
+    a paragraph that is not one of the page's (the page is then split again next time)."""
+    import json
+
+    paras = cp.paragraphs
+
+    def ref(p: Paragraph | None):
+        if p is None:
+            return None
+        i = p.index
+        if not 0 <= i < len(paras):
+            raise _NotStorable
+        q = paras[i]
+        if p is q or p == q:
+            return i
+        if replace(q, text=p.text) == p:
+            return [i, p.text]
+        raise _NotStorable
+
+    path = cp.page.path
+    out = []
+    try:
+        for it in items:
+            if it.path != path:
+                return None
+            out.append([it.kind, it.order, ref(it.title), ref(it.dateline),
+                        [ref(p) for p in it.body], it.date, it.precision, it.inferred,
+                        it.date_source, it.url, it.page_title, it.trim_repeats,
+                        [ref(p) for p in it.extra]])
+    except _NotStorable:
+        return None
+    return json.dumps([ITEMS_FORMAT, out], ensure_ascii=False, separators=(",", ":"))
+
+
+class _NotStorable(Exception):
+    pass
+
+
+def items_from_json(cp: CleanPage, data: str) -> list[PageItem] | None:
+    """The items :func:`items_json` wrote for ``cp`` (the same page, as the store gives it
+    back): equal to what :func:`segment_page` would make of it. None when ``data`` does not
+    fit the page (another layout, an index beyond its paragraphs)."""
+    import json
+
+    paras = cp.paragraphs
+    n = len(paras)
+
+    def para(r) -> Paragraph | None:
+        if r is None:
+            return None
+        if type(r) is int:
+            if not 0 <= r < n:
+                raise _NotStorable
+            return paras[r]
+        i, text = r
+        if type(i) is not int or not 0 <= i < n or type(text) is not str:
+            raise _NotStorable
+        return replace(paras[i], text=text)
+
+    try:
+        fmt, rows = json.loads(data)
+        if fmt != ITEMS_FORMAT or type(rows) is not list:
+            return None
+        path = cp.page.path
+        items = []
+        for (kind, order, title, dateline, body, date, precision, inferred, source, url,
+             page_title, trim, extra) in rows:
+            if type(kind) is not str or type(order) is not int or type(body) is not list \
+                    or type(extra) is not list:
+                return None
+            it = PageItem(kind, path, order, para(title), para(dateline),
+                          [para(r) for r in body], date, precision, inferred, source, url,
+                          page_title, trim, extra=[para(r) for r in extra])
+            it.freeze()
+            items.append(it)
+    except (_NotStorable, ValueError, TypeError):
+        return None
+    return items
+
+
 def _same_title(a: str, b: str) -> bool:
     a, b = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
     return a == b or (len(b) >= 8 and a.startswith(b))

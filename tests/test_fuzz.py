@@ -174,6 +174,18 @@ def test_segmenter_never_raises_and_spans_are_valid(pages_lines):
             _check_date_mentions(a.text, a.dates)
 
 
+@settings(max_examples=100 * FUZZ_SCALE)
+@given(st.lists(st.one_of(page_text, glued_text, st.sampled_from(PIECES)), max_size=12))
+def test_stored_items_give_back_the_items_of_the_page(lines):
+    cp = clean.clean_page(_page("\n".join(lines)))
+    items = segment.segment_page(cp)
+    data = segment.items_json(cp, items)
+    assert data is not None  # every item's paragraphs are the page's (or parts of them)
+    back = segment.items_from_json(cp, data)
+    assert back == items
+    assert [it.frozen for it in back] == [it.frozen for it in items]
+
+
 # ---- dates and entities -------------------------------------------------------------------
 def _check_date_mentions(text: str, mentions) -> None:
     end = 0

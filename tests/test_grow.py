@@ -291,3 +291,49 @@ def test_a_store_written_by_another_build_lends_it_nothing(tmp_path, monkeypatch
     assert again.changes.written and again.reused == 0
     assert len(seen) == again.counts.items
 
+
+
+def test_unchanged_pages_are_not_split_again(tmp_path, monkeypatch):
+    import corpus_cli.segment as seg
+
+    folder = _write(tmp_path / "p", _pages(8))
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from page_items").fetchone()[0] == len(_pages(8))
+    split: list[str] = []
+    real = seg.segment_page
+    monkeypatch.setattr(seg, "segment_page",
+                        lambda cp, **kw: split.append(cp.page.path) or real(cp, **kw))
+    page = folder / "brief.txt"
+    page.write_text(page.read_text() + "\n04.06.2023\n\nA new brief about the water board.\n")
+    run_dedupe([str(folder)], db=db, workers=1)
+    assert [Path(p).name for p in split] == ["brief.txt"]  # only the changed page
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1)
+    assert snapshot(db) == snapshot(fresh)
+
+
+def test_stored_items_that_do_not_fit_the_page_are_split_again(tmp_path, monkeypatch):
+    import corpus_cli.segment as seg
+
+    folder = _write(tmp_path / "p", _pages(4))
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    with sqlite3.connect(db) as con:  # damaged or from another layout: not trusted
+        con.execute("update page_items set items = '[1, [[\"article\", 0, 999]]]'"
+                    " where path like '%p00.txt'")
+        con.execute("update page_items set items = 'not json' where path like '%p01.txt'")
+        con.execute("delete from page_items where path like '%p02.txt'")
+    split: list[str] = []
+    real = seg.segment_page
+    monkeypatch.setattr(seg, "segment_page",
+                        lambda cp, **kw: split.append(cp.page.path) or real(cp, **kw))
+    page = folder / "brief.txt"
+    page.write_text(page.read_text() + "\nOne more line about the water board here.\n")
+    run_dedupe([str(folder)], db=db, workers=1)
+    assert sorted(Path(p).name for p in split) == ["brief.txt", "p00.txt", "p01.txt",
+                                                    "p02.txt"]
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1)
+    assert snapshot(db) == snapshot(fresh)

@@ -5,7 +5,7 @@ from conftest import ARTICLE_TITLE, page_with_sidebar
 from corpus_cli.clean import clean_page
 from corpus_cli.models import Page
 from corpus_cli.pipeline import build
-from corpus_cli.segment import build_articles
+from corpus_cli.segment import build_articles, items_from_json, items_json, segment_page
 
 
 def articles_of(*texts: str):
@@ -524,3 +524,27 @@ def test_segmentation_is_linear_on_a_huge_line_and_on_many_lines():
     t0 = time.process_time()
     arts = articles_of("\n".join(lines))
     assert time.process_time() - t0 < 10 and len(arts) >= 800
+
+
+def test_stored_items_round_trip_on_the_seeds(seeds):
+    from corpus_cli.inputs.pages import ReadOptions, pages_from_bytes
+
+    n = 0
+    for f in sorted(seeds.iterdir()):
+        for page in pages_from_bytes(str(f), f.read_bytes(), ReadOptions()):
+            cp = clean_page(page)
+            items = segment_page(cp)
+            back = items_from_json(cp, items_json(cp, items))
+            assert back == items and [i.frozen for i in back] == [i.frozen for i in items]
+            n += len(items)
+    assert n >= 16
+
+
+def test_stored_items_of_another_page_or_layout_are_refused():
+    text = "Title of the page\n\nSome text of the page here, long enough to be a body.\n"
+    cp = clean_page(Page("a.txt", text, "utf-8", "a", len(text)))
+    data = items_json(cp, segment_page(cp))
+    other = clean_page(Page("b.txt", "One line only.\n", "utf-8", "b", 15))
+    assert items_from_json(other, data) is None  # an index beyond its paragraphs
+    assert items_from_json(cp, data.replace("[1,", "[2,", 1)) is None  # another layout
+    assert items_from_json(cp, "[1, {}]") is None

@@ -57,6 +57,11 @@ _SCHEMA = (
     urls TEXT NOT NULL, paragraphs INTEGER NOT NULL, meta TEXT
 )""",
     "CREATE INDEX IF NOT EXISTS pages_site ON pages(site)",
+    # each page's items before copies are merged (segment.items_json): a later run takes
+    # them instead of splitting an unchanged page again
+    """CREATE TABLE IF NOT EXISTS page_items (
+    path TEXT PRIMARY KEY REFERENCES pages(path), items TEXT NOT NULL
+)""",
     "CREATE INDEX IF NOT EXISTS pages_url ON pages(url)",
     """CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT NOT NULL, path TEXT NOT NULL REFERENCES pages(path), idx INTEGER NOT NULL,
@@ -125,7 +130,7 @@ _BULK_INDEXES = {
 # Written by schemas 1 and 2 (positional ids, "articles"): dropped when such a store is
 # rebuilt.
 _OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
-_TABLES = ("paragraphs", "pages", "clusters", "items", "sources", "entities",
+_TABLES = ("paragraphs", "pages", "page_items", "clusters", "items", "sources", "entities",
            "entity_aliases", "entity_mentions", "problems")
 
 
@@ -361,6 +366,26 @@ class Store:
                     meta=_meta(row["meta"]))
         return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])), row["fingerprint"],
                          row["copy"])
+
+    def page_items(self, path: str) -> str | None:
+        """The items of a stored page as the run that wrote it split them (JSON, see
+        :func:`corpus_cli.segment.items_json`), or None (a store written before they were
+        kept, or a page whose splitting failed)."""
+        try:
+            row = self.conn.execute("SELECT items FROM page_items WHERE path = ?",
+                                    (path,)).fetchone()
+        except sqlite3.OperationalError:  # a store written before the table was
+            return None
+        return row[0] if row else None
+
+    def page_items_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """:meth:`page_items` of many pages, by path."""
+        wanted = set(paths)
+        try:
+            return {r[0]: r[1] for r in self.conn.execute("SELECT path, items FROM page_items")
+                    if r[0] in wanted}
+        except sqlite3.OperationalError:
+            return {}
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
@@ -826,10 +851,13 @@ class Writer:
         drops: Mapping[str, Drop],
         clusters: Sequence[Cluster],
         cluster_of: Mapping[str, str] | None = None,
+        page_items: Mapping[str, str] | None = None,
     ) -> None:
         """The pages (in corpus order: their ``seq`` is their position), paragraphs and
         clusters. ``cluster_of`` (paragraph id -> cluster id, as
-        :class:`~corpus_cli.dedupe.DedupeResult` has it) saves working it out again."""
+        :class:`~corpus_cli.dedupe.DedupeResult` has it) saves working it out again.
+        ``page_items`` (path -> the page's items as JSON, see :meth:`Store.page_items`)
+        are kept for a later run."""
         bg = self._bg
         n_rows = sum(len(cp.paragraphs) for cp in pages)
         if self.progress:
@@ -841,6 +869,10 @@ class Writer:
               json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
              for seq, cp in enumerate(pages)),
         )
+        if page_items:
+            bg.executemany("INSERT INTO page_items VALUES (?,?)",
+                           ((cp.page.path, page_items[cp.page.path]) for cp in pages
+                            if cp.page.path in page_items))
         if cluster_of is None:
             cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
         removed: Counter = Counter()
