@@ -117,6 +117,82 @@ class _WordHash(dict):
         return h
 
 
+SIGNATURES_FORMAT = 1  # how _signatures computes (a stored cache of another is not used)
+
+
+def signature_key(config: DedupeConfig) -> str:
+    """What a text's signature depends on besides the text: the hash functions."""
+    return f"minhash{SIGNATURES_FORMAT}:{config.bands}x{config.rows}:{config.seed}"
+
+
+def text_digests(texts: Sequence[str]):
+    """A 16-byte digest of each text (numpy ``S16`` array): the key of its signature."""
+    import hashlib
+
+    import numpy as np
+
+    blake = hashlib.blake2b
+    return np.array([blake(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                     for t in texts], dtype="S16")
+
+
+class SignatureCache:
+    """MinHash signatures by text digest: those an earlier run computed (``known``: sorted
+    digests and their signature rows, see :meth:`from_bytes`), lent to this run, and those
+    of this run's texts (:attr:`digests`, :attr:`signatures`), kept for the next run."""
+
+    def __init__(self, key: str, known: tuple | None = None):
+        self.key = key
+        self.known = known
+        self.digests = None  # of the texts of the last call, sorted
+        self.signatures = None
+        self.reused = 0
+
+    def compute(self, texts: Sequence[str], config: DedupeConfig,
+                progress: Progress | None = None):
+        """The signatures of ``texts`` (as :func:`_signatures`), the known ones looked up."""
+        import numpy as np
+
+        digests = text_digests(texts)
+        out = None
+        todo = np.arange(len(texts))
+        if self.known is not None and len(self.known[0]) and len(texts):
+            kd, ks = self.known
+            at = np.searchsorted(kd, digests)
+            at[at >= len(kd)] = 0
+            hit = kd[at] == digests
+            out = np.empty((len(texts), config.bands * config.rows), dtype=np.uint32)
+            out[hit] = ks[at[hit]]
+            todo = np.flatnonzero(~hit)
+            self.reused = len(texts) - len(todo)
+        if out is None:
+            out = _signatures(texts, config, progress)
+        elif len(todo):
+            out[todo] = _signatures([texts[i] for i in todo.tolist()], config, progress)
+        o = np.argsort(digests, kind="stable")
+        self.digests, self.signatures = digests[o], out[o]
+        return out
+
+    def to_bytes(self) -> tuple[bytes, bytes] | None:
+        """This run's digests and signatures, as two blobs (None before a run)."""
+        if self.digests is None:
+            return None
+        return self.digests.tobytes(), self.signatures.tobytes()
+
+    @staticmethod
+    def from_bytes(digests: bytes, signatures: bytes, config: DedupeConfig) -> tuple | None:
+        """The ``known`` of a cache, from :meth:`to_bytes`; None when they do not fit."""
+        import numpy as np
+
+        width = config.bands * config.rows
+        if len(digests) % 16 or len(signatures) != len(digests) // 16 * width * 4:
+            return None
+        kd = np.frombuffer(digests, dtype="S16")
+        if len(kd) > 1 and not (kd[1:] > kd[:-1]).all():
+            return None  # not sorted and distinct: not ours
+        return kd, np.frombuffer(signatures, dtype=np.uint32).reshape(len(kd), width)
+
+
 def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress | None):
     """MinHash signatures (n_texts x bands*rows, uint32) over word bigrams."""
     import numpy as np
@@ -270,9 +346,14 @@ def minhash_candidates(
     ranks: Sequence[int],
     config: DedupeConfig,
     progress: Progress | None = None,
+    cache: SignatureCache | None = None,
 ) -> list[list[int]]:
-    """Candidate pairs by MinHash-LSH over word bigrams: for each text, its candidates."""
-    return _candidates(_signatures(texts, config, progress), ranks, config)
+    """Candidate pairs by MinHash-LSH over word bigrams: for each text, its candidates.
+    With a ``cache``, the signatures it knows are looked up, not computed, and it keeps
+    those of ``texts`` for a later run (the same candidates either way)."""
+    sig = cache.compute(texts, config, progress) if cache is not None else \
+        _signatures(texts, config, progress)
+    return _candidates(sig, ranks, config)
 
 
 def _is_numeric_word(w: str) -> bool:

@@ -20,11 +20,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus_cli.clean import clean_page
-from corpus_cli.dedupe import DedupeConfig, DedupeResult, dedupe, normalize
+from corpus_cli.dedupe import (
+    DedupeConfig,
+    DedupeResult,
+    SignatureCache,
+    dedupe,
+    minhash_candidates,
+    normalize,
+    signature_key,
+)
 from corpus_cli.inputs.loader import (
     DEFAULT_PATTERNS,
     Source,
@@ -86,6 +95,8 @@ class Corpus:
     order: dict[str, int] = field(default_factory=dict)  # page path -> place in corpus order
     # page path -> its items as the store keeps them (segment.items_json), for a later run
     page_items: dict[str, str] = field(default_factory=dict)
+    # the MinHash signatures of this run's texts, for a later run (see dedupe.SignatureCache)
+    signatures: SignatureCache | None = None
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -608,22 +619,31 @@ def build(
 
 def assemble(results: list[PageResult], problems: list[Problem],
              config: DedupeConfig | None = None, progress: Progress | None = None,
-             engine=None) -> Corpus:
+             engine=None, signatures: SignatureCache | None = None) -> Corpus:
     """The corpus of these pages, in this order (the corpus order): duplicates found, the
-    pages' items gathered."""
+    pages' items gathered. ``signatures`` lends the MinHash signatures an earlier run
+    computed and keeps this run's (not with a remote ``engine``, which computes them)."""
     order = {r.page.page.path: n for n, r in enumerate(results)}
     paragraphs = [p for r in results for p in r.page.paragraphs]
     norms = [n for r in results for n in r.norms]
     for r in results:
         r.norms = []  # free them as soon as dedupe has grouped the texts
-    result = dedupe(paragraphs, config, progress, norms=norms,
-                    candidates=engine.candidates if engine is not None else None,
+    if engine is not None:
+        signatures = None
+        candidates = engine.candidates
+    elif signatures is not None:
+        candidates = partial(minhash_candidates, cache=signatures)
+    else:
+        candidates = None
+    result = dedupe(paragraphs, config, progress, norms=norms, candidates=candidates,
                     order=order)
     del norms
     items = [it for r in results for it in r.items]
     problems = problems + [p for r in results for p in r.problems]
     page_items = {r.page.page.path: r.items_json for r in results if r.items_json is not None}
-    return Corpus([r.page for r in results], problems, result, items, order, page_items)
+    return Corpus([r.page for r in results], problems, result, items, order, page_items,
+                  signatures if signatures is not None and signatures.digests is not None
+                  else None)
 
 
 ANNOTATE_CHUNK = 256
@@ -1260,7 +1280,13 @@ def _update(mode, args, pattern, encoding, db, config, dry_run, workers, progres
         results = [read_by_path.get(p) or loaded.get(p) for p in order]
         results = resolve_copies([r for r in results if r is not None])
         reused = sum(1 for r in results if r.reused)
-        corpus = assemble(results, problems, config, progress, engine)
+        signatures = None
+        if not dry_run:
+            key = f"{signature_key(config)}:{code_fingerprint()}"
+            known = store.signatures(key, config) if store is not None and incremental \
+                else None
+            signatures = SignatureCache(key, known)
+        corpus = assemble(results, problems, config, progress, engine, signatures)
         del results, read, read_by_path, loaded
         if store is None and mode == "dedupe" and not dry_run and corpus.pages:
             store = open_store(db, create=True)  # a new store, now that there is a corpus
@@ -1302,6 +1328,18 @@ def _unchanged_report(store: Store, mode: str, problems: list[Problem], t0: floa
         changes=Changes(pages_unchanged=n_pages, written=False), command=mode)
 
 
+def _write_paragraphs(w, corpus: Corpus) -> None:
+    """The first half of the write: pages, paragraphs, clusters, and what a later run reuses
+    (the pages' items, the texts' signatures)."""
+    result = corpus.dedupe
+    w.paragraphs(corpus.pages, result.drops, result.clusters, result.cluster_of,
+                 corpus.page_items)
+    corpus.page_items = {}
+    if corpus.signatures is not None:
+        w.signatures(corpus.signatures.key, corpus.signatures.to_bytes())
+        corpus.signatures = None
+
+
 def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, engine,
                        own_pool, settings, encoding, t0, reused, mode, cache=None
                        ) -> DedupeReport:
@@ -1317,8 +1355,7 @@ def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, e
         with store.writer(progress, info) as w:
             got = analyse_items(
                 corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
-                during=lambda: w.paragraphs(corpus.pages, result.drops, result.clusters,
-                                            result.cluster_of, corpus.page_items))
+                during=lambda: _write_paragraphs(w, corpus))
             articles, ents = got.articles, got.entities
             corpus.items = []  # merged into the articles: free them before the write
             # The paragraphs are in the store now: the report reads back those it shows,

@@ -179,3 +179,36 @@ def test_numbers_written_differently_or_cut_off_are_still_copies():
                  "Photo 2024-05-14 at 10.11.12.jpg " + base):  # an image name before it
         (c,) = dedupe(paras(base, copy)).clusters
         assert len(c.member_ids) == 2, copy
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet="abcde fgh", min_size=1, max_size=40), max_size=30),
+       st.lists(st.text(alphabet="abcde fgh", min_size=1, max_size=40), max_size=30))
+def test_signatures_lent_by_an_earlier_run_are_those_computed(first, second):
+    import numpy as np
+
+    from corpus_cli.dedupe import SignatureCache, _signatures
+
+    config = DedupeConfig()
+    a = list(dict.fromkeys(normalize(t) for t in first))
+    b = list(dict.fromkeys(normalize(t) for t in first[::2] + second))
+    earlier = SignatureCache("k")
+    earlier.compute(a, config)
+    blobs = earlier.to_bytes()
+    later = SignatureCache("k", SignatureCache.from_bytes(*blobs, config))
+    got = later.compute(b, config)
+    assert np.array_equal(got, _signatures(b, config, None))
+    assert later.reused == len(set(a) & set(b))
+
+
+def test_stored_signatures_that_do_not_fit_are_refused():
+    from corpus_cli.dedupe import SignatureCache
+
+    config = DedupeConfig()
+    cache = SignatureCache("k")
+    cache.compute(["one two three four", "five six seven eight"], config)
+    digests, sigs = cache.to_bytes()
+    assert SignatureCache.from_bytes(digests, sigs, config) is not None
+    assert SignatureCache.from_bytes(digests, sigs[:-4], config) is None  # cut short
+    assert SignatureCache.from_bytes(digests[16:] + digests[:16], sigs, config) is None
+    assert SignatureCache.from_bytes(digests + b"x", sigs, config) is None

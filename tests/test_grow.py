@@ -337,3 +337,25 @@ def test_stored_items_that_do_not_fit_the_page_are_split_again(tmp_path, monkeyp
     fresh = str(tmp_path / "fresh.db")
     run_dedupe([str(folder)], db=fresh, workers=1)
     assert snapshot(db) == snapshot(fresh)
+
+
+def test_a_rerun_computes_the_signatures_of_new_texts_only(tmp_path, monkeypatch):
+    import corpus_cli.dedupe as dd
+
+    folder = _write(tmp_path / "p", _pages(8))
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    computed: list[str] = []
+    real = dd._signatures
+    monkeypatch.setattr(dd, "_signatures",
+                        lambda texts, *a: computed.extend(texts) or real(texts, *a))
+    page = folder / "brief.txt"
+    page.write_text(page.read_text() + "\nA new paragraph about the water board of the town.\n")
+    run_dedupe([str(folder)], db=db, workers=1)
+    assert computed == ["a new paragraph about the water board of the town"]
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1)
+    assert snapshot(db) == snapshot(fresh)
+    computed.clear()
+    run_dedupe([str(folder)], db=db, workers=1, incremental=False)  # --rebuild: all again
+    assert len(computed) > 10

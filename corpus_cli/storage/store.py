@@ -110,6 +110,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS entity_mentions_name ON entity_mentions(name)",
     "CREATE INDEX IF NOT EXISTS entity_mentions_item ON entity_mentions(item_id)",
     "CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL)",
+    # the MinHash signatures of the corpus's texts (one row: sorted 16-byte digests of the
+    # normalised texts and their signatures, see dedupe.SignatureCache), for a later run
+    """CREATE TABLE IF NOT EXISTS signatures (
+    key TEXT NOT NULL, digests BLOB NOT NULL, signatures BLOB NOT NULL
+)""",
     # content="items" in double quotes: the form sqlite-utils and datasette recognise
     """CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
     title, text, content="items", content_rowid="rowid",
@@ -131,7 +136,7 @@ _BULK_INDEXES = {
 # rebuilt.
 _OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
 _TABLES = ("paragraphs", "pages", "page_items", "clusters", "items", "sources", "entities",
-           "entity_aliases", "entity_mentions", "problems")
+           "entity_aliases", "entity_mentions", "problems", "signatures")
 
 
 def default_path() -> str:
@@ -386,6 +391,18 @@ class Store:
                     if r[0] in wanted}
         except sqlite3.OperationalError:
             return {}
+
+    def signatures(self, key: str, config) -> tuple | None:
+        """The MinHash signatures the last write kept, when made under ``key`` (see
+        :class:`corpus_cli.dedupe.SignatureCache`), else None."""
+        from corpus_cli.dedupe import SignatureCache
+
+        try:
+            row = self.conn.execute("SELECT digests, signatures FROM signatures WHERE key = ?",
+                                    (key,)).fetchone()
+        except sqlite3.OperationalError:  # a store written before the table was
+            return None
+        return None if row is None else SignatureCache.from_bytes(row[0], row[1], config)
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
@@ -895,6 +912,11 @@ class Writer:
         self._done.add("paragraphs")
         if self.progress:
             self.progress("store", n_rows, n_rows)
+
+    def signatures(self, key: str, blobs: tuple[bytes, bytes] | None) -> None:
+        """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`)."""
+        if blobs is not None:
+            self._bg.executemany("INSERT INTO signatures VALUES (?,?,?)", [(key, *blobs)])
 
     def items(
         self,
