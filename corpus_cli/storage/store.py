@@ -363,8 +363,12 @@ class Store:
         row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
         if row is None:
             return None
-        paragraphs = tuple(_paragraph(r, path)[0] for r in self.conn.execute(
-            "SELECT * FROM paragraphs WHERE path = ? ORDER BY idx", (path,)))
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: a re-run reads every unchanged page this way
+        removals = _RemovalsReader()
+        paragraphs = tuple(_clean_paragraph(r, path, removals) for r in cur.execute(
+            f"SELECT {_CLEAN_COLUMNS} FROM paragraphs WHERE path = ? ORDER BY idx",  # noqa: S608
+            (path,)))
         page = Page(path=path, text="", encoding=row["encoding"],
                     content_hash=row["content_hash"], size=row["size"],
                     mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
@@ -1151,6 +1155,30 @@ def _meta(value: str | None) -> PageMeta | None:
         return None
     known = set(PageMeta.__slots__)
     return PageMeta(**{k: v for k, v in json.loads(value).items() if k in known})
+
+
+# the columns of a paragraph as cleaned (no dedupe columns), in Paragraph's field order
+_CLEAN_COLUMNS = ("id, idx, line_start, line_end, raw, text, kind, status, reason, dateline,"
+                  " script, removals")
+
+
+class _RemovalsReader(dict):
+    """The removals JSON of a paragraphs row as a tuple of Removal, once per distinct
+    value (the same furniture line is on many pages)."""
+
+    def __missing__(self, value: str) -> tuple[Removal, ...]:
+        got = tuple(Removal(**x) for x in json.loads(value))
+        self[value] = got
+        return got
+
+
+def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader) -> Paragraph:
+    """A paragraph from a row of :data:`_CLEAN_COLUMNS` (see :func:`_paragraph`)."""
+    pid, idx, start, end, raw, text, kind, status, reason, dateline, script, rem = r
+    return Paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
+                     intern(kind), intern(status),
+                     intern(reason) if reason is not None else None, dateline,
+                     intern(script), () if rem == "[]" else removals[rem])
 
 
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
