@@ -22,6 +22,7 @@ the paragraph's ``(path, line)``, hashing is seeded and stable.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 import zlib
@@ -194,7 +195,9 @@ class SignatureCache:
 
 
 def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress | None):
-    """MinHash signatures (n_texts x bands*rows, uint32) over word bigrams."""
+    """MinHash signatures (n_texts x bands*rows, uint32) over word bigrams. Batches run in
+    threads: numpy's arithmetic, most of the work, releases the GIL, and nothing else runs
+    in the run at this point."""
     import numpy as np
 
     n_hash = config.bands * config.rows
@@ -202,48 +205,73 @@ def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress |
     mul = rng.integers(1, 2**63, size=n_hash, dtype=np.uint64) | np.uint64(1)
     add = rng.integers(0, 2**63, size=n_hash, dtype=np.uint64)
     words = _WordHash()
-    get = words.__getitem__
     out = np.empty((len(texts), n_hash), dtype=np.uint32)
-    batch = 4_000  # keeps the working arrays in the CPU cache
+    batch = _SIGNATURE_BATCH
+    starts = range(0, len(texts), batch)
+    threads = min(_SIGNATURE_THREADS, len(starts))
+    if threads < 2:
+        for lo in starts:
+            _signature_batch(texts, lo, batch, words, mul, add, out)
+            if progress:
+                progress("signatures", min(lo + batch, len(texts)), len(texts))
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as ex:
+        futures = [ex.submit(_signature_batch, texts, lo, batch, words, mul, add, out)
+                   for lo in starts]
+        for lo, f in zip(starts, futures, strict=True):
+            f.result()
+            if progress:
+                progress("signatures", min(lo + batch, len(texts)), len(texts))
+    return out
+
+
+_SIGNATURE_THREADS = min(4, os.cpu_count() or 1)
+_SIGNATURE_BATCH = 4_000  # texts per batch: keeps the working arrays in the CPU cache
+
+
+def _signature_batch(texts: Sequence[str], lo: int, batch: int, words: _WordHash, mul, add,
+                     out) -> None:
+    """The signatures of ``texts[lo : lo + batch]``, into the same rows of ``out``."""
+    import numpy as np
+
+    get = words.__getitem__
     golden = np.uint64(0x9E3779B97F4A7C15)
     shift = np.uint64(32)
     stop = np.uint64(31)
-    for lo in range(0, len(texts), batch):
-        chunk = texts[lo : lo + batch]
-        hashes: list[int] = []
-        counts: list[int] = []
-        for t in chunk:
-            hs = list(map(get, t.split()))
-            if len(hs) < 2:
-                hs.append(0)
-            hashes.extend(hs)
-            counts.append(len(hs))
-        arr = np.array(hashes, dtype=np.uint64)
-        # bigram shingles h[i] * golden + h[i+1]; drop the pair that straddles two texts
-        # and pairs of two stop words (unless a text has nothing else)
-        sh = arr[:-1] * golden + arr[1:]
-        keep = ((arr[:-1] & arr[1:]) >> stop) == 0
-        ends = np.cumsum(np.asarray(counts, dtype=np.int64)) - 1
+    chunk = texts[lo : lo + batch]
+    hashes: list[int] = []
+    counts: list[int] = []
+    for t in chunk:
+        hs = list(map(get, t.split()))
+        if len(hs) < 2:
+            hs.append(0)
+        hashes.extend(hs)
+        counts.append(len(hs))
+    arr = np.array(hashes, dtype=np.uint64)
+    # bigram shingles h[i] * golden + h[i+1]; drop the pair that straddles two texts
+    # and pairs of two stop words (unless a text has nothing else)
+    sh = arr[:-1] * golden + arr[1:]
+    keep = ((arr[:-1] & arr[1:]) >> stop) == 0
+    ends = np.cumsum(np.asarray(counts, dtype=np.int64)) - 1
+    keep[ends[:-1]] = False
+    seg = np.repeat(np.arange(len(chunk)), counts)[:-1]
+    per_text = np.bincount(seg[keep], minlength=len(chunk))
+    if not per_text.all():
+        for i in np.flatnonzero(per_text == 0).tolist():
+            a, b = (ends[i - 1] + 1 if i else 0), ends[i]
+            keep[a:b] = True
         keep[ends[:-1]] = False
-        seg = np.repeat(np.arange(len(chunk)), counts)[:-1]
         per_text = np.bincount(seg[keep], minlength=len(chunk))
-        if not per_text.all():
-            for i in np.flatnonzero(per_text == 0).tolist():
-                a, b = (ends[i - 1] + 1 if i else 0), ends[i]
-                keep[a:b] = True
-            keep[ends[:-1]] = False
-            per_text = np.bincount(seg[keep], minlength=len(chunk))
-        sh = sh[keep]
-        starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
-        v = np.empty_like(sh)
-        for k in range(n_hash):
-            np.multiply(sh, mul[k], out=v)
-            v += add[k]
-            v >>= shift
-            out[lo : lo + len(chunk), k] = np.minimum.reduceat(v, starts)
-        if progress:
-            progress("signatures", min(lo + batch, len(texts)), len(texts))
-    return out
+    sh = sh[keep]
+    starts = np.concatenate(([0], np.cumsum(per_text)[:-1]))
+    v = np.empty_like(sh)
+    for k in range(len(mul)):
+        np.multiply(sh, mul[k], out=v)
+        v += add[k]
+        v >>= shift
+        out[lo : lo + len(chunk), k] = np.minimum.reduceat(v, starts)
 
 
 def _band_key(sig, band: int, rows: int):

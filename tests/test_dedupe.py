@@ -212,3 +212,21 @@ def test_stored_signatures_that_do_not_fit_are_refused():
     assert SignatureCache.from_bytes(digests, sigs[:-4], config) is None  # cut short
     assert SignatureCache.from_bytes(digests[16:] + digests[:16], sigs, config) is None
     assert SignatureCache.from_bytes(digests + b"x", sigs, config) is None
+
+
+def test_signatures_in_threads_are_those_of_one_thread(monkeypatch):
+    import numpy as np
+
+    from corpus_cli import dedupe as dd
+
+    rnd = random.Random(3)
+    words = "board water town meeting report the of and minister new".split()
+    texts = [" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 30))) for _ in range(300)]
+    monkeypatch.setattr(dd, "_SIGNATURE_BATCH", 7)
+    monkeypatch.setattr(dd, "_SIGNATURE_THREADS", 1)
+    one = dd._signatures(texts, DedupeConfig(), None)
+    monkeypatch.setattr(dd, "_SIGNATURE_THREADS", 3)
+    seen: list[int] = []
+    many = dd._signatures(texts, DedupeConfig(), lambda stage, n, total: seen.append(n))
+    assert np.array_equal(one, many)
+    assert seen == sorted(seen) and seen[-1] == len(texts)  # progress in order
