@@ -138,14 +138,14 @@ def text_digests(texts: Sequence[str]):
 
 
 class SignatureCache:
-    """MinHash signatures by text digest: those an earlier run computed (``known``: sorted
-    digests and their signature rows, see :meth:`from_bytes`), lent to this run, and those
-    of this run's texts (:attr:`digests`, :attr:`signatures`), kept for the next run."""
+    """MinHash signatures by text digest: those an earlier run computed (``known``, see
+    :meth:`from_bytes`), lent to this run, and those of this run's texts (:attr:`digests`,
+    :attr:`signatures`, in the order of its texts), kept for the next run."""
 
     def __init__(self, key: str, known: tuple | None = None):
         self.key = key
         self.known = known
-        self.digests = None  # of the texts of the last call, sorted
+        self.digests = None  # of the texts of the last call
         self.signatures = None
         self.reused = 0
 
@@ -158,40 +158,45 @@ class SignatureCache:
         out = None
         todo = np.arange(len(texts))
         if self.known is not None and len(self.known[0]) and len(texts):
-            kd, ks = self.known
+            kd, korder, ks = self.known
             at = np.searchsorted(kd, digests)
             at[at >= len(kd)] = 0
             hit = kd[at] == digests
             out = np.empty((len(texts), config.bands * config.rows), dtype=np.uint32)
-            out[hit] = ks[at[hit]]
+            out[hit] = ks[korder[at[hit]]]
             todo = np.flatnonzero(~hit)
             self.reused = len(texts) - len(todo)
+        self.known = None  # lent: no longer needed
         if out is None:
             out = _signatures(texts, config, progress)
         elif len(todo):
             out[todo] = _signatures([texts[i] for i in todo.tolist()], config, progress)
-        o = np.argsort(digests, kind="stable")
-        self.digests, self.signatures = digests[o], out[o]
+        self.digests, self.signatures = digests, out
         return out
 
-    def to_bytes(self) -> tuple[bytes, bytes] | None:
-        """This run's digests and signatures, as two blobs (None before a run)."""
+    def blobs(self) -> tuple[memoryview, memoryview] | None:
+        """This run's digests and signatures as two blobs, without a copy (None before a
+        run)."""
         if self.digests is None:
             return None
-        return self.digests.tobytes(), self.signatures.tobytes()
+        return (memoryview(self.digests.reshape(-1).view("u1")),
+                memoryview(self.signatures.reshape(-1).view("u1")))
 
     @staticmethod
     def from_bytes(digests: bytes, signatures: bytes, config: DedupeConfig) -> tuple | None:
-        """The ``known`` of a cache, from :meth:`to_bytes`; None when they do not fit."""
+        """The ``known`` of a cache, from :meth:`blobs`: (sorted digests, their rows,
+        signatures); None when the blobs do not fit."""
         import numpy as np
 
         width = config.bands * config.rows
         if len(digests) % 16 or len(signatures) != len(digests) // 16 * width * 4:
             return None
         kd = np.frombuffer(digests, dtype="S16")
+        order = np.argsort(kd, kind="stable")
+        kd = kd[order]
         if len(kd) > 1 and not (kd[1:] > kd[:-1]).all():
-            return None  # not sorted and distinct: not ours
-        return kd, np.frombuffer(signatures, dtype=np.uint32).reshape(len(kd), width)
+            return None  # a digest twice: not ours
+        return kd, order, np.frombuffer(signatures, dtype=np.uint32).reshape(-1, width)
 
 
 def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress | None):

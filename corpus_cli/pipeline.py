@@ -1336,7 +1336,7 @@ def _write_paragraphs(w, corpus: Corpus) -> None:
                  corpus.page_items)
     corpus.page_items = {}
     if corpus.signatures is not None:
-        w.signatures(corpus.signatures.key, corpus.signatures.to_bytes())
+        w.signatures(corpus.signatures.key, corpus.signatures.blobs())
         corpus.signatures = None
 
 

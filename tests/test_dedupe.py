@@ -194,7 +194,7 @@ def test_signatures_lent_by_an_earlier_run_are_those_computed(first, second):
     b = list(dict.fromkeys(normalize(t) for t in first[::2] + second))
     earlier = SignatureCache("k")
     earlier.compute(a, config)
-    blobs = earlier.to_bytes()
+    blobs = [bytes(b) for b in earlier.blobs()]
     later = SignatureCache("k", SignatureCache.from_bytes(*blobs, config))
     got = later.compute(b, config)
     assert np.array_equal(got, _signatures(b, config, None))
@@ -207,10 +207,10 @@ def test_stored_signatures_that_do_not_fit_are_refused():
     config = DedupeConfig()
     cache = SignatureCache("k")
     cache.compute(["one two three four", "five six seven eight"], config)
-    digests, sigs = cache.to_bytes()
+    digests, sigs = map(bytes, cache.blobs())
     assert SignatureCache.from_bytes(digests, sigs, config) is not None
     assert SignatureCache.from_bytes(digests, sigs[:-4], config) is None  # cut short
-    assert SignatureCache.from_bytes(digests[16:] + digests[:16], sigs, config) is None
+    assert SignatureCache.from_bytes(digests[:16] * 2, sigs, config) is None  # twice
     assert SignatureCache.from_bytes(digests + b"x", sigs, config) is None
 
 

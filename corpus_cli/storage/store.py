@@ -110,7 +110,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS entity_mentions_name ON entity_mentions(name)",
     "CREATE INDEX IF NOT EXISTS entity_mentions_item ON entity_mentions(item_id)",
     "CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL)",
-    # the MinHash signatures of the corpus's texts (one row: sorted 16-byte digests of the
+    # the MinHash signatures of the corpus's texts (one row: 16-byte digests of the
     # normalised texts and their signatures, see dedupe.SignatureCache), for a later run
     """CREATE TABLE IF NOT EXISTS signatures (
     key TEXT NOT NULL, digests BLOB NOT NULL, signatures BLOB NOT NULL
@@ -917,7 +917,7 @@ class Writer:
         if self.progress:
             self.progress("store", n_rows, n_rows)
 
-    def signatures(self, key: str, blobs: tuple[bytes, bytes] | None) -> None:
+    def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None) -> None:
         """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`)."""
         if blobs is not None:
             self._bg.executemany("INSERT INTO signatures VALUES (?,?,?)", [(key, *blobs)])
