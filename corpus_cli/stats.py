@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from corpus_cli.models import SCHEMA_VERSION, Counts
+from corpus_cli.counts import SCHEMA_VERSION, Counts
 from corpus_cli.storage.store import ArticleFilter, Store
 
 

@@ -411,45 +411,61 @@ def bar(value: int, top: int, width: int) -> str:
 
 def stats_view(st, fmt: str, stream: IO[str]) -> int:
     """``corpus stats``: the document (json, jsonl), the histogram (csv, tsv), or the
-    counts, a chart of items per period and the top entities."""
-    from corpus_cli.stats import bins
-
+    counts, a chart of items per period and the top entities (through rich on a terminal;
+    else as plain lines, which need no rich)."""
     if fmt in ("json", "jsonl"):
         write_document(st.to_dict(), fmt, stream)
         return 1
-    doc = st.to_dict()
     if fmt in ("csv", "tsv"):
-        return write_records(doc["histogram"], fmt, STATS_COLUMNS, stream=stream)
-    con = console(stream)
+        return write_records(st.to_dict()["histogram"], fmt, STATS_COLUMNS, stream=stream)
+    from corpus_cli.stats import bins
+
+    terminal = is_terminal(stream)
+    con = console(stream) if terminal else None
+    lines: list[list[tuple[str, str | None]]] = []  # each a line of (text, style) parts
     c = st.counts
     span = f"{st.date_min} .. {st.date_max}" if st.date_min else "no dates"
-    lines = count_lines(c) + [
-        f"dates       {span}" + (f", {st.undated} undated" if st.undated else ""),
-    ]
-    for line in lines:
-        con.print(_text(line))
+    for line in count_lines(c) + [
+            f"dates       {span}" + (f", {st.undated} undated" if st.undated else "")]:
+        lines.append([(line, None)])
     rows = bins(st.histogram, st.by)
     if rows:
-        con.print()
-        con.print(_text(f"items per {st.by}", "bold"))
+        lines += [[], [(f"items per {st.by}", "bold")]]
         top = max(b.items for b in rows)
         label = max(len(b.period) for b in rows)
         digits = max(len(str(top)), 1)
-        room = con.width if is_terminal(stream) else 100
+        room = con.width if con is not None else 100
         width = max(10, min(60, room - label - digits - 14))
         for b in rows:
             if b.skipped:
-                con.print(_text(f"{'':<{label}} {'':>{digits}}  \u22ee {b.skipped} empty "
-                                f"{st.by}s", "dim"))
+                lines.append([(f"{'':<{label}} {'':>{digits}}  \u22ee {b.skipped} empty "
+                               f"{st.by}s", "dim")])
                 continue
-            line = _text(f"{b.period:<{label}} {b.items:>{digits}} ")
-            line.append(bar(b.items, top, width), style="cyan")
+            line = [(f"{b.period:<{label}} {b.items:>{digits}} ", None),
+                    (bar(b.items, top, width), "cyan")]
             if b.outlier:
-                line.append("  (outlier)", style="dim")
-            con.print(line)
+                line.append(("  (outlier)", "dim"))
+            lines.append(line)
     if st.top_entities:
-        con.print()
-        con.print(_text("top entities (items)", "bold"))
+        lines += [[], [("top entities (items)", "bold")]]
         for name, type_, count in st.top_entities:
-            con.print(_text(f"  {count:>5}  {type_:<6} {name}"))
+            lines.append([(f"  {count:>5}  {type_:<6} {name}", None)])
+    _print_lines(lines, stream, con)
     return 1
+
+
+def _print_lines(lines: Sequence[Sequence[tuple[str, str | None]]], stream: IO[str],
+                 con=None) -> None:
+    """Lines of ``(text, style)`` parts, each part made inert: styled through the rich
+    console ``con`` (a terminal), else written as they are (what a plain console writes:
+    no colour, nothing wrapped)."""
+    if con is None:
+        stream.write("".join("".join(inert(t) for t, _ in line) + "\n" for line in lines))
+        return
+    from rich.text import Text
+
+    for line in lines:
+        text = Text()
+        for t, style in line:
+            text.append(inert(t), style=style or "")
+        con.print(text)

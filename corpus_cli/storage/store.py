@@ -20,24 +20,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from sys import intern
+from typing import TYPE_CHECKING
 
+from corpus_cli.counts import Counts
 from corpus_cli.errors import StoreError
 from corpus_cli.memo import Memo
-from corpus_cli.models import (
-    Article,
-    CleanPage,
-    Cluster,
-    Counts,
-    DateMention,
-    Drop,
-    Entity,
-    Page,
-    PageMeta,
-    Paragraph,
-    Problem,
-    Removal,
-    Source,
-)
+
+if TYPE_CHECKING:  # the records are imported where they are built: reading the counts
+    # (``corpus stats``) does not build every record class
+    from corpus_cli.models import (
+        Article,
+        CleanPage,
+        Cluster,
+        Drop,
+        Entity,
+        PageMeta,
+        Paragraph,
+        Problem,
+        Removal,
+    )
 
 APPLICATION_ID = 0x436F7270  # "Corp"
 SCHEMA_VERSION = 3  # 1: positional ids; 2: 1 with page metadata; 3: content ids, items
@@ -325,11 +326,15 @@ class Store:
             yield _paragraph(r)
 
     def clusters(self) -> Iterator[Cluster]:
+        from corpus_cli.models import Cluster
+
         for r in self.conn.execute("SELECT * FROM clusters ORDER BY size DESC, id"):
             yield Cluster(r["id"], r["kind"], r["kept_id"], tuple(json.loads(r["members"])),
                           r["pages"])
 
     def entities(self, type_: str | None = None, limit: int | None = None) -> Iterator[Entity]:
+        from corpus_cli.models import Entity
+
         sql = "SELECT * FROM entities"
         args: list = []
         if type_:
@@ -360,6 +365,8 @@ class Store:
 
     def clean_page(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
         """A stored page as it was cleaned (its text is not kept: ``page.text`` is empty)."""
+        from corpus_cli.models import CleanPage, Page
+
         row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
         if row is None:
             return None
@@ -410,6 +417,8 @@ class Store:
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
+        from corpus_cli.models import CleanPage, Page
+
         wanted = set(paths)
         if not wanted:
             return {}
@@ -476,7 +485,7 @@ class Store:
     def annotations(self) -> dict[str, tuple]:
         """``annotation key -> (date mentions, raw entity mentions or None, no failures)`` of
         the stored items (see :func:`corpus_cli.pipeline.annotation_key`)."""
-        from corpus_cli.models import EntityMention
+        from corpus_cli.models import DateMention, EntityMention
 
         if self.version < SCHEMA_VERSION:
             return {}
@@ -572,6 +581,8 @@ class Store:
 
     def problems(self) -> list[Problem]:
         """The inputs the last run could not use."""
+        from corpus_cli.models import Problem
+
         return [Problem(r[0], r[1]) for r in self.conn.execute(
             "SELECT path, message FROM problems ORDER BY path")]
 
@@ -1153,6 +1164,8 @@ def _meta_json(meta: PageMeta | None) -> str | None:
 def _meta(value: str | None) -> PageMeta | None:
     if not value:
         return None
+    from corpus_cli.models import PageMeta
+
     known = set(PageMeta.__slots__)
     return PageMeta(**{k: v for k, v in json.loads(value).items() if k in known})
 
@@ -1182,6 +1195,8 @@ def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader) -> Paragrap
 
 
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
+    from corpus_cli.models import Drop, Paragraph, Removal
+
     raw = r["raw"] if r["raw"] is not None else r["text"]
     # SQLite gives a new string for every value: the few values repeated on every row are
     # interned (and the page's path shared) so that a million paragraphs read back take
@@ -1201,6 +1216,8 @@ def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop
 
 
 def _article(r: sqlite3.Row) -> Article:
+    from corpus_cli.models import Article, DateMention, Source
+
     return Article(
         id=r["id"], kind=r["kind"], title=r["title"], date=r["date"],
         date_precision=r["date_precision"], date_inferred=bool(r["date_inferred"]),
@@ -1507,6 +1524,8 @@ class StoredDrops(Mapping):
 
     def _everything(self) -> dict[str, Drop]:
         if self._all is None:
+            from corpus_cli.models import Drop
+
             with open_store(self.path) as s:
                 self._all = {r[0]: Drop(r[0], r[1], r[2], r[3], r[4]) for r in s.conn.execute(
                     "SELECT id, kept_id, rule, similarity, cluster_id FROM paragraphs"
