@@ -265,6 +265,37 @@ def test_help_does_not_import_heavy_modules():
     assert r.stdout.strip().splitlines()[-1] == "LOADED:"
 
 
+_LOADED = (
+    "import sys; from corpus_cli.cli import cli\n"
+    "try:\n    cli(sys.argv[2:])\nexcept SystemExit:\n    pass\n"
+    "bad = [m for m in sys.argv[1].split(',') if m in sys.modules]\n"
+    "print('LOADED:' + ','.join(bad), file=sys.stderr)")
+# What reading the stored counts never needs: the record classes (models: each frozen
+# dataclass costs about a millisecond to build), rich (the output is not a terminal), the
+# search engines and the pipeline.
+_NOT_FOR_STATS = ("rich", "rich.console", "corpus_cli.models", "corpus_cli.search",
+                  "corpus_cli.query", "corpus_cli.storage.index", "tantivy", "rapidfuzz",
+                  "numpy", "dateutil", "corpus_cli.pipeline", "csv", "secrets", "shutil")
+
+
+@pytest.mark.parametrize("args, heavy", [
+    (["stats", "--json"], _NOT_FOR_STATS),
+    (["stats"], _NOT_FOR_STATS),  # the plain view, piped
+    (["stats", "--year", "2024", "--jsonl"], _NOT_FOR_STATS),
+    (["list", "--json", "--limit", "10"],
+     ("rich", "corpus_cli.search", "corpus_cli.storage.index", "tantivy", "rapidfuzz",
+      "corpus_cli.pipeline", "csv")),
+    (["search", "water", "--json"],  # a rare word: its spellings are looked up (rapidfuzz)
+     ("rich", "corpus_cli.pipeline", "csv", "secrets", "shutil")),
+])
+def test_read_commands_import_only_what_they_use(db, args, heavy):
+    # stdout is a pipe here: the views write plain text or JSON without rich
+    r = subprocess.run([sys.executable, "-c", _LOADED, ",".join(heavy), *args, "--db",
+                        str(db)], capture_output=True, text=True)
+    assert r.stdout.strip(), r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "LOADED:"
+
+
 def test_real_pipe(tmp_path, seeds):
     env = {**os.environ, "CORPUS_DB": str(tmp_path / "c.db")}
     exe = [sys.executable, "-m", "corpus_cli"]

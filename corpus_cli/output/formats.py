@@ -12,7 +12,6 @@ laying tables out in the terminal's width; progress bars.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -128,6 +127,8 @@ def write_records(
 
 
 def _write_csv(records: Iterable[dict], stream: IO[str], neutral: bool = False) -> int:
+    import csv
+
     keys: list[str] | None = None
     buf = io.StringIO()
     cw = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes a lone \r too
@@ -146,6 +147,8 @@ def _write_csv(records: Iterable[dict], stream: IO[str], neutral: bool = False) 
 
 def write_csv_header(keys: Sequence[str], stream: IO[str]) -> None:
     """The header row alone (no records: the columns are still known)."""
+    import csv
+
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow(keys)
     stream.write(buf.getvalue())

@@ -195,7 +195,12 @@ def stderr_console():
 
 
 def message(text: str, style: str | None = None) -> None:
-    """One line on stderr (scraped text in it is made inert)."""
+    """One line on stderr (scraped text in it is made inert): styled through rich on a
+    terminal, else written as it is (what a plain rich console writes, without rich)."""
+    if not is_terminal(sys.stderr):
+        sys.stderr.write(inert(text) + "\n")
+        sys.stderr.flush()
+        return
     from rich.text import Text
 
     stderr_console().print(Text(inert(text), style=style or ""), soft_wrap=True)

@@ -36,17 +36,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import shutil
 import threading
 import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from corpus_cli.models import Progress
 from corpus_cli.query import FEW_HITS, Node, Op, Term
 from corpus_cli.storage.store import ArticleFilter, Store
+
+if TYPE_CHECKING:
+    from corpus_cli.models import Progress
 
 FORMAT = 1
 TOKEN_KEY = "index_token"  # the key of the generation token in the store's meta table
@@ -71,6 +72,8 @@ def available() -> bool:
 
 def new_token() -> str:
     """A fresh generation token, to write into the store with the items."""
+    import secrets
+
     return secrets.token_hex(8)
 
 
@@ -188,6 +191,8 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
 
 def _publish(db: str, token: str, tmp: str) -> str:
     """Rename a finished build into place as generation ``token``; remove older ones."""
+    import shutil
+
     root = index_dir(db)
     final = os.path.join(root, token)
     try:
@@ -244,6 +249,8 @@ class BackgroundBuild:
 
     def discard(self) -> None:
         """Stop the build and remove what it wrote."""
+        import shutil
+
         self._cancel.set()
         self._thread.join()
         if self.tmp is not None:
@@ -263,6 +270,8 @@ def start_build(db: str, token: str, rows: Iterable[Row], total: int,
 
 def _discard(writer, tmp: str) -> None:
     """Stop the writer's threads (they may still be writing files), remove ``tmp``."""
+    import shutil
+
     if writer is not None:
         try:
             writer.rollback()
@@ -292,6 +301,8 @@ def _write_vocabulary(searcher, path: str) -> None:
 def _remove_old(root: str, keep: str) -> None:
     """Remove other generations, and the temporary folders of builds that are gone. Errors
     are ignored: a folder still in use (Windows) goes at the next build."""
+    import shutil
+
     for name in os.listdir(root):
         path = os.path.join(root, name)
         if name == keep or name.startswith("tmp-") or not os.path.isdir(path):
@@ -310,6 +321,8 @@ def _new_build_dir(root: str) -> str:
     """A new ``tmp-XXXX`` folder in ``root`` whose lock is taken *before* the folder exists,
     so that no other run ever sees the folder of a running build without its lock (a build
     killed in between leaves a lock file alone, which the next runs remove)."""
+    import secrets
+
     try:
         import fcntl
     except ImportError:  # pragma: no cover - no flock (Windows): the age rule alone
@@ -394,6 +407,8 @@ def sweep(db: str) -> None:
 
 def _sweep(root: str) -> None:
     """Remove the temporary folders (and lock files) of builds that are gone."""
+    import shutil
+
     try:
         names = os.listdir(root)
     except OSError:
