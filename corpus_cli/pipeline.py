@@ -902,25 +902,27 @@ class DedupeReport:
 
     def cluster_dict(self, cl: Cluster) -> dict:
         """A cluster of the report: its kept copy (with its text) and the dropped copies."""
-        idx = self.paragraph_index
-        kept = idx[cl.kept_id]
-        members = []
-        for m in cl.member_ids[1:]:
-            dr = self.drops[m]
-            members.append({**idx[m].where(), "similarity": dr.score, "rule": dr.reason})
-        return {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
-                "kept": {**kept.where(), "text": kept.text}, "members": members}
+        return _cluster_dict(*next(self.cluster_rows([cl])))
 
     # members of the clusters whose paragraphs are read from the store at once
     CLUSTER_BATCH = 5000
 
-    def cluster_dicts(self, clusters: Iterable[Cluster]) -> Iterator[dict]:
-        """:meth:`cluster_dict` of each cluster, as they come: a stored report reads the
-        paragraphs of a batch of clusters at once (their place, and the kept copy's text),
-        never the whole store."""
-        where_many = getattr(self.paragraph_index, "where_many", None)
-        if where_many is None:
-            yield from (self.cluster_dict(cl) for cl in clusters)
+    def cluster_rows(self, clusters: Iterable[Cluster]) -> Iterator[ClusterRow]:
+        """``(cluster, kept, members)`` of each cluster, as they come: ``kept`` is
+        ``(id, path, line_start, line_end, text)`` of the kept copy and ``members`` one
+        ``(id, path, line_start, line_end, similarity, rule)`` for each dropped copy (what
+        :meth:`cluster_dict` shows, without a dict for each paragraph). A stored report
+        reads the paragraphs of a batch of clusters at once, never the whole store."""
+        rows_many = getattr(self.paragraph_index, "rows_many", None)
+        if rows_many is None:
+            idx, drops = self.paragraph_index, self.drops
+            for cl in clusters:
+                k = idx[cl.kept_id]
+                members = []
+                for m in cl.member_ids[1:]:
+                    p, dr = idx[m], drops[m]
+                    members.append((m, p.path, p.line_start, p.line_end, dr.score, dr.reason))
+                yield cl, (k.id, k.path, k.line_start, k.line_end, k.text), members
             return
         batch: list[Cluster] = []
         size = 0
@@ -928,22 +930,15 @@ class DedupeReport:
             batch.append(cl)
             size += len(cl.member_ids)
             if size >= self.CLUSTER_BATCH:
-                yield from self._batch_dicts(batch, where_many)
+                yield from _batch_rows(batch, rows_many)
                 batch, size = [], 0
         if batch:
-            yield from self._batch_dicts(batch, where_many)
+            yield from _batch_rows(batch, rows_many)
 
-    def _batch_dicts(self, batch: list[Cluster], where_many) -> Iterator[dict]:
-        found = where_many([m for cl in batch for m in (cl.kept_id, *cl.member_ids[1:])])
-        drops = self.drops
-        for cl in batch:
-            where, text = found[cl.kept_id]
-            members = []
-            for m in cl.member_ids[1:]:
-                dr = drops[m]
-                members.append({**found[m][0], "similarity": dr.score, "rule": dr.reason})
-            yield {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids),
-                   "pages": cl.pages, "kept": {**where, "text": text}, "members": members}
+    def cluster_dicts(self, clusters: Iterable[Cluster]) -> Iterator[dict]:
+        """:meth:`cluster_dict` of each cluster, as they come (see :meth:`cluster_rows`)."""
+        for row in self.cluster_rows(clusters):
+            yield _cluster_dict(*row)
 
     def changes_dict(self) -> dict | None:
         """What the run changed in the store (docs/json.md), or None (``--dry-run``)."""
@@ -971,6 +966,26 @@ class DedupeReport:
                 "changes": self.changes_dict(), "pages": counts.pop("pages"),
                 "reused_pages": self.reused}
         return {**head, **counts, "problems": [p.to_dict() for p in self.problems]}
+
+
+# A cluster as the report shows it (see DedupeReport.cluster_rows).
+ClusterRow = tuple[Cluster, tuple, list[tuple]]
+
+
+def _batch_rows(batch: list[Cluster], rows_many) -> Iterator[ClusterRow]:
+    found = rows_many([m for cl in batch for m in (cl.kept_id, *cl.member_ids[1:])])
+    for cl in batch:
+        yield cl, found[cl.kept_id], [found[m] for m in cl.member_ids[1:]]
+
+
+def _cluster_dict(cl: Cluster, kept: tuple, members: list[tuple]) -> dict:
+    kid, path, start, end, text = kept
+    return {"id": cl.id, "kind": cl.kind, "size": len(cl.member_ids), "pages": cl.pages,
+            "kept": {"id": kid, "path": path, "line_start": start, "line_end": end,
+                     "text": text},
+            "members": [{"id": m, "path": p, "line_start": a, "line_end": b,
+                         "similarity": sim, "rule": rule}
+                        for m, p, a, b, sim, rule in members]}
 
 
 MODES = ("dedupe", "add", "remove")

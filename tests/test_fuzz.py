@@ -359,3 +359,25 @@ def test_fast_indented_json_is_json_dumps(value, pad):
     from corpus_cli.output.safe import to_json, to_json_indented
 
     assert to_json_indented(value, pad) == to_json(value, indent=2).replace("\n", "\n" + pad)
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+
+
+@given(st.text(), st.text(), st.integers(0, 99),
+       st.tuples(st.text(), st.text(), st.integers(), st.integers(), st.text() | _SCALARS),
+       st.lists(st.tuples(st.text() | _SCALARS, st.text(), st.integers() | _SCALARS,
+                          st.integers(), st.floats() | _SCALARS, st.text() | _SCALARS),
+                max_size=4))
+@settings(max_examples=300 * FUZZ_SCALE)
+def test_dedupe_report_cluster_json_is_the_generic_encoding(cid, kind, pages, kept, members):
+    # `corpus dedupe --json` writes its clusters from tuples with templates: the same text
+    # as the generic encoder of the cluster's dict (hostile text, NaN, None and all)
+    from corpus_cli.models import Cluster
+    from corpus_cli.output.safe import to_json_indented
+    from corpus_cli.output.views import cluster_json
+    from corpus_cli.pipeline import _cluster_dict
+
+    cl = Cluster(cid, kind, kept[0], (kept[0], *(str(m[0]) for m in members)), pages)
+    assert cluster_json((cl, kept, members)) == to_json_indented(
+        _cluster_dict(cl, kept, members), "    ")

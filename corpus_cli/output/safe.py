@@ -41,8 +41,15 @@ def one_line(text: str) -> str:
 
 def to_json(obj: Any, indent: int | None = None) -> str:
     """JSON text of ``obj``: UTF-8 kept, line separators escaped, keys in given order."""
-    text = json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
-    return text.translate(_JSON_LINE_BREAKS)
+    return json_breaks(json.dumps(obj, ensure_ascii=False, indent=indent, default=_default))
+
+
+def json_breaks(text: str) -> str:
+    """JSON text with U+0085, U+2028 and U+2029 escaped (``splitlines()`` breaks lines at
+    them); text without them, nearly all, is not copied."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        return text.translate(_JSON_LINE_BREAKS)
+    return text
 
 
 def to_json_indented(obj: Any, pad: str = "") -> str:
@@ -51,10 +58,19 @@ def to_json_indented(obj: Any, pad: str = "") -> str:
     token by token (a million-paragraph ``dedupe --json`` report is 200 MB of it). Values
     other than dicts with string keys, lists, tuples, strings, numbers, booleans and None
     go through :func:`to_json`."""
-    return _indented(obj, pad).translate(_JSON_LINE_BREAKS)
+    return json_breaks(_indented(obj, pad))
 
 
 _ENCODE_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+json_str = _ENCODE_STR  # a str as to_json writes it (before json_breaks)
+
+
+def json_scalar(value: Any) -> str:
+    """A string, number, boolean or None as :func:`to_json` writes it (before
+    :func:`json_breaks`)."""
+    if type(value) is str:
+        return _ENCODE_STR(value)
+    return _indented(value, "")
 _FLOAT_SPECIAL = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
 
 

@@ -16,6 +16,9 @@ from corpus_cli.output.safe import (
     console,
     inert,
     is_terminal,
+    json_breaks,
+    json_scalar,
+    json_str,
     one_line,
     to_json,
     to_json_indented,
@@ -35,11 +38,12 @@ def by_reason(counts: Mapping[str, int]) -> str:
 
 
 def write_document(doc: dict, fmt: str, stream: IO[str], last: str | None = None,
-                   records: Iterable[dict] = ()) -> None:
+                   records: Iterable = (), encoded: bool = False) -> None:
     """A one-object document: indented for ``json``, on one line for ``jsonl``. With
     ``last``, the document ends with the key ``last``, whose list is ``records``, written
     one by one as they come (never all in memory): the same text as with the whole list in
-    ``doc``."""
+    ``doc``. ``encoded``: the records are their JSON text already (as
+    ``to_json_indented(record, "    ")`` gives it for ``json``)."""
     indent = 2 if fmt == "json" else None
     if last is None:
         stream.write(to_json(doc, indent=indent) + "\n")
@@ -51,7 +55,7 @@ def write_document(doc: dict, fmt: str, stream: IO[str], last: str | None = None
     sep, pad = (",\n    ", "\n    ") if indent else (", ", "")
     first = True
     for rec in records:
-        part = to_json_indented(rec, "    ") if indent else to_json(rec)
+        part = rec if encoded else to_json_indented(rec, "    ") if indent else to_json(rec)
         stream.write((pad if first else sep) + part)
         first = False
     stream.write(("]" if first else "\n  ]" if indent else "]") + ("\n}\n" if indent else "}\n"))
@@ -177,11 +181,59 @@ def count_lines(counts, reused: int = 0) -> list[str]:
     ]
 
 
+def _json_template(keys: Sequence[str], pad: str) -> str:
+    """An object of these keys as ``to_json_indented(obj, pad)`` writes it, its values
+    left as ``%s``."""
+    inner = pad + "  "
+    return "{\n" + ",\n".join(f'{inner}"{k}": %s' for k in keys) + "\n" + pad + "}"
+
+
+_CLUSTER_PAD = "    "  # a cluster's indentation in the dedupe report
+_CLUSTER_HEAD = _json_template(("id", "kind", "size", "pages", "kept", "members"),
+                               _CLUSTER_PAD)
+_KEPT = _json_template(("id", "path", "line_start", "line_end", "text"), _CLUSTER_PAD + "  ")
+_MEMBER = _CLUSTER_PAD + "    " + _json_template(
+    ("id", "path", "line_start", "line_end", "similarity", "rule"), _CLUSTER_PAD + "    ")
+_MEMBERS_END = "\n" + _CLUSTER_PAD + "  ]"
+
+
+def cluster_json(row) -> str:
+    """A cluster of the dedupe report (``(cluster, kept, members)``, see
+    ``DedupeReport.cluster_rows``) as indented JSON at its place in the report: the same
+    text as ``to_json_indented(report.cluster_dict(cluster), "    ")``, written from the
+    rows without a dict for each paragraph or a walk of the values."""
+    cl, kept, members = row
+    # the common types inline (an int or a finite float: %s writes what json does)
+    val, enc, s, i, f = json_scalar, json_str, str, int, float
+    k, p, a, b, text = kept
+    kept_text = _KEPT % (enc(k) if type(k) is s else val(k), enc(p) if type(p) is s else val(p),
+                         a if type(a) is i else val(a), b if type(b) is i else val(b),
+                         enc(text) if type(text) is s else val(text))
+    if members:
+        member = _MEMBER
+        listed = "[\n" + ",\n".join(
+            member % (enc(m) if type(m) is s else val(m), enc(p) if type(p) is s else val(p),
+                      a if type(a) is i else val(a), b if type(b) is i else val(b),
+                      sim if type(sim) is f and sim - sim == 0.0 else val(sim),
+                      enc(rule) if type(rule) is s else val(rule))
+            for m, p, a, b, sim, rule in members) + _MEMBERS_END
+    else:
+        listed = "[]"
+    return json_breaks(_CLUSTER_HEAD % (enc(cl.id) if type(cl.id) is s else val(cl.id),
+                                        enc(cl.kind) if type(cl.kind) is s else val(cl.kind),
+                                        len(cl.member_ids), val(cl.pages), kept_text, listed))
+
+
 def dedupe_view(report, fmt: str, stream: IO[str], limit: int | None = None,
                 explain: bool = False) -> int:
     """``corpus dedupe``: the report (json, jsonl), its clusters (csv, tsv), or the human
     report with the largest clusters and, with ``explain``, every dropped paragraph."""
-    if fmt in ("json", "jsonl"):
+    if fmt == "json":
+        write_document(report.head_dict(), fmt, stream, "clusters",
+                       map(cluster_json, report.cluster_rows(report.clusters[:limit])),
+                       encoded=True)
+        return 1
+    if fmt == "jsonl":
         write_document(report.head_dict(), fmt, stream, "clusters",
                        report.cluster_dicts(report.clusters[:limit]))
         return 1

@@ -1467,51 +1467,50 @@ class StoredParagraphs(Mapping):
     def __len__(self) -> int:
         return self._count
 
-    # paragraphs asked for by where_many past which those of every cluster are read at once
+    # paragraphs asked for by rows_many past which those of every cluster are read at once
     SCAN_AFTER = 5_000
 
     def _scan_clustered(self) -> dict[str, tuple]:
-        """``id -> (path, line_start, line_end, text or None)`` of every paragraph in a
-        cluster (the text of the kept copies only), in one scan: past a few batches, one
-        scan is several times faster than looking each up by id."""
-        out: dict[str, tuple] = {}
-        paths: dict[str, str] = {}
+        """:meth:`rows_many`'s row of every paragraph in a cluster, in one scan: past a few
+        batches, one scan is several times faster than looking each up by id."""
         with open_store(self.path) as s:
-            for pid, path, start, end, text in s.conn.execute(
-                    "SELECT id, path, line_start, line_end,"
-                    " CASE WHEN kept_id IS NULL THEN text END FROM paragraphs"
-                    " WHERE cluster_id IS NOT NULL"):
-                out[pid] = (paths.setdefault(path, path), start, end, text)
-        return out
+            return _report_rows(s.conn.execute(
+                "SELECT id, path, line_start, line_end, kept_id IS NULL,"
+                " CASE WHEN kept_id IS NULL THEN text END, similarity, rule"
+                " FROM paragraphs WHERE cluster_id IS NOT NULL"))
 
-    def where_many(self, ids: Sequence[str]) -> dict[str, tuple[dict, str]]:
-        """Where each of these paragraphs is (:meth:`Paragraph.where`) and its text, by id
-        (a report's clusters, batch by batch): read by id, or, once more than
-        :attr:`SCAN_AFTER` were asked for, from one scan of the clustered paragraphs (the
-        text then only of the kept copies). Missing ids raise ``KeyError``."""
-        if self._all is not None:
-            return {i: (self._all[i].where(), self._all[i].text) for i in ids}
+    def rows_many(self, ids: Sequence[str]) -> Mapping[str, tuple]:
+        """The paragraphs of a report's clusters, batch by batch, by id: a kept copy as
+        ``(id, path, line_start, line_end, text)``, a dropped copy as ``(id, path,
+        line_start, line_end, similarity, rule)`` (its drop's). Read by id, or, once more
+        than :attr:`SCAN_AFTER` were asked for, from one scan of the clustered paragraphs
+        (the mapping then holds them all). Missing ids raise ``KeyError``."""
         self._asked += len(ids)
         if self._clustered is None and self._asked > self.SCAN_AFTER:
             self._clustered = self._scan_clustered()
         if self._clustered is not None:
-            got = self._clustered
-            out = {}
-            for i in ids:
-                path, start, end, text = got[i]
-                out[i] = ({"id": i, "path": path, "line_start": start, "line_end": end}, text)
-            return out
-        out: dict[str, tuple[dict, str]] = {}
+            return self._clustered
         with open_store(self.path) as s:
-            for pid, path, start, end, text in s.conn.execute(
-                    "SELECT id, path, line_start, line_end, text FROM paragraphs"
-                    " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)):
-                out[pid] = ({"id": pid, "path": path, "line_start": start, "line_end": end},
-                            text)
+            out = _report_rows(s.conn.execute(
+                "SELECT id, path, line_start, line_end, kept_id IS NULL, text, similarity,"
+                " rule FROM paragraphs WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(ids)),)))
         missing = [i for i in ids if i not in out]
         if missing:
             raise KeyError(missing[0])
         return out
+
+
+def _report_rows(rows: Iterable[tuple]) -> dict[str, tuple]:
+    """:meth:`StoredParagraphs.rows_many`'s rows from ``(id, path, line_start, line_end,
+    kept, text, similarity, rule)``."""
+    out: dict[str, tuple] = {}
+    shared: dict = {}  # one string for each path and rule (SQLite gives a new one a row)
+    share = shared.setdefault
+    for pid, path, start, end, kept, text, similarity, rule in rows:
+        out[pid] = ((pid, share(path, path), start, end, text) if kept else
+                    (pid, share(path, path), start, end, similarity, share(rule, rule)))
+    return out
 
 
 class StoredDrops(Mapping):
