@@ -255,3 +255,18 @@ def test_counts_of_another_write_are_not_used(tmp_path, seeds):
         assert s._kept() is None
         n = s.conn.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
         assert s.summary().paragraphs == n
+
+
+@pytest.mark.parametrize("name", ["a b%20c.db", "q?x=1.db", "h#1.db", "é 100%.db", "%3F.db"])
+def test_store_path_with_uri_characters(tmp_path, pages, name):
+    # the store is first read through a read-only file: URI; its path is escaped there
+    folder = pages({"a.txt": "Some words of a page here.\n"})
+    db = str(tmp_path / name)
+    from corpus_cli.pipeline import run_dedupe
+
+    run_dedupe([str(folder)], db=db, workers=1)
+    with open_store(db) as s:
+        assert s.summary().paragraphs == 1
+    # nothing opened (or made) a file of another name: the name read as a query or fragment
+    assert not [f for f in os.listdir(tmp_path) if not f.startswith(name)
+                and f not in os.listdir(tmp_path / "pages") and f != "pages"]
