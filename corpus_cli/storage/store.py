@@ -365,7 +365,7 @@ class Store:
 
     def clean_page(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
         """A stored page as it was cleaned (its text is not kept: ``page.text`` is empty)."""
-        from corpus_cli.models import CleanPage, Page
+        from corpus_cli.models import CleanPage, Page, Paragraph
 
         row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
         if row is None:
@@ -373,7 +373,7 @@ class Store:
         cur = self.conn.cursor()
         cur.row_factory = None  # plain tuples: a re-run reads every unchanged page this way
         removals = _RemovalsReader()
-        paragraphs = tuple(_clean_paragraph(r, path, removals) for r in cur.execute(
+        paragraphs = tuple(_clean_paragraph(r, path, removals, Paragraph) for r in cur.execute(
             f"SELECT {_CLEAN_COLUMNS} FROM paragraphs WHERE path = ? ORDER BY idx",  # noqa: S608
             (path,)))
         page = Page(path=path, text="", encoding=row["encoding"],
@@ -1180,15 +1180,19 @@ class _RemovalsReader(dict):
     value (the same furniture line is on many pages)."""
 
     def __missing__(self, value: str) -> tuple[Removal, ...]:
+        from corpus_cli.models import Removal
+
         got = tuple(Removal(**x) for x in json.loads(value))
         self[value] = got
         return got
 
 
-def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader) -> Paragraph:
-    """A paragraph from a row of :data:`_CLEAN_COLUMNS` (see :func:`_paragraph`)."""
+def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader,
+                     paragraph: type[Paragraph]) -> Paragraph:
+    """A paragraph from a row of :data:`_CLEAN_COLUMNS` (see :func:`_paragraph`);
+    ``paragraph`` is the class (the records are imported where they are built)."""
     pid, idx, start, end, raw, text, kind, status, reason, dateline, script, rem = r
-    return Paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
+    return paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
                      intern(kind), intern(status),
                      intern(reason) if reason is not None else None, dateline,
                      intern(script), () if rem == "[]" else removals[rem])
