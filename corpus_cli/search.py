@@ -155,7 +155,7 @@ def _side_match(store: Store, side, node: Node, f: ArticleFilter, limit: int | N
     found.sort(key=lambda x: x[0].id)
     found.sort(key=lambda x: x[0].date or "", reverse=True)
     found.sort(key=lambda x: x[1])
-    return found
+    return found if limit is None else found[:limit]
 
 
 def run_search(store: Store, query: str, f: ArticleFilter | None = None, fuzzy: bool = True,

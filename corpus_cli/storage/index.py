@@ -150,36 +150,127 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
         index.register_tokenizer(TOKENIZER, _analyzer())
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         writer = index.writer(WRITER_HEAP, threads)
-        dates_ok = True
-        n = 0
-        for rowid, title, text, year, date, kind in rows:
-            if cancel is not None and cancel.is_set():
-                raise _Cancelled
-            doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
-            if title:
-                doc.add_text("title", _nfc(title))
-            if year is not None:
-                doc.add_integer("year", year)
-            day = day_number(date)
-            if day is not None:
-                doc.add_integer("day", day)
-            elif date:
-                dates_ok = False
-            writer.add_document(doc)
-            n += 1
-            if progress and n % 10000 == 0:
-                progress("index", n, total)
-        writer.commit()
-        writer.wait_merging_threads()
-        index.reload()
-        _write_vocabulary(index.searcher(), os.path.join(tmp, VOCAB))
-        info = {"format": FORMAT, "token": token, "items": n, "dates_ok": dates_ok,
-                "tantivy": getattr(tantivy, "__version__", None),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        with open(os.path.join(tmp, INFO), "w", encoding="utf-8") as fh:
-            json.dump(info, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        n, dates_ok = _add_rows(writer, rows, total, progress, cancel)
+        _finish(index, writer, tmp, {"token": token, "items": n, "dates_ok": dates_ok})
+    except BaseException:
+        _discard(writer, tmp)
+        _unlock_build(tmp)
+        raise
+    if progress:
+        progress("index", n, total)
+    return tmp
+
+
+def _add_rows(writer, rows: Iterable[Row], total: int, progress: Progress | None,
+              cancel: threading.Event | None) -> tuple[int, bool]:
+    """Add the documents of ``rows``: how many, and whether all their dates are ISO."""
+    import tantivy
+
+    dates_ok = True
+    n = 0
+    for rowid, title, text, year, date, kind in rows:
+        if cancel is not None and cancel.is_set():
+            raise _Cancelled
+        doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
+        if title:
+            doc.add_text("title", _nfc(title))
+        if year is not None:
+            doc.add_integer("year", year)
+        day = day_number(date)
+        if day is not None:
+            doc.add_integer("day", day)
+        elif date:
+            dates_ok = False
+        writer.add_document(doc)
+        n += 1
+        if progress and n % 10000 == 0:
+            progress("index", n, total)
+    return n, dates_ok
+
+
+def _finish(index, writer, tmp: str, info: dict) -> None:
+    """Commit, write the vocabulary and ``info.json`` (last: a folder without it is no
+    index)."""
+    import tantivy
+
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    _write_vocabulary(index.searcher(), os.path.join(tmp, VOCAB))
+    info = {"format": FORMAT, **info, "tantivy": getattr(tantivy, "__version__", None),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with open(os.path.join(tmp, INFO), "w", encoding="utf-8") as fh:
+        json.dump(info, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# files tantivy rewrites (by writing a new file and renaming it): copied, not linked
+_REWRITTEN = ("meta.json", ".managed.json")
+
+
+def generation(db: str, token: str | None) -> str | None:
+    """The folder of the side index of generation ``token`` of the store at ``db``, when it
+    is complete and of this format (what a delta write can extend); else ``None``."""
+    if not token or not re.fullmatch(r"[0-9a-f]{8,64}", token):
+        return None
+    path = os.path.join(index_dir(db), token)
+    try:
+        with open(os.path.join(path, INFO), encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(info, dict) or info.get("token") != token
+            or info.get("format") != FORMAT or not os.path.exists(os.path.join(path, VOCAB))
+            or not isinstance(info.get("items"), int)):
+        return None
+    return path
+
+
+def _link_tree(base: str, tmp: str) -> None:
+    """Hard-link the index files of ``base`` into ``tmp`` (tantivy never changes a segment
+    file: the new generation shares them), copying where links cannot be made; the
+    files tantivy rewrites are copied; locks, ``info.json`` and the vocabulary are not
+    taken."""
+    for name in os.listdir(base):
+        src = os.path.join(base, name)
+        if name in (INFO, VOCAB) or name.endswith(".lock") or not os.path.isfile(src):
+            continue
+        dst = os.path.join(tmp, name)
+        if name not in _REWRITTEN:
+            try:
+                os.link(src, dst)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(src, dst)
+
+
+def _extend_tmp(db: str, token: str, base: str, rows: Iterable[Row], total: int,
+                progress: Progress | None = None, threads: int | None = None,
+                cancel: threading.Event | None = None) -> str:
+    """A new temporary folder holding the index of ``base`` plus the documents of ``rows``
+    (what building every item again gives, when no document of ``base`` changes: the same
+    documents and terms, so the same scores). Removed again on any error or ``cancel``."""
+    import tantivy
+
+    root = index_dir(db)
+    os.makedirs(root, exist_ok=True)
+    _sweep(root)
+    tmp = _new_build_dir(root)
+    index = writer = None
+    n = 0
+    try:
+        with open(os.path.join(base, INFO), encoding="utf-8") as fh:
+            old = json.load(fh)
+        _link_tree(base, tmp)
+        index = tantivy.Index.open(tmp)
+        index.register_tokenizer(TOKENIZER, _analyzer())
+        threads = threads or max(1, min(4, os.cpu_count() or 1))
+        writer = index.writer(WRITER_HEAP, threads)
+        n, dates_ok = _add_rows(writer, rows, total, progress, cancel)
+        _finish(index, writer, tmp, {"token": token, "items": old["items"] + n,
+                                     "dates_ok": bool(old.get("dates_ok")) and dates_ok})
     except BaseException:
         _discard(writer, tmp)
         _unlock_build(tmp)
@@ -219,8 +310,8 @@ class BackgroundBuild:
     the index of a write that did not happen never becomes visible."""
 
     def __init__(self, db: str, token: str, rows: Iterable[Row], total: int,
-                 progress: Progress | None = None):
-        self.db, self.token = db, token
+                 progress: Progress | None = None, base: str | None = None):
+        self.db, self.token, self.base = db, token, base
         self.tmp: str | None = None
         self.error: BaseException | None = None
         self._cancel = threading.Event()
@@ -230,8 +321,12 @@ class BackgroundBuild:
 
     def _run(self, rows: Iterable[Row], total: int, progress) -> None:
         try:
-            self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
-                                  cancel=self._cancel)
+            if self.base is not None:
+                self.tmp = _extend_tmp(self.db, self.token, self.base, rows, total, progress,
+                                       cancel=self._cancel)
+            else:
+                self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
+                                      cancel=self._cancel)
         except BaseException as exc:  # reported by publish(); never kills the write
             self.error = exc
 
@@ -260,12 +355,13 @@ class BackgroundBuild:
 
 
 def start_build(db: str, token: str, rows: Iterable[Row], total: int,
-                progress: Progress | None = None
+                progress: Progress | None = None, base: str | None = None
                 ) -> BackgroundBuild | None:
-    """Start a :class:`BackgroundBuild`; ``None`` when tantivy is not installed."""
+    """Start a :class:`BackgroundBuild` (of ``base``, a generation's folder, plus ``rows``
+    when given; see :func:`generation`); ``None`` when tantivy is not installed."""
     if not available():
         return None
-    return BackgroundBuild(db, token, rows, total, progress)
+    return BackgroundBuild(db, token, rows, total, progress, base)
 
 
 def _discard(writer, tmp: str) -> None:
@@ -463,7 +559,7 @@ class SideIndex:
         counts = [self.searcher.doc_freq(name, toks[0]) for name, _ in FIELDS]
         if max(counts) >= FEW_HITS or sum(counts) < FEW_HITS:
             return max(counts) if max(counts) >= FEW_HITS else sum(counts)
-        return self.searcher.search(self._word(toks, False), limit=0, count=True).count
+        return self.searcher.search(self._word(toks, False), limit=1, count=True).count
 
     def vocabulary(self) -> dict[str, int]:
         """Every indexed term with its number of items (read once), like
@@ -567,8 +663,10 @@ class SideIndex:
 
     def search(self, store: Store, node: Node, f: ArticleFilter, limit: int | None
                ) -> list[tuple[int, float]]:
-        """(rowid, score) of the items matching ``node`` and ``f``, best first, at most
-        ``limit``."""
+        """(rowid, score) of the items matching ``node`` and ``f``, best first: the first
+        ``limit`` and those whose score ties with the last of them (which of equal scores
+        come first is up to the caller: tantivy orders them by where they are in the
+        index, which depends on how it was written)."""
         import tantivy
 
         Q = tantivy.Query
@@ -587,14 +685,22 @@ class SideIndex:
                 (tantivy.Occur.Must, Q.const_score_query(q, 0.0)) for q in filters])
         total = max(1, self.searcher.num_docs)
         want = total if limit is None else min(limit, total)  # tantivy allocates k
-        k = want if allowed is None else min(total, max(4 * want, 1000))
+        if want <= 0:
+            return []
+        # one more than wanted: whether the last one wanted ties with the next
+        k = min(total, want + 1 if allowed is None else max(4 * want, 1000))
         while True:
             hits = self.searcher.search(main, limit=k, count=False).hits
             rowids = self.searcher.fast_field_values("rowid", [a for _, a in hits])
             found = [(r, s) for (s, _), r in zip(hits, rowids, strict=True)
                      if allowed is None or r in allowed]
-            if len(found) >= want or len(hits) < k or k >= total:
-                return found[:want]
+            complete = len(hits) < k or k >= total
+            if len(found) > want or complete:
+                if len(found) <= want:
+                    return found
+                edge = found[want - 1][1]
+                if complete or found[-1][1] < edge:
+                    return [x for x in found if x[1] >= edge]
             k = min(total, k * 4)
 
 

@@ -235,12 +235,14 @@ class Store:
     # ---- writing --------------------------------------------------------------------
     @contextmanager
     def writer(self, progress=None, info: dict | None = None,
-               index: bool = True) -> Iterator[Writer]:
+               index: bool = True, delta: bool = True) -> Iterator[Writer]:
         """Replace the stored corpus, in one transaction, with what is written through the
         :class:`Writer` this yields: ``w.paragraphs(...)`` then ``w.items(...)``. On a normal
         exit the transaction commits and the search index built along (``index``) is put
-        into place; on an exception both are discarded and the previous corpus stays."""
-        w = Writer(self, progress, info, index)
+        into place; on an exception both are discarded and the previous corpus stays.
+        ``delta``: over a stored corpus, write only the rows that differ (see
+        :class:`Writer`); without it, every row is written again."""
+        w = Writer(self, progress, info, index, delta)
         try:
             w.begin()
             yield w
@@ -340,7 +342,7 @@ class Store:
         if type_:
             sql += " WHERE type = ?"
             args.append(type_.upper())
-        sql += " ORDER BY mentions DESC, name"
+        sql += " ORDER BY mentions DESC, name, type"
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
@@ -575,7 +577,8 @@ class Store:
         except (sqlite3.Error, ValueError):
             return None
         if (not isinstance(got, dict) or got.get("written_at") != json.loads(
-                rows.get("written_at") or "null") or got.get("paragraphs") != last):
+                rows.get("written_at") or "null")
+                or got.get("paragraph_rowid", got.get("paragraphs")) != last):
             return None
         return got
 
@@ -597,17 +600,16 @@ class Store:
             "SELECT item_id, path FROM sources ORDER BY item_id, path")
 
     def drop_examples(self) -> tuple[dict[str, Paragraph], dict[str, tuple[Paragraph, Drop]]]:
-        """One dropped paragraph per reason, the first in page order: noise by reason, and
-        copies by rule (with their drop)."""
+        """One dropped paragraph per reason, the first in corpus order (page ``seq``, then
+        ``idx``): noise by reason, and copies by rule (with their drop)."""
+        # min() picks the row of the bare columns (SQLite); seq and idx as one number
+        first = ("SELECT p.*, MIN((g.seq << 32) + p.idx) FROM paragraphs p"
+                 " JOIN pages g ON g.path = p.path WHERE {} GROUP BY p.{} ORDER BY p.{}")
         noise = {}
-        for r in self.conn.execute(
-                "SELECT * FROM paragraphs WHERE rowid IN (SELECT MIN(rowid) FROM paragraphs"
-                " WHERE status = 'removed' GROUP BY reason) ORDER BY reason"):
+        for r in self.conn.execute(first.format("p.status = 'removed'", "reason", "reason")):
             noise[r["reason"]] = _paragraph(r)[0]
         copies = {}
-        for r in self.conn.execute(
-                "SELECT * FROM paragraphs WHERE rowid IN (SELECT MIN(rowid) FROM paragraphs"
-                " WHERE kept_id IS NOT NULL GROUP BY rule) ORDER BY rule"):
+        for r in self.conn.execute(first.format("p.kept_id IS NOT NULL", "rule", "rule")):
             p, d = _paragraph(r)
             copies[r["rule"]] = (p, d)
         return noise, copies
@@ -720,7 +722,7 @@ class Store:
         where, args = _where(f or ArticleFilter())
         sql = ("SELECT ae.name, ae.type, COUNT(DISTINCT a.id) AS n"
                " FROM items a JOIN entity_mentions ae ON ae.item_id = a.id"
-               f" {where} GROUP BY ae.name, ae.type ORDER BY n DESC, ae.name LIMIT ?")
+               f" {where} GROUP BY ae.name, ae.type ORDER BY n DESC, ae.name, ae.type LIMIT ?")
         return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, [*args, n])]
 
     def copies(self, ids: Iterable[str]) -> list[tuple[Paragraph, Drop]]:
@@ -829,29 +831,52 @@ class Writer:
     same generation (see :mod:`corpus_cli.storage.index`), which it builds, publishes or
     discards. Made by :meth:`Store.writer`.
 
+    Over a store that already holds a corpus (of this schema, cleaned the same way), the
+    write is a *delta* (see :mod:`corpus_cli.storage.delta`): only the rows that differ are
+    deleted, inserted or updated, FTS5 is updated row by row and the side index made from
+    the current one, unless more than :data:`~corpus_cli.storage.delta.DELTA_MAX` of the
+    paragraphs change (then every row is written again, as in a new store). Either way the
+    store holds the same rows afterwards (only rowids differ).
+
     The SQL runs in a thread (:class:`_Background`) while the caller goes on: each method
     returns once its rows are made; :meth:`commit` waits for everything to be stored."""
 
     def __init__(self, store: Store, progress=None, info: dict | None = None,
-                 index: bool = True):
+                 index: bool = True, delta: bool = True):
         self.store = store
         self.progress = progress
         self.info = dict(info or {})
         self.want_index = index
+        self.want_delta = delta
         self.token: str | None = None
         self.digests: dict[str, str] = {}  # item id -> digest, of the items written
+        self.mode: str | None = None  # "bulk" or "delta", once the paragraphs are given
         self._items = 0
         self._side = None
+        self._keep_token: str | None = None  # a delta that leaves the side index as it is
         self._done: set[str] = set()
         self._bg: _Background | None = None
+        self._old = None  # what a delta write compares with (delta.Stored)
         # what Store.summary gives, counted as the rows are made (kept in the meta table)
         self._counts: dict = {}
 
     def begin(self) -> None:
         c = self.store.conn
         c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
+        self._bg = _Background(c)
+        if self.store.version >= SCHEMA_VERSION and self.want_delta:
+            from corpus_cli.storage import delta
+
+            # read before anything is written (the thread has nothing to do yet)
+            self._old = delta.stored(c, self.info.get("clean_key"))
+        if self._old is None:
+            self._clear()
+
+    def _clear(self) -> None:
+        """Empty the tables (the bulk write)."""
         old = self.store.version < SCHEMA_VERSION
-        self._bg = bg = _Background(c)
+        self.mode = "bulk"
+        self._old = None
 
         def clear(c: sqlite3.Connection) -> None:
             if old:
@@ -871,11 +896,13 @@ class Writer:
             for name in _BULK_INDEXES:
                 c.execute(f"DROP INDEX IF EXISTS {name}")  # noqa: S608 - fixed names
 
-        bg.run(clear)
+        self._bg.run(clear)
 
     def _index(self, *tables: str) -> None:
         """Build again the bulk-load indexes of ``tables`` (in the thread)."""
-        self._bg.execute(*(sql for table, sql in _BULK_INDEXES.values() if table in tables))
+        if self.mode == "bulk":
+            self._bg.execute(*(sql for table, sql in _BULK_INDEXES.values()
+                               if table in tables))
 
     def paragraphs(
         self,
@@ -894,44 +921,87 @@ class Writer:
         n_rows = sum(len(cp.paragraphs) for cp in pages)
         if self.progress:
             self.progress("store", 0, n_rows)
-        bg.executemany(
-            "INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((cp.page.path, seq, cp.url, site_of(cp.url, cp.page.path), cp.page.content_hash,
-              cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
-              json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
-             for seq, cp in enumerate(pages)),
-        )
-        if page_items:
-            bg.executemany("INSERT INTO page_items VALUES (?,?)",
-                           ((cp.page.path, page_items[cp.page.path]) for cp in pages
-                            if cp.page.path in page_items))
         if cluster_of is None:
             cluster_of = {m: cl.id for cl in clusters for m in cl.member_ids}
+        page_rows = [_page_row(seq, cp) for seq, cp in enumerate(pages)]
+        cluster_rows = [(cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
+                         json.dumps(list(cl.member_ids))) for cl in clusters]
+        plan = None
+        if self._old is not None:
+            from corpus_cli.storage import delta
+
+            c = self.store.conn
+            plan = delta.plan_paragraphs(c, self._old, pages, page_rows, drops, cluster_of,
+                                         n_rows)
+            if plan is None:
+                self._clear()
+            else:
+                self.mode = "delta"
+                cl_delete, cluster_rows = delta.cluster_changes(c, cluster_rows)
+                pi_delete, pi_rows = delta.page_items_changes(c, page_rows, page_items or {})
         removed: Counter = Counter()
         copies: Counter = Counter()
-        bg.executemany(
-            "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            _counted(_paragraph_rows(pages, drops, cluster_of, removed, copies),
-                     self.progress, "store", n_rows),
-        )
+        if plan is None:
+            bg.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", page_rows)
+            if page_items:
+                bg.executemany("INSERT INTO page_items VALUES (?,?)",
+                               ((cp.page.path, page_items[cp.page.path]) for cp in pages
+                                if cp.page.path in page_items))
+            bg.executemany(
+                "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                _counted(_paragraph_rows(pages, drops, cluster_of, removed, copies),
+                         self.progress, "store", n_rows),
+            )
+        else:
+            bg.executemany("DELETE FROM paragraphs WHERE path = ?",
+                           ((p,) for p in plan.rewrite))
+            bg.executemany("DELETE FROM pages WHERE path = ?",
+                           ((p,) for p in plan.remove_pages))
+            bg.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           plan.page_rows)
+            bg.executemany("UPDATE pages SET seq = ?, mtime_ns = ? WHERE path = ?",
+                           plan.page_moves)
+            bg.executemany("UPDATE paragraphs SET cluster_id = ?, kept_id = ?,"
+                           " similarity = ?, rule = ? WHERE rowid = ?", plan.updates)
+            bg.executemany(
+                "INSERT INTO paragraphs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                _paragraph_rows(plan.insert_pages, drops, cluster_of, Counter(), Counter()))
+            _paragraph_counts(pages, drops, removed, copies)
+            bg.executemany("DELETE FROM clusters WHERE id = ?", ((i,) for i in cl_delete))
+            bg.executemany("DELETE FROM page_items WHERE path = ?", ((p,) for p in pi_delete))
+            bg.executemany("INSERT INTO page_items VALUES (?,?)", pi_rows)
         self._counts.update(pages=len(pages), paragraphs=n_rows,
                             removed_by_reason=_grouped(removed),
                             duplicates_by_rule=_grouped(copies),
                             clusters_by_kind=_grouped(Counter(cl.kind for cl in clusters)))
         self._index("paragraphs")
-        bg.executemany(
-            "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
-            ((cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
-              json.dumps(list(cl.member_ids))) for cl in clusters),
-        )
+        bg.executemany("INSERT INTO clusters VALUES (?,?,?,?,?,?)", cluster_rows)
         self._done.add("paragraphs")
         if self.progress:
             self.progress("store", n_rows, n_rows)
 
     def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None) -> None:
         """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`)."""
-        if blobs is not None:
-            self._bg.executemany("INSERT INTO signatures VALUES (?,?,?)", [(key, *blobs)])
+        self._done.add("signatures")
+        if self.mode != "delta":
+            if blobs is not None:
+                self._bg.executemany("INSERT INTO signatures VALUES (?,?,?)", [(key, *blobs)])
+            return
+
+        def same_or_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
+            rows = c.execute("SELECT key, digests, signatures FROM signatures").fetchall()
+            if blobs is None:
+                if rows:
+                    c.execute("DELETE FROM signatures")
+                return
+            if len(rows) == 1 and rows[0][0] == key and all(
+                    len(old) == new.nbytes and old == bytes(new)
+                    for old, new in zip(rows[0][1:], blobs, strict=True)):
+                return
+            c.execute("DELETE FROM signatures")
+            c.execute("INSERT INTO signatures VALUES (?,?,?)", (key, *blobs))
+
+        self._bg.run(same_or_write)
 
     def items(
         self,
@@ -941,14 +1011,26 @@ class Writer:
         keys: Sequence[str] | None = None,
         mentions: Sequence | None = None,
     ) -> None:
-        """The items (whose rowids are 1, 2, ... in the order given, see :func:`index_rows`),
-        their sources and entity mentions, the entities and the problems. The search index
-        of these items is built from memory meanwhile, in a thread. ``keys`` and
-        ``mentions`` (per item: its annotation key and its raw entity mentions as JSON, see
-        :meth:`Store.annotations` and :func:`corpus_cli.pipeline.mentions_json`) let a later
-        run reuse the annotations."""
+        """The items (whose rowids are 1, 2, ... in the order given in a bulk write, see
+        :func:`index_rows`; in a delta write, an item keeps its rowid and a new one takes
+        the next free one), their sources and entity mentions, the entities and the
+        problems. The search index of these items is built from memory meanwhile, in a
+        thread. ``keys`` and ``mentions`` (per item: its annotation key and its raw entity
+        mentions as JSON, see :meth:`Store.annotations` and
+        :func:`corpus_cli.pipeline.mentions_json`) let a later run reuse the annotations."""
         if "paragraphs" not in self._done:
             raise StoreError("Writer.items before Writer.paragraphs")
+        if self.mode == "delta":
+            if "signatures" not in self._done:  # none this time: none kept
+                self._bg.execute("DELETE FROM signatures")
+            self._items_delta(articles, entities, problems, keys, mentions)
+        else:
+            self._items_bulk(articles, entities, problems, keys, mentions)
+        self._items = len(articles)
+        self._counts.update(_item_counts(articles), entities=len(entities))
+        self._done.add("items")
+
+    def _items_bulk(self, articles, entities, problems, keys, mentions) -> None:
         bg = self._bg
         if self.want_index:
             from corpus_cli.storage import index
@@ -974,24 +1056,83 @@ class Writer:
                         for a in _counted(articles, self.progress, "items", len(articles) * 2,
                                           len(articles))
                         for s in a.sources))
-        bg.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)",
-                       ((a.id, e["name"], e["type"], e["mentions"]) for a in articles
-                        for e in sorted(a.entities, key=lambda e: (e["name"], e["type"]))))
-        bg.executemany(
-            "INSERT INTO entities VALUES (?,?,?,?,?)",
-            ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
-              e.articles) for e in entities),
-        )
-        bg.executemany(
-            "INSERT INTO entity_aliases VALUES (?,?,?)",
-            ((alias, e.name, e.type) for e in entities for alias in {e.name, *e.aliases}),
-        )
+        bg.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)", _mention_rows(articles))
+        bg.executemany("INSERT INTO entities VALUES (?,?,?,?,?)", _entity_rows(entities))
+        bg.executemany("INSERT INTO entity_aliases VALUES (?,?,?)", _alias_rows(entities))
         self._index("sources", "entity_mentions", "entity_aliases")
         bg.executemany("INSERT INTO problems VALUES (?,?)",
                        ((p.path, p.message) for p in problems if p.level == "error"))
-        self._items = len(articles)
-        self._counts.update(_item_counts(articles), entities=len(entities))
-        self._done.add("items")
+
+    def _items_delta(self, articles, entities, problems, keys, mentions) -> None:
+        from corpus_cli.storage import delta
+
+        bg = self._bg
+        rows = [self._keep_digest(_item_row(0, a))
+                for a in _counted(articles, self.progress, "items", len(articles) * 2)]
+        bg.wait()  # the paragraphs are stored: the connection is free to read
+        c = self.store.conn
+        plan = delta.plan_items(c, rows, keys, mentions)
+        ent_delete, ent_rows = delta.entity_changes(c, list(_entity_rows(entities)))
+        rowids = plan.rowids
+        self._start_index(articles, rowids, plan)
+        # FTS5 'delete' needs the values it indexed: before the rows change
+        bg.executemany("INSERT INTO items_fts(items_fts, rowid, title, text)"
+                       " SELECT 'delete', rowid, title, text FROM items WHERE rowid = ?",
+                       ((r,) for r in plan.fts_delete))
+        gone = [i for _r, i in plan.delete] + [rows[n][1] for n in plan.changed]
+        bg.executemany("DELETE FROM items WHERE rowid = ?", ((r,) for r, _i in plan.delete))
+        bg.executemany("DELETE FROM sources WHERE item_id = ?", ((i,) for i in gone))
+        bg.executemany("DELETE FROM entity_mentions WHERE item_id = ?", ((i,) for i in gone))
+        bg.executemany(
+            "INSERT OR REPLACE INTO items (rowid, id, kind, title, date, date_precision,"
+            " date_inferred, year, text, urls, sources, paragraph_ids, dates, entities, copies,"
+            " first_path, first_line, date_source, digest, annotation_key, mentions)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((rowids[n], *rows[n][1:], keys[n] if keys is not None else None,
+              mentions[n] if mentions is not None else None) for n in plan.replace))
+        bg.executemany("UPDATE items SET annotation_key = ?, mentions = ? WHERE rowid = ?",
+                       plan.annotations)
+        bg.executemany("INSERT INTO items_fts(rowid, title, text) VALUES (?,?,?)",
+                       ((rowids[n], rows[n][3], rows[n][8]) for n in plan.fts_insert))
+        changed = [articles[n] for n in plan.replace]
+        bg.executemany("INSERT INTO sources VALUES (?,?,?,?)",
+                       ((a.id, s.path, s.line_start, s.line_end)
+                        for a in changed for s in a.sources))
+        bg.executemany("INSERT INTO entity_mentions VALUES (?,?,?,?)", _mention_rows(changed))
+        bg.executemany("DELETE FROM entities WHERE name = ? AND type = ?",
+                       ((n, t) for n, t, _a in ent_delete))
+        bg.executemany("DELETE FROM entity_aliases WHERE alias = ? AND name = ? AND type = ?",
+                       ((alias, n, t) for n, t, a in ent_delete
+                        for alias in {n, *json.loads(a)}))
+        bg.executemany("INSERT INTO entities VALUES (?,?,?,?,?)", ent_rows)
+        news = {(r[0], r[1]) for r in ent_rows}
+        bg.executemany("INSERT INTO entity_aliases VALUES (?,?,?)", _alias_rows(
+            e for e in entities if (e.name, e.type) in news))
+        bg.execute("DELETE FROM problems")
+        bg.executemany("INSERT INTO problems VALUES (?,?)",
+                       ((p.path, p.message) for p in problems if p.level == "error"))
+
+    def _start_index(self, articles: Sequence[Article], rowids: Sequence[int], plan) -> None:
+        """The side index of a delta write: the current one as it is when no document
+        changes; made from it when documents are only added; else built again."""
+        if not self.want_index:
+            return
+        from corpus_cli.storage import index
+
+        db = self.store.path
+        base = index.generation(db, self._old.index_token)
+        if base is not None and not plan.index_deletes and not plan.index_adds:
+            self._keep_token = self._old.index_token
+            return
+        self.token = index.new_token()
+        if base is not None and not plan.index_deletes:
+            self._side = index.start_build(
+                db, self.token, index_rows([articles[n] for n in plan.index_adds],
+                                           [rowids[n] for n in plan.index_adds]),
+                len(plan.index_adds), self.progress, base=base)
+        else:
+            self._side = index.start_build(db, self.token, index_rows(articles, rowids),
+                                           len(articles), self.progress)
 
     def _keep_digest(self, row: tuple) -> tuple:
         self.digests[row[1]] = row[-1]
@@ -1005,9 +1146,17 @@ class Writer:
         meta.update(self.info)
         if self.token is not None and self._side is not None:
             meta["index_token"] = self.token
+        elif self._keep_token is not None:
+            meta["index_token"] = self._keep_token
         meta["counts"] = {**self._counts, "written_at": meta["written_at"]}
+        n_rows = self._counts.get("paragraphs")
 
         def finish(c: sqlite3.Connection) -> None:
+            # Store._kept tells the counts of this write by the last paragraph rowid: the
+            # number of paragraphs after a bulk write, another after a delta
+            last = c.execute("SELECT MAX(rowid) FROM paragraphs").fetchone()[0] or 0
+            if last != n_rows:
+                meta["counts"]["paragraph_rowid"] = last
             # a write without a new index token makes any side index stale (storage.index)
             c.execute("DELETE FROM meta WHERE key = 'index_token'")
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
@@ -1037,6 +1186,40 @@ class Writer:
             self._side = None
         if self.store.conn.in_transaction:
             self.store.conn.execute("ROLLBACK")
+
+
+def _page_row(seq: int, cp: CleanPage) -> tuple:
+    """The row of ``pages`` of the ``seq``-th page."""
+    return (cp.page.path, seq, cp.url, site_of(cp.url, cp.page.path), cp.page.content_hash,
+            cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
+            json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
+
+
+def _mention_rows(articles: Iterable[Article]) -> Iterator[tuple]:
+    return ((a.id, e["name"], e["type"], e["mentions"]) for a in articles
+            for e in sorted(a.entities, key=lambda e: (e["name"], e["type"])))
+
+
+def _entity_rows(entities: Iterable[Entity]) -> Iterator[tuple]:
+    return ((e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False), e.mentions,
+             e.articles) for e in entities)
+
+
+def _alias_rows(entities: Iterable[Entity]) -> Iterator[tuple]:
+    return ((alias, e.name, e.type) for e in entities for alias in {e.name, *e.aliases})
+
+
+def _paragraph_counts(pages: Sequence[CleanPage], drops: Mapping[str, Drop],
+                      removed: Counter, copies: Counter) -> None:
+    """What :func:`_paragraph_rows` counts, without making the rows."""
+    get_drop = drops.get
+    for cp in pages:
+        for p in cp.paragraphs:
+            if p.status == "removed":
+                removed[p.reason] += 1
+            d = get_drop(p.id)
+            if d is not None:
+                copies[d.reason] += 1
 
 
 def item_urls(a: Article) -> list[str]:
@@ -1425,12 +1608,14 @@ def _why(exc: sqlite3.DatabaseError, path: str) -> str:
     return text
 
 
-def index_rows(articles: Sequence[Article]
+def index_rows(articles: Sequence[Article], rowids: Sequence[int] | None = None
                ) -> Iterator[tuple[int, str | None, str, int | None, str | None, str]]:
-    """What :meth:`Store.index_rows` will give once :meth:`Store.write_end` has written
-    ``articles``: the side index can be built from memory while the store is written."""
-    for n, a in enumerate(articles, 1):
-        yield (n, a.title, a.text, int(a.date[:4]) if a.date else None, a.date, a.kind)
+    """What :meth:`Store.index_rows` will give once a :class:`Writer` has written
+    ``articles`` (with rowids 1, 2, ..., or ``rowids``): the side index can be built from
+    memory while the store is written."""
+    for n, a in enumerate(articles):
+        yield (n + 1 if rowids is None else rowids[n], a.title, a.text,
+               int(a.date[:4]) if a.date else None, a.date, a.kind)
 
 
 class StoredParagraphs(Mapping):

@@ -1,0 +1,342 @@
+"""The delta write (corpus_cli.storage.delta): a run over a stored corpus writes only the
+rows that differ, and the store it leaves holds exactly the rows a fresh run writes; search
+(FTS5 and tantivy), list, export and stats answer the same."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ARTICLE_BODY, LISTING_PAGE, SIDEBAR, page_with_sidebar
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_cli.cli import cli
+from corpus_cli.storage import delta as delta_mod
+from corpus_cli.storage import index as index_mod
+from corpus_cli.storage import store as store_mod
+from corpus_cli.storage.store import _TABLES, open_store
+
+QUERIES = ["secretary", "water OR council", "regional office", "delegation", "Tartu*"]
+
+
+def _pages(n: int) -> dict[str, str]:
+    """Pages sharing sidebar paragraphs, near-copies of one article, a listing, a brief."""
+    out = {}
+    for i in range(n):
+        body = [b.replace("Tartu", f"Tartu-{i % 3}") for b in ARTICLE_BODY]
+        title = f"Secretary General visited the regional office number {i % 4}"
+        text = page_with_sidebar(title=title, body=body, variant=i % 2 == 1)
+        if i % 3 == 0:
+            text += f"https://news.example.org/item/{i}/\n"
+        out[f"p{i:02d}.txt"] = text
+    out["listing.txt"] = LISTING_PAGE
+    out["brief.txt"] = "03.06.2023\n\n" + SIDEBAR[0] + "\n"
+    return out
+
+
+# a page with an item of its own
+NEW_PAGE = page_with_sidebar(
+    title="The harbour authority opened a new ferry terminal",
+    body=["The terminal serves three ferry lines and a cargo quay near the old pier.",
+          "Its opening was delayed by a storm that flooded the access road in May."])
+
+
+def run(*args) -> str:
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    assert r.exit_code == 0, (args, r.output, r.stderr)
+    return r.stdout
+
+
+def tables(db: str) -> dict[str, list]:
+    """Every table's rows, sorted; items without their rowid (a surrogate key), meta
+    without what differs between any two runs (time, index token)."""
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        # the FTS5 index holds exactly the title and text of every item
+        con.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+        out = {}
+        for t in _TABLES:
+            cur = con.execute(f"SELECT * FROM {t}")  # noqa: S608
+            cols = [d[0] for d in cur.description]
+            keep = [i for i, c in enumerate(cols) if c != "rowid"]
+            out[t] = sorted((tuple(r[i] for i in keep) for r in cur), key=repr)
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        for k in ("written_at", "index_token"):
+            meta.pop(k, None)
+        counts = json.loads(meta.pop("counts"))
+        for k in ("written_at", "paragraph_rowid"):
+            counts.pop(k, None)
+        out["meta"] = sorted(meta.items())
+        out["counts"] = counts
+        return out
+    finally:
+        con.close()
+
+
+def answers(db: str) -> dict[str, str]:
+    """What a user sees: search with each engine, list, export, stats."""
+    out = {"list": run("list", "--db", db, "--json"),
+           "export": run("export", "--db", db, "--format", "jsonl"),
+           "stats": run("stats", "--db", db, "--json")}
+    for q in QUERIES:
+        for engine in ("fts5", "tantivy"):
+            for limit in ("0", "2"):
+                out[f"search {q} {engine} {limit}"] = run(
+                    "search", q, "--db", db, "--json", "--engine", engine, "--limit", limit)
+    return out
+
+
+def assert_same_as_fresh(db: str, folder: Path, tmp_path: Path, name: str) -> None:
+    """``db`` holds what a fresh run of its pages (in its corpus order) writes."""
+    with open_store(db) as s:
+        order = [sp.path for sp in s.stored_pages()]
+    fresh = str(tmp_path / f"fresh-{name}.db")
+    run("dedupe", *order, "--db", fresh, "--workers", "1")
+    assert tables(db) == tables(fresh), name
+    assert answers(db) == answers(fresh), name
+
+
+@pytest.fixture
+def modes(monkeypatch):
+    """The mode of each write (bulk or delta) and the rows it touched. On pages this few,
+    one page is a large share of the corpus: the delta write is used whatever changes."""
+    monkeypatch.setattr(delta_mod, "DELTA_MAX", 1.0)
+    seen: list[tuple[str, int]] = []
+    real = store_mod.Writer.commit
+
+    def commit(self):
+        real(self)
+        seen.append((self.mode, self.store.conn.total_changes))
+
+    monkeypatch.setattr(store_mod.Writer, "commit", commit)
+    return seen
+
+
+def test_edit_add_remove_rerun_equal_a_fresh_run(tmp_path, monkeypatch, modes):
+    monkeypatch.chdir(tmp_path)
+    pages = _pages(9)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    first = sorted(pages)[:-2]
+    for k in first:
+        (folder / k).write_text(pages[k], encoding="utf-8")
+    db = "c.db"
+    run("dedupe", *(f"pages/{k}" for k in first), "--db", db, "--workers", "1")
+    # edit one page: a paragraph changed, one added
+    p = folder / "p02.txt"
+    p.write_text(p.read_text().replace("autumn", "spring") + "\nA new closing line.\n")
+    run("add", "pages/p02.txt", "--db", db, "--workers", "1")
+    assert_same_as_fresh(db, folder, tmp_path, "edit")
+    # add a page (a near-copy of stored ones)
+    new = sorted(pages)[-2]
+    (folder / new).write_text(pages[new], encoding="utf-8")
+    run("add", f"pages/{new}", "--db", db, "--workers", "1")
+    assert_same_as_fresh(db, folder, tmp_path, "add")
+    # remove a page
+    run("remove", "pages/p01.txt", "--db", db, "--workers", "1")
+    assert_same_as_fresh(db, folder, tmp_path, "remove")
+    # dedupe again with a changed page
+    (folder / "p01.txt").unlink()
+    p = folder / "p04.txt"
+    p.write_text(p.read_text().replace("Riga", "Vilnius"))
+    with open_store(db) as s:
+        order = [sp.path for sp in s.stored_pages()]
+    run("dedupe", *order, "--db", db, "--workers", "1")
+    assert_same_as_fresh(db, folder, tmp_path, "rerun")
+    # every write over the store was a delta (the others are the fresh runs)
+    assert [m for m, _ in modes][1::2] == ["delta"] * 4, modes
+
+
+def test_a_delta_write_touches_only_what_changed(tmp_path, monkeypatch, modes):
+    monkeypatch.chdir(tmp_path)
+    pages = {f"q{i:02d}.txt": page_with_sidebar(
+        title=f"The committee number {i} met in the capital city",
+        body=[f"Paragraph {j} of page {i} says something of its own about item {i * j}."
+              for j in range(6)]) for i in range(30)}
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for k, v in pages.items():
+        (folder / k).write_text(v, encoding="utf-8")
+    db = "c.db"
+    paths = [f"pages/{k}" for k in sorted(pages)]
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    con = sqlite3.connect(db)
+    before_p = dict(con.execute("SELECT id, rowid FROM paragraphs"))
+    before_i = dict(con.execute("SELECT id, rowid FROM items"))
+    rows = sum(con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+               for t in _TABLES)
+    con.close()
+    # one page of thirty changed
+    p = folder / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    mode, touched = modes[-1]
+    assert mode == "delta"
+    assert touched < rows / 10, (touched, rows)
+    con = sqlite3.connect(db)
+    after_p = dict(con.execute("SELECT id, rowid FROM paragraphs"))
+    after_i = dict(con.execute("SELECT id, rowid FROM items"))
+    con.close()
+    kept = [i for i in before_p if i in after_p]
+    assert len(kept) > 0.9 * len(before_p)
+    assert all(before_p[i] == after_p[i] for i in kept)
+    assert all(before_i[i] == after_i[i] for i in before_i if i in after_i)
+    assert_same_as_fresh(db, folder, tmp_path, "one-page")
+
+
+def test_a_delta_adding_pages_extends_the_side_index(tmp_path, monkeypatch, modes):
+    monkeypatch.chdir(tmp_path)
+    pages = _pages(6)
+    pages["zz.txt"] = NEW_PAGE
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    names = sorted(pages)
+    for k in names:
+        (folder / k).write_text(pages[k], encoding="utf-8")
+    db = "c.db"
+    run("dedupe", *(f"pages/{k}" for k in names[:-2]), "--db", db, "--workers", "1")
+    with open_store(db) as s:
+        token = s.index_token()
+    old = index_mod.generation(db, token)
+    assert old is not None
+    made = []
+    real = index_mod._extend_tmp
+    monkeypatch.setattr(index_mod, "_extend_tmp",
+                        lambda *a, **k: made.append(a[2]) or real(*a, **k))
+    # a page whose items are all copies of stored ones: no document of the index changes
+    run("add", f"pages/{names[-2]}", "--db", db, "--workers", "1")
+    with open_store(db) as s:
+        assert s.index_token() == token
+    assert made == [] and index_mod.generation(db, token) == old
+    assert_same_as_fresh(db, folder, tmp_path, "copies")
+    # a page with an item of its own: the index is made from the current one
+    run("add", f"pages/{names[-1]}", "--db", db, "--workers", "1")
+    assert made == [old]
+    with open_store(db) as s:
+        new = index_mod.generation(db, s.index_token())
+    assert new is not None and new != old and not os.path.exists(old)
+    assert_same_as_fresh(db, folder, tmp_path, "extended")
+    assert [m for m, _ in modes][1::2] == ["delta"] * 2, modes
+
+
+def test_a_failed_delta_write_leaves_the_store_and_index(tmp_path, monkeypatch, modes):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    pages = _pages(6)
+    for k, v in pages.items():
+        (folder / k).write_text(v, encoding="utf-8")
+    db = "c.db"
+    run("dedupe", "pages", "--db", db, "--workers", "1")
+    before = tables(db)
+    seen = answers(db)
+    with open_store(db) as s:
+        gen = index_mod.generation(db, s.index_token())
+    files = sorted(os.listdir(gen))
+    (folder / "new.txt").write_text(NEW_PAGE)
+
+    def boom(*a, **k):
+        raise OSError("disk is full")
+
+    monkeypatch.setattr(delta_mod, "entity_changes", boom)
+    r = CliRunner().invoke(cli, ["add", "pages/new.txt", "--db", db, "--workers", "1"])
+    assert r.exit_code == 1
+    assert tables(db) == before
+    assert answers(db) == seen
+    assert sorted(os.listdir(gen)) == files
+    assert [n for n in os.listdir(index_mod.index_dir(db)) if n.startswith("tmp-")] == []
+
+
+_KILLER = """
+import os, signal, sys
+from corpus_cli.storage import delta, index, store
+delta.DELTA_MAX = 1.0
+def die(*a, **k):
+    os.kill(os.getpid(), signal.SIGKILL)
+real_link, real_commit = index._link_tree, store.Writer.commit
+def link_then_die(base, tmp):
+    real_link(base, tmp)
+    die()
+def commit(self):
+    if sys.argv[1] == "link":  # the kill in the index thread comes before the commit
+        self._side._thread.join()
+    else:
+        die()
+    real_commit(self)
+index._link_tree = link_then_die
+store.Writer.commit = commit
+from corpus_cli.cli import cli
+cli(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("moment", ["link", "commit"])
+def test_a_delta_write_killed_midway_leaves_the_store_and_index(tmp_path, modes, moment):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    pages = _pages(6)
+    for k, v in pages.items():
+        (folder / k).write_text(v, encoding="utf-8")
+    db = str(tmp_path / "c.db")
+    run("dedupe", str(folder), "--db", db, "--workers", "1")
+    before = tables(db)
+    seen = answers(db)
+    with open_store(db) as s:
+        gen = index_mod.generation(db, s.index_token())
+    files = sorted(os.listdir(gen))
+    new = folder / "new.txt"
+    new.write_text(NEW_PAGE)
+    p = subprocess.run([sys.executable, "-c", _KILLER, moment, "add", str(new), "--db", db,
+                        "--workers", "1"], capture_output=True, timeout=120)
+    assert p.returncode == -9, p.stderr
+    assert tables(db) == before
+    assert answers(db) == seen
+    assert sorted(os.listdir(gen)) == files
+    # the next run removes what the killed one left and writes the delta
+    run("add", str(new), "--db", db, "--workers", "1")
+    assert [n for n in os.listdir(index_mod.index_dir(db)) if n.startswith("tmp-")] == []
+    assert_same_as_fresh(db, folder, tmp_path, "after-kill")
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "edit", "remove", "rerun"]),
+                          st.integers(0, 50)), min_size=1, max_size=4))
+def test_random_edit_sequences_equal_fresh_runs(tmp_path_factory, steps):
+    tmp = tmp_path_factory.mktemp("seq")
+    pages = _pages(8)
+    names = sorted(pages)
+    folder = tmp / "pages"
+    folder.mkdir()
+    stored = names[:5]
+    for k in names:
+        (folder / k).write_text(pages[k], encoding="utf-8")
+    db = str(tmp / "c.db")
+    run("dedupe", *(folder / k for k in stored), "--db", db, "--workers", "1")
+    for n, (op, x) in enumerate(steps):
+        rest = [k for k in names if k not in stored]
+        if op == "add" and rest:
+            k = rest[x % len(rest)]
+            run("add", folder / k, "--db", db, "--workers", "1")
+            stored.append(k)
+        elif op == "remove" and len(stored) > 1:
+            k = stored[x % len(stored)]
+            run("remove", folder / k, "--db", db, "--workers", "1")
+            stored.remove(k)
+        else:
+            k = stored[x % len(stored)]
+            p = folder / k
+            p.write_text(p.read_text() + f"\nThe line {x} was added at step {n}.\n")
+            if op == "edit":
+                run("add", p, "--db", db, "--workers", "1")
+            else:
+                run("dedupe", *(folder / k for k in stored), "--db", db, "--workers", "1")
+        assert_same_as_fresh(db, folder, tmp, f"step{n}")
