@@ -86,7 +86,11 @@ def answers(db: str) -> dict[str, str]:
     """What a user sees: search with each engine, list, export, stats."""
     out = {"list": run("list", "--db", db, "--json"),
            "export": run("export", "--db", db, "--format", "jsonl"),
-           "stats": run("stats", "--db", db, "--json")}
+           "stats": run("stats", "--db", db, "--json"),
+           "entities": run("entities", "--db", db, "--json"),
+           "report": run("report", "--db", db).replace(db, "DB")}
+    for ident in [json.loads(line)["id"] for line in out["export"].splitlines()][:3]:
+        out[f"show {ident}"] = run("show", ident, "--db", db, "--json")
     for q in QUERIES:
         for engine in ("fts5", "tantivy"):
             for limit in ("0", "2"):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -192,10 +192,11 @@ def page_items_changes(conn: sqlite3.Connection, page_rows: Sequence[tuple],
 
 @dataclass
 class ItemPlan:
-    """The item-side rows to write. Each new or changed item has its rowid in ``rowids``
-    (by position in the items written)."""
+    """The item-side rows to write. Each item has its rowid in ``rowids`` (by position in
+    the items written); the new and changed ones their row in ``rows``."""
 
-    rowids: list[int]
+    rowids: list[int] = field(default_factory=list)
+    rows: dict[int, tuple] = field(default_factory=dict)
     delete: list[tuple[int, str]] = field(default_factory=list)  # (rowid, id) removed
     replace: list[int] = field(default_factory=list)  # positions of new/changed items
     changed: list[int] = field(default_factory=list)  # positions of changed ones
@@ -206,14 +207,14 @@ class ItemPlan:
     index_adds: list[int] = field(default_factory=list)  # positions of new documents
 
 
-def plan_items(conn: sqlite3.Connection, rows: Sequence[tuple], keys, mentions
+def plan_items(conn: sqlite3.Connection, rows: Iterable[tuple], keys, mentions
                ) -> ItemPlan:
-    """Compare the item rows to write (``_item_row`` rows, rowid first and digest last)
-    with the stored items."""
+    """Compare the item rows to write (``_item_row`` rows, rowid first and digest last,
+    streamed: only those to write are kept) with the stored items."""
     old = {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
         "SELECT id, rowid, digest, annotation_key, mentions FROM items")}
     top = conn.execute("SELECT MAX(rowid) FROM items").fetchone()[0] or 0
-    plan = ItemPlan([0] * len(rows))
+    plan = ItemPlan()
     for n, row in enumerate(rows):
         ident = row[1]
         key = keys[n] if keys is not None else None
@@ -221,14 +222,16 @@ def plan_items(conn: sqlite3.Connection, rows: Sequence[tuple], keys, mentions
         was = old.pop(ident, None)
         if was is None:
             top += 1
-            plan.rowids[n] = top
+            plan.rowids.append(top)
+            plan.rows[n] = row
             plan.replace.append(n)
             plan.fts_insert.append(n)
             plan.index_adds.append(n)
             continue
         rowid, digest, okey, oment = was
-        plan.rowids[n] = rowid
+        plan.rowids.append(rowid)
         if digest != row[-1]:
+            plan.rows[n] = row
             plan.replace.append(n)
             plan.changed.append(n)
         elif (okey, oment) != (key, ment):
@@ -249,7 +252,7 @@ def plan_items(conn: sqlite3.Connection, rows: Sequence[tuple], keys, mentions
                     f" WHERE rowid IN ({q})", chunk):
                 olds[r[0]] = tuple(r[1:])
         for n in plan.changed:
-            row = rows[n]
+            row = plan.rows[n]
             rowid = plan.rowids[n]
             title, text, date, kind = olds[rowid]
             if (title, text) != (row[3], row[8]):

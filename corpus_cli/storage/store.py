@@ -1067,11 +1067,11 @@ class Writer:
         from corpus_cli.storage import delta
 
         bg = self._bg
-        rows = [self._keep_digest(_item_row(0, a))
-                for a in _counted(articles, self.progress, "items", len(articles) * 2)]
         bg.wait()  # the paragraphs are stored: the connection is free to read
         c = self.store.conn
-        plan = delta.plan_items(c, rows, keys, mentions)
+        plan = delta.plan_items(c, (self._keep_digest(_item_row(0, a)) for a in _counted(
+            articles, self.progress, "items", len(articles) * 2)), keys, mentions)
+        rows = plan.rows
         ent_delete, ent_rows = delta.entity_changes(c, list(_entity_rows(entities)))
         rowids = plan.rowids
         self._start_index(articles, rowids, plan)
