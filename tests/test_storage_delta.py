@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -88,7 +89,9 @@ def answers(db: str) -> dict[str, str]:
            "export": run("export", "--db", db, "--format", "jsonl"),
            "stats": run("stats", "--db", db, "--json"),
            "entities": run("entities", "--db", db, "--json"),
-           "report": run("report", "--db", db).replace(db, "DB")}
+           # the report names the store and the time of its write
+           "report": re.sub(r"written [0-9T:+-]+", "written T", run(
+               "report", "--db", db).replace(db, "DB").replace(os.path.basename(db), "DB"))}
     for ident in [json.loads(line)["id"] for line in out["export"].splitlines()][:3]:
         out[f"show {ident}"] = run("show", ident, "--db", db, "--json")
     for q in QUERIES:
