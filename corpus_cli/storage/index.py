@@ -232,6 +232,8 @@ def _link_tree(base: str, tmp: str) -> None:
     file: the new generation shares them), copying where links cannot be made; the
     files tantivy rewrites are copied; locks, ``info.json`` and the vocabulary are not
     taken."""
+    import shutil
+
     for name in os.listdir(base):
         src = os.path.join(base, name)
         if name in (INFO, VOCAB) or name.endswith(".lock") or not os.path.isfile(src):
