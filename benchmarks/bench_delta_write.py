@@ -20,13 +20,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_dedupe import ensure_corpus  # noqa: E402
+from bench_incremental import timed  # noqa: E402
 
 DRIVER = """
 import sys
@@ -35,15 +35,6 @@ delta.DELTA_MAX = float(sys.argv[1])
 from corpus_cli.cli import cli
 cli(sys.argv[2:])
 """
-
-
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.perf_counter() - t0
-    if proc.returncode:
-        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr.decode(errors='replace')[-2000:]}")
-    return seconds
 
 
 def change(pages: list[Path], share: float, tag: str) -> int:

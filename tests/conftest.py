@@ -129,6 +129,22 @@ _settings.load_profile(HYPOTHESIS_PROFILE)
 FUZZ_SCALE = 60 if HYPOTHESIS_PROFILE == "long" else 1
 
 
+def growing_pages(n: int) -> dict[str, str]:
+    """Small pages sharing sidebars and near-copies of one article (some with URLs), a
+    listing and a brief: a corpus to grow, edit and shrink (test_grow, test_storage_delta)."""
+    out = {}
+    for i in range(n):
+        body = [b.replace("Tartu", f"Tartu-{i % 3}") for b in ARTICLE_BODY]
+        title = f"Secretary General visited the regional office number {i % 4}"
+        text = page_with_sidebar(title=title, body=body, variant=i % 2 == 1)
+        if i % 3 == 0:
+            text += f"https://news.example.org/item/{i}/\n"
+        out[f"p{i:02d}.txt"] = text
+    out["listing.txt"] = LISTING_PAGE
+    out["brief.txt"] = "03.06.2023\n\n" + SIDEBAR[0] + "\n"
+    return out
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite tests/golden/ from the current output (review the diff).")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE_BODY, LISTING_PAGE, SIDEBAR, page_with_sidebar
+from conftest import LISTING_PAGE, SIDEBAR, page_with_sidebar
+from conftest import growing_pages as _pages
 
 from corpus_cli.cli import cli
 from corpus_cli.errors import CorpusError
@@ -33,26 +34,26 @@ def snapshot(db: str):
                 "entities": entities, "pages": pages, "summary": s.summary()}
 
 
-def _pages(n: int) -> dict[str, str]:
-    """Small pages sharing sidebars and copies of articles, some with URLs."""
-    out = {}
-    for i in range(n):
-        body = [b.replace("Tartu", f"Tartu-{i % 3}") for b in ARTICLE_BODY]
-        title = f"Secretary General visited the regional office number {i % 4}"
-        text = page_with_sidebar(title=title, body=body, variant=i % 2 == 1)
-        if i % 3 == 0:
-            text += f"https://news.example.org/item/{i}/\n"
-        out[f"p{i:02d}.txt"] = text
-    out["listing.txt"] = LISTING_PAGE
-    out["brief.txt"] = "03.06.2023\n\n" + SIDEBAR[0] + "\n"
-    return out
-
-
 def _write(folder: Path, pages: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in pages.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+def _spy(monkeypatch, module, name: str, what) -> list:
+    """Patch ``module.name`` to record ``what(*args)`` of every call; the list of records."""
+    seen: list = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **kw: seen.extend(what(*a)) or real(*a, **kw))
+    return seen
+
+
+def _fresh_snapshot(folder: Path, tmp_path: Path):
+    """The snapshot of a fresh run of every page of ``folder``."""
+    fresh = str(tmp_path / "fresh.db")
+    run_dedupe([str(folder)], db=fresh, workers=1)
+    return snapshot(fresh)
+
 
 
 def test_add_equals_a_fresh_run_of_both_batches(tmp_path):
@@ -243,9 +244,7 @@ def test_unchanged_items_are_not_annotated_again(tmp_path, monkeypatch):
     run_dedupe([str(folder)], db=db, workers=1)
     assert seen == ["A new brief about the water board."]  # only the new item
     assert first.counts.items > 5
-    fresh = str(tmp_path / "fresh.db")
-    run_dedupe([str(folder)], db=fresh, workers=1)
-    assert snapshot(db) == snapshot(fresh)
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
 
 
 def test_a_url_shared_by_several_stored_pages_replaces_nothing(tmp_path):
@@ -301,17 +300,12 @@ def test_unchanged_pages_are_not_split_again(tmp_path, monkeypatch):
     run_dedupe([str(folder)], db=db, workers=1)
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from page_items").fetchone()[0] == len(_pages(8))
-    split: list[str] = []
-    real = seg.segment_page
-    monkeypatch.setattr(seg, "segment_page",
-                        lambda cp, **kw: split.append(cp.page.path) or real(cp, **kw))
+    split = _spy(monkeypatch, seg, "segment_page", lambda cp: [cp.page.path])
     page = folder / "brief.txt"
     page.write_text(page.read_text() + "\n04.06.2023\n\nA new brief about the water board.\n")
     run_dedupe([str(folder)], db=db, workers=1)
     assert [Path(p).name for p in split] == ["brief.txt"]  # only the changed page
-    fresh = str(tmp_path / "fresh.db")
-    run_dedupe([str(folder)], db=fresh, workers=1)
-    assert snapshot(db) == snapshot(fresh)
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
 
 
 def test_stored_items_that_do_not_fit_the_page_are_split_again(tmp_path, monkeypatch):
@@ -325,18 +319,13 @@ def test_stored_items_that_do_not_fit_the_page_are_split_again(tmp_path, monkeyp
                     " where path like '%p00.txt'")
         con.execute("update page_items set items = 'not json' where path like '%p01.txt'")
         con.execute("delete from page_items where path like '%p02.txt'")
-    split: list[str] = []
-    real = seg.segment_page
-    monkeypatch.setattr(seg, "segment_page",
-                        lambda cp, **kw: split.append(cp.page.path) or real(cp, **kw))
+    split = _spy(monkeypatch, seg, "segment_page", lambda cp: [cp.page.path])
     page = folder / "brief.txt"
     page.write_text(page.read_text() + "\nOne more line about the water board here.\n")
     run_dedupe([str(folder)], db=db, workers=1)
     assert sorted(Path(p).name for p in split) == ["brief.txt", "p00.txt", "p01.txt",
                                                     "p02.txt"]
-    fresh = str(tmp_path / "fresh.db")
-    run_dedupe([str(folder)], db=fresh, workers=1)
-    assert snapshot(db) == snapshot(fresh)
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
 
 
 def test_a_rerun_computes_the_signatures_of_new_texts_only(tmp_path, monkeypatch):
@@ -345,17 +334,12 @@ def test_a_rerun_computes_the_signatures_of_new_texts_only(tmp_path, monkeypatch
     folder = _write(tmp_path / "p", _pages(8))
     db = str(tmp_path / "c.db")
     run_dedupe([str(folder)], db=db, workers=1)
-    computed: list[str] = []
-    real = dd._signatures
-    monkeypatch.setattr(dd, "_signatures",
-                        lambda texts, *a: computed.extend(texts) or real(texts, *a))
+    computed = _spy(monkeypatch, dd, "_signatures", lambda texts, *a: texts)
     page = folder / "brief.txt"
     page.write_text(page.read_text() + "\nA new paragraph about the water board of the town.\n")
     run_dedupe([str(folder)], db=db, workers=1)
     assert computed == ["a new paragraph about the water board of the town"]
-    fresh = str(tmp_path / "fresh.db")
-    run_dedupe([str(folder)], db=fresh, workers=1)
-    assert snapshot(db) == snapshot(fresh)
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
     computed.clear()
     run_dedupe([str(folder)], db=db, workers=1, incremental=False)  # --rebuild: all again
     assert len(computed) > 10

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE_BODY, LISTING_PAGE, SIDEBAR, page_with_sidebar
+from conftest import growing_pages as _pages
+from conftest import page_with_sidebar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,21 +26,6 @@ from corpus_cli.storage import store as store_mod
 from corpus_cli.storage.store import _TABLES, open_store
 
 QUERIES = ["secretary", "water OR council", "regional office", "delegation", "Tartu*"]
-
-
-def _pages(n: int) -> dict[str, str]:
-    """Pages sharing sidebar paragraphs, near-copies of one article, a listing, a brief."""
-    out = {}
-    for i in range(n):
-        body = [b.replace("Tartu", f"Tartu-{i % 3}") for b in ARTICLE_BODY]
-        title = f"Secretary General visited the regional office number {i % 4}"
-        text = page_with_sidebar(title=title, body=body, variant=i % 2 == 1)
-        if i % 3 == 0:
-            text += f"https://news.example.org/item/{i}/\n"
-        out[f"p{i:02d}.txt"] = text
-    out["listing.txt"] = LISTING_PAGE
-    out["brief.txt"] = "03.06.2023\n\n" + SIDEBAR[0] + "\n"
-    return out
 
 
 # a page with an item of its own

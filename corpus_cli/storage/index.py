@@ -139,19 +139,33 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
     and return it (removed again on any error, or when ``cancel`` is set)."""
     import tantivy
 
+    def start(tmp: str) -> tuple:
+        return tantivy.Index(_schema(), path=tmp), 0, True
+
+    return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
+
+
+def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
+               progress: Progress | None, threads: int | None,
+               cancel: threading.Event | None) -> str:
+    """A new temporary folder next to the store at ``db``, its index opened by
+    ``start(tmp)`` (which gives the index, the items it already holds and whether their
+    dates are all indexed), the documents of ``rows`` added. Removed again on any error
+    or when ``cancel`` is set."""
     root = index_dir(db)
     os.makedirs(root, exist_ok=True)
     _sweep(root)  # what builds killed before left behind
     tmp = _new_build_dir(root)
     index = writer = None
+    n = 0
     try:
-        schema = _schema()
-        index = tantivy.Index(schema, path=tmp)
+        index, held, held_dates_ok = start(tmp)
         index.register_tokenizer(TOKENIZER, _analyzer())
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         writer = index.writer(WRITER_HEAP, threads)
         n, dates_ok = _add_rows(writer, rows, total, progress, cancel)
-        _finish(index, writer, tmp, {"token": token, "items": n, "dates_ok": dates_ok})
+        _finish(index, writer, tmp, {"token": token, "items": held + n,
+                                     "dates_ok": held_dates_ok and dates_ok})
     except BaseException:
         _discard(writer, tmp)
         _unlock_build(tmp)
@@ -256,30 +270,13 @@ def _extend_tmp(db: str, token: str, base: str, rows: Iterable[Row], total: int,
     documents and terms, so the same scores). Removed again on any error or ``cancel``."""
     import tantivy
 
-    root = index_dir(db)
-    os.makedirs(root, exist_ok=True)
-    _sweep(root)
-    tmp = _new_build_dir(root)
-    index = writer = None
-    n = 0
-    try:
+    def start(tmp: str) -> tuple:
         with open(os.path.join(base, INFO), encoding="utf-8") as fh:
             old = json.load(fh)
         _link_tree(base, tmp)
-        index = tantivy.Index.open(tmp)
-        index.register_tokenizer(TOKENIZER, _analyzer())
-        threads = threads or max(1, min(4, os.cpu_count() or 1))
-        writer = index.writer(WRITER_HEAP, threads)
-        n, dates_ok = _add_rows(writer, rows, total, progress, cancel)
-        _finish(index, writer, tmp, {"token": token, "items": old["items"] + n,
-                                     "dates_ok": bool(old.get("dates_ok")) and dates_ok})
-    except BaseException:
-        _discard(writer, tmp)
-        _unlock_build(tmp)
-        raise
-    if progress:
-        progress("index", n, total)
-    return tmp
+        return tantivy.Index.open(tmp), old["items"], bool(old.get("dates_ok"))
+
+    return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
 
 
 def _publish(db: str, token: str, tmp: str) -> str:
