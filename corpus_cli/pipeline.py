@@ -178,9 +178,9 @@ def _work(args: Job) -> list[Result]:
     """The pages of one input, cleaned and split (a WARC file gives many)."""
     source, opts, segment, known_hash, reuse, fresh = args
     if fresh and reuse is not None:
-        got = _stored_page(reuse, source.path)
+        got = _stored_result(_reader(reuse), source.path, segment)
         if got is not None:
-            return [_reused(process_page(got[0], segment, got[1]))]
+            return [got]
     if is_warc_source(source, opts):
         return [_processed(p, segment) for p in read_pages(source, opts)]
     got = read_bytes(source)
@@ -189,9 +189,9 @@ def _work(args: Job) -> list[Result]:
     data, mtime = got
     if known_hash is not None and content_hash(data) == known_hash:
         if reuse is not None:
-            got = _stored_page(reuse, source.path, mtime)
+            got = _stored_result(_reader(reuse), source.path, segment, mtime)
             if got is not None:
-                return [_reused(process_page(got[0], segment, got[1]))]
+                return [got]
         return [Unchanged(source.path, mtime)]
     return [_processed(replace(p, mtime_ns=mtime or p.mtime_ns) if isinstance(p, Page) else p,
                        segment)
@@ -229,17 +229,33 @@ def _reused(r: PageResult) -> PageResult:
 _READERS: dict[str, Store] = {}
 
 
-def _stored_page(db: str, path: str, mtime_ns: int | None = None
-                 ) -> tuple[CleanPage, str | None] | None:
-    """A stored page as it was cleaned, with its items as stored (or None)."""
+def _reader(db: str) -> Store:
+    """This process's read connection to the store at ``db``."""
     from corpus_cli.storage.store import open_store
 
     store = _READERS.get(db)
     if store is None:
         # a worker reads each page once: a small page cache, not the writer's
         store = _READERS[db] = open_store(db, cache_kib=4096)
+    return store
+
+
+def _stored_result(store: Store, path: str, segment: bool = True,
+                  mtime_ns: int | None = None) -> PageResult | None:
+    """A stored page as it was cleaned, split into items as it was (the items the store
+    kept, see :func:`process_page`), marked reused; None when the store lacks it."""
     cp = store.clean_page(path, mtime_ns)
-    return None if cp is None else (cp, store.page_items(path))
+    if cp is None:
+        return None
+    return _reused(process_page(cp, segment, store.page_items(path) if segment else None))
+
+
+def _stored_results(store: Store, paths: Iterable[str], segment: bool = True
+                   ) -> dict[str, PageResult]:
+    """:func:`_stored_result` of many pages, read in one scan, by path."""
+    got = store.clean_pages(paths)
+    items = store.page_items_of(got) if segment else {}
+    return {p: _reused(process_page(cp, segment, items.get(p))) for p, cp in got.items()}
 
 
 def _close_readers() -> None:
@@ -264,16 +280,17 @@ class PageCache:
         known = self.known.get(source.path)
         return known[0] if known else None
 
-    def load_many(self, paths: list[str]) -> dict[str, CleanPage]:
-        out = self.store.clean_pages(paths)
+    def load_many(self, paths: list[str], segment: bool = True) -> dict[str, PageResult]:
+        out = _stored_results(self.store, paths, segment)
         self.reused += len(out)
         return out
 
-    def load(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
-        cp = self.store.clean_page(path, mtime_ns)
-        if cp is not None:
+    def load(self, path: str, mtime_ns: int | None = None, segment: bool = True
+             ) -> PageResult | None:
+        got = _stored_result(self.store, path, segment, mtime_ns)
+        if got is not None:
             self.reused += 1
-        return cp
+        return got
 
 
 def code_fingerprint() -> str:
@@ -491,13 +508,13 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
     # process's pool); a remote engine's workers cannot see the store, so this process
     # reads them for it.
     here = engine is not None and cache is not None
-    fresh = cache.load_many([s.path for s in sources if cache.fresh(s)]) if here else {}
-    fresh_items = cache.store.page_items_of(fresh) if fresh and segment else {}
+    fresh = cache.load_many([s.path for s in sources if cache.fresh(s)], segment) \
+        if here else {}
     reuse = cache.store.path if cache is not None and not here else None
     for i, s in enumerate(sources):
-        cp = fresh.get(s.path)
-        if cp is not None:
-            slots[i] = [_reused(process_page(cp, segment, fresh_items.get(s.path)))]
+        got = fresh.get(s.path)
+        if got is not None:
+            slots[i] = [got]
             continue
         jobs.append((s, opts, segment, cache.hash_of(s) if cache else None, reuse,
                      bool(reuse) and cache.fresh(s)))
@@ -511,10 +528,9 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
         out: list[Result] = []
         for r in results:
             if isinstance(r, Unchanged):
-                cp = cache.load(r.path, r.mtime_ns) if cache else None
-                if cp is not None:
-                    out.append(_reused(process_page(
-                        cp, segment, cache.store.page_items(r.path) if segment else None)))
+                got = cache.load(r.path, r.mtime_ns, segment) if cache else None
+                if got is not None:
+                    out.append(got)
                 else:
                     out += _work((sources[i], opts, segment, None, None, False))
                 continue
@@ -530,8 +546,8 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
 
 def _work_stored(job: tuple[str, str, bool]) -> list[Result]:
     db, path, segment = job
-    got = _stored_page(db, path)
-    return [] if got is None else [_reused(process_page(got[0], segment, got[1]))]
+    got = _stored_result(_reader(db), path, segment)
+    return [] if got is None else [got]
 
 
 def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None = None,
@@ -540,9 +556,7 @@ def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None
     """Pages of the store as they were cleaned (read by the pool's workers, or by this
     process for a remote engine), by path."""
     if engine is not None:
-        got = store.clean_pages(paths)
-        stored = store.page_items_of(got) if segment else {}
-        return {p: _reused(process_page(cp, segment, stored.get(p))) for p, cp in got.items()}
+        return _stored_results(store, paths, segment)
     jobs = [(store.path, p, segment) for p in paths]
     try:
         mapped = _map(_work_stored, jobs, workers, progress, "load", each=_Interner())
