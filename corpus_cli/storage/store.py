@@ -367,7 +367,7 @@ class Store:
 
     def clean_page(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
         """A stored page as it was cleaned (its text is not kept: ``page.text`` is empty)."""
-        from corpus_cli.models import CleanPage, Page, Paragraph
+        from corpus_cli.models import Paragraph
 
         row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
         if row is None:
@@ -378,12 +378,7 @@ class Store:
         paragraphs = tuple(_clean_paragraph(r, path, removals, Paragraph) for r in cur.execute(
             f"SELECT {_CLEAN_COLUMNS} FROM paragraphs WHERE path = ? ORDER BY idx",  # noqa: S608
             (path,)))
-        page = Page(path=path, text="", encoding=row["encoding"],
-                    content_hash=row["content_hash"], size=row["size"],
-                    mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
-                    meta=_meta(row["meta"]))
-        return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])), row["fingerprint"],
-                         row["copy"])
+        return _clean_page(row, paragraphs, mtime_ns)
 
     def page_items(self, path: str) -> str | None:
         """The items of a stored page as the run that wrote it split them (JSON, see
@@ -419,7 +414,7 @@ class Store:
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
-        from corpus_cli.models import CleanPage, Page
+        from corpus_cli.models import Paragraph
 
         wanted = set(paths)
         if not wanted:
@@ -427,18 +422,15 @@ class Store:
         pages = {r["path"]: r for r in self.conn.execute("SELECT * FROM pages")
                  if r["path"] in wanted}
         paras: dict[str, list[Paragraph]] = {p: [] for p in pages}
-        for r in self.conn.execute("SELECT * FROM paragraphs ORDER BY path, idx"):
-            lst = paras.get(r["path"])
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        removals = _RemovalsReader()
+        for r in cur.execute(f"SELECT path, {_CLEAN_COLUMNS} FROM paragraphs"  # noqa: S608
+                             " ORDER BY path, idx"):
+            lst = paras.get(r[0])
             if lst is not None:
-                lst.append(_paragraph(r, pages[r["path"]]["path"])[0])
-        out = {}
-        for path, row in pages.items():
-            page = Page(path=path, text="", encoding=row["encoding"],
-                        content_hash=row["content_hash"], size=row["size"],
-                        mtime_ns=row["mtime_ns"], meta=_meta(row["meta"]))
-            out[path] = CleanPage(page, tuple(paras[path]), tuple(json.loads(row["urls"])),
-                                  row["fingerprint"], row["copy"])
-        return out
+                lst.append(_clean_paragraph(r[1:], pages[r[0]]["path"], removals, Paragraph))
+        return {path: _clean_page(row, tuple(paras[path])) for path, row in pages.items()}
 
     def holds_page(self, path: str) -> bool:
         """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
@@ -1379,6 +1371,19 @@ def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader,
                      intern(kind), intern(status),
                      intern(reason) if reason is not None else None, dateline,
                      intern(script), () if rem == "[]" else removals[rem])
+
+
+def _clean_page(row: sqlite3.Row, paragraphs: tuple, mtime_ns: int | None = None):
+    """A stored page (a row of ``pages``) with its ``paragraphs``, as it was cleaned (its
+    text is not kept: ``page.text`` is empty); ``mtime_ns`` replaces the stored one."""
+    from corpus_cli.models import CleanPage, Page
+
+    page = Page(path=row["path"], text="", encoding=row["encoding"],
+                content_hash=row["content_hash"], size=row["size"],
+                mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
+                meta=_meta(row["meta"]))
+    return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])), row["fingerprint"],
+                     row["copy"])
 
 
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
