@@ -1169,6 +1169,10 @@ def segment_page(cp: CleanPage, on_error: ErrorHandler | None = None) -> list[Pa
 ITEMS_FORMAT = 1  # the layout items_json writes (a store keeps it with the page)
 
 
+class _NotStorable(Exception):
+    """A stored item names a paragraph that is not (a part of) one of its page's."""
+
+
 def items_json(cp: CleanPage, items: Sequence[PageItem]) -> str | None:
     """The items :func:`segment_page` made of ``cp``, as compact JSON a store can keep with
     the page (see :func:`items_from_json`): each paragraph is named by its index on the
@@ -1204,10 +1208,6 @@ def items_json(cp: CleanPage, items: Sequence[PageItem]) -> str | None:
     except _NotStorable:
         return None
     return json.dumps([ITEMS_FORMAT, out], ensure_ascii=False, separators=(",", ":"))
-
-
-class _NotStorable(Exception):
-    pass
 
 
 def items_from_json(cp: CleanPage, data: str) -> list[PageItem] | None:
