@@ -19,7 +19,7 @@ Everything here is a pure function of the text; see docs/json.md ("ids").
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -123,19 +123,49 @@ def _opening(text: str) -> str:
     return " ".join(_norm(text).split()[:OPENING_WORDS])
 
 
-def item_key(title: str | None, text: str, date: str | None) -> str:
-    """The content key of an item: normalised title, opening words, date."""
-    return f"{_norm(title or '')}\x00{_opening(text)}\x00{date or ''}"
+def opening(norms: Iterable[str]) -> str:
+    """The first :data:`OPENING_WORDS` words of a text made of paragraphs, from their
+    normalised texts (:func:`corpus_cli.dedupe.normalize`, in order): what the opening of
+    their text joined by blank lines is, without normalising it again (words never run
+    across a line break, and normalising a text is normalising its lines)."""
+    words: list[str] = []
+    need = OPENING_WORDS
+    for n in norms:
+        if not n:
+            continue
+        got = n.split(" ", need)
+        if len(got) > need:
+            words += got[:need]
+            break
+        words += got
+        need -= len(got)
+        if not need:
+            break
+    return " ".join(words)
+
+
+def item_key(title: str | None, text: str, date: str | None,
+             opening_words: str | None = None) -> str:
+    """The content key of an item: normalised title, opening words (``opening_words`` when
+    known: see :func:`opening`), date."""
+    if opening_words is None:
+        opening_words = _opening(text)
+    return f"{_norm(title or '')}\x00{opening_words}\x00{date or ''}"
 
 
 def item_id(title: str | None, text: str, date: str | None) -> str:
     return "a" + _hash(item_key(title, text, date), 6)
 
 
-def resolve_item_ids(articles: Sequence[Article]) -> list[Article]:
+def resolve_item_ids(articles: Sequence[Article],
+                     openings: Sequence[str | None] | None = None) -> list[Article]:
     """Content ids for ``articles`` (whose ``id`` fields are ignored), collisions resolved as
-    the module says. The result does not depend on the order of ``articles``."""
-    keys = [item_key(a.title, a.text, a.date) for a in articles]
+    the module says. ``openings`` may give the opening words of each one's text where
+    known (:func:`opening`). The result does not depend on the order of ``articles``."""
+    if openings is None:
+        openings = [None] * len(articles)
+    keys = [item_key(a.title, a.text, a.date, o)
+            for a, o in zip(articles, openings, strict=True)]
     ids = ["a" + _hash(k, 6) for k in keys]
     groups: dict[str, list[int]] = {}
     for i, x in enumerate(ids):

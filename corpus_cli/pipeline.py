@@ -157,7 +157,23 @@ def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None =
             items = segment_page(cp, on_error=failed)
             # a page whose splitting failed is split again next time (and reported again)
             kept = None if problems else items_json(cp, items)
+        _set_openings(cp, norms, items)
     return PageResult(cp, norms, items or [], problems=problems, items_json=kept)
+
+
+def _set_openings(cp: CleanPage, norms: Sequence[str], items) -> None:
+    """Each item's opening words (for its content id), from the normalised texts of its
+    body: the page's paragraphs were just normalised, the item's text need not be."""
+    from corpus_cli.ids import opening
+
+    paras = cp.paragraphs
+    n = len(paras)
+    norm = _NORMS
+    for it in items or ():
+        it.opening = opening(
+            norms[p.index] if 0 <= p.index < n and paras[p.index] is p
+            and p.kind == "text" and p.status == "kept" else norm[p.text]
+            for p in it.body)
 
 
 @dataclass(frozen=True, slots=True)

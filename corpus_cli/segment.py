@@ -154,6 +154,9 @@ class PageItem:
     # page order; set by freeze() once the item is complete
     frozen: tuple[Paragraph, ...] | None = field(default=None, repr=False, compare=False)
     extra: list[Paragraph] = field(default_factory=list)
+    # the first words of the normalised text (corpus_cli.ids.opening), when the pipeline
+    # has them from its paragraphs' normalised texts; cleared when the body changes
+    opening: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def paragraphs(self) -> tuple[Paragraph, ...] | list[Paragraph]:
@@ -170,6 +173,7 @@ class PageItem:
     def freeze(self) -> None:
         """The item is complete: remember its paragraphs (they are asked for often)."""
         self.frozen = None
+        self.opening = None
         self.frozen = tuple(self.paragraphs)
 
     @property
@@ -1462,7 +1466,7 @@ def merge_items(
         )
         out.append((article, best, copies))
     out.sort(key=lambda ab: _pos_key(ab[2][0], order))
-    with_ids = resolve_item_ids([a for a, _, _ in out])
+    with_ids = resolve_item_ids([a for a, _, _ in out], [best.opening for _, best, _ in out])
     return [(a, best, copies) for a, (_, best, copies) in zip(with_ids, out, strict=True)]
 
 

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from corpus_cli.clean import clean_page, clean_pages
 from corpus_cli.dedupe import normalize
-from corpus_cli.ids import OPENING_WORDS, _opening, item_id, resolve_item_ids, with_paragraph_ids
+from corpus_cli.ids import (
+    OPENING_WORDS,
+    _opening,
+    item_id,
+    opening,
+    resolve_item_ids,
+    with_paragraph_ids,
+)
 from corpus_cli.models import Article, Page, Source
 from corpus_cli.pipeline import run_dedupe
 from corpus_cli.storage.store import open_store
@@ -124,3 +131,46 @@ def test_opening_of_a_long_text_is_that_of_the_whole_text(words, seps):
     text = "".join(w + seps[i % len(seps)] for i, w in enumerate(words))
     whole = " ".join(normalize(text).split()[:OPENING_WORDS])
     assert _opening(text) == whole
+
+
+@given(st.lists(st.lists(_WORDISH, max_size=40).map(" ".join), max_size=8),
+       st.sampled_from(["\n\n", "\n"]))
+@settings(max_examples=300)
+def test_opening_from_the_paragraphs_norms_is_that_of_their_joined_text(parts, sep):
+    # an item's opening words come from its paragraphs' normalised texts (the pipeline has
+    # them), not from normalising the item's text again: the same words
+    assert opening(normalize(p) for p in parts) == _opening(sep.join(parts))
+
+
+def test_items_ids_are_the_same_with_the_openings_the_pipeline_gives(seeds):
+    from corpus_cli.pipeline import ingest
+    from corpus_cli.segment import merge_items
+
+    results, _ = ingest([str(seeds)], workers=1, segment=True)
+    items = [it for r in results for it in r.items]
+    assert items and all(it.opening is not None for it in items)
+    with_openings = merge_items(items)
+    for it in items:
+        it.opening = None
+    without = merge_items(items)
+    assert [a.id for a, _, _ in with_openings] == [a.id for a, _, _ in without]
+    assert len({a.id for a, _, _ in without}) == len(without)
+
+
+def test_a_trimmed_item_forgets_its_opening():
+    from corpus_cli.models import Paragraph
+    from corpus_cli.segment import PageItem, trim_repeated_tails
+
+    paras = [Paragraph(f"p{i}", "x.txt", i, i + 1, i + 1, t, t)
+             for i, t in enumerate(["Story text here.", "Most read box."])]
+    it = PageItem("article", "x.txt", 0, body=list(paras), trim_repeats=True)
+    it.opening = "story text here most read box"
+    trim_repeated_tails([it], frozenset({"p1"}))
+    assert it.opening is None
+    assert resolve_item_ids(merge_one(it))[0].id == item_id(None, "Story text here.", None)
+
+
+def merge_one(it):
+    from corpus_cli.segment import merge_items
+
+    return [a for a, _, _ in merge_items([it])]
