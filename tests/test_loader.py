@@ -236,3 +236,37 @@ def test_unreadable_subfolder_for_real(pages):
         assert len(probs) == 1 and "permission denied" in probs[0].message
     finally:
         (folder / "sub").chmod(0o755)
+
+
+def _display_path_reference(path) -> str:
+    # what display_path gave before its fast path: through os.path.abspath and a Path
+    import os
+    from pathlib import Path
+
+    full = os.path.abspath(path)
+    cwd = os.getcwd()
+    if full == cwd:
+        return "."
+    if full.startswith(cwd.rstrip(os.sep) + os.sep):
+        full = full[len(cwd.rstrip(os.sep)) + 1 :]
+    full = full.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return Path(full).as_posix()
+
+
+def test_display_path_is_the_normalised_path_under_the_working_directory(tmp_path,
+                                                                          monkeypatch):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    parts = st.sampled_from(["a", "b", "..", ".", "", "é", "x\udcff", "c d", "~"])
+
+    @given(st.sampled_from(["", "/", "//", "///"]), st.lists(parts, min_size=1, max_size=6),
+           st.sampled_from([str(tmp_path), "/"]))
+    @settings(max_examples=300, deadline=None)
+    def check(root, segs, cwd):
+        monkeypatch.chdir(cwd)
+        path = root + "/".join(segs)
+        if path:
+            assert loader.display_path(path) == _display_path_reference(path)
+
+    check()

@@ -100,15 +100,18 @@ def content_hash(data: bytes) -> str:
 def display_path(path: Path) -> str:
     """The path as shown and stored: relative to the working directory when under it
     (absolute otherwise), normalised but with symbolic links kept as written."""
-    full = os.path.abspath(path)
     cwd = os.getcwd()
+    full = os.fspath(path)
+    full = os.path.normpath(full if os.path.isabs(full) else os.path.join(cwd, full))
     if full == cwd:
         return "."
     if full.startswith(cwd.rstrip(os.sep) + os.sep):
         full = full[len(cwd.rstrip(os.sep)) + 1 :]
-    # a file name that is not valid UTF-8 is shown (and stored) with its bytes escaped
-    full = full.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return Path(full).as_posix()
+    if not full.isascii():
+        # a file name that is not valid UTF-8 is shown (and stored) with its bytes escaped
+        full = full.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    # (called for every file of a folder: a Path is made only where it changes something)
+    return full if os.sep == "/" and not full.startswith("//") else Path(full).as_posix()
 
 
 def _special_kind(mode: int) -> str | None:
