@@ -852,22 +852,28 @@ def analyse_items(
     else:
         ents, docs = extract([join_entity_text(j[2], j[0], j[3]) for j in jobs], backend=ner)
     del jobs
-    out = []
-    for a, mentions in zip(articles, docs, strict=True):
-        per: dict[tuple[str, str], dict] = {}
-        for m in mentions:
-            e = per.setdefault((m.canonical, m.type), {"name": m.canonical, "type": m.type,
-                                                       "aliases": set(), "mentions": 0})
-            e["aliases"].add(m.text)
-            e["mentions"] += 1
-        ents_of_a = tuple(
-            {**e, "aliases": sorted(e["aliases"])}
-            for e in sorted(per.values(), key=lambda e: (-e["mentions"], e["name"]))
-        )
-        out.append(replace(a, entities=ents_of_a))
+    out = [replace(a, entities=_item_entities(mentions)) if mentions or a.entities else a
+           for a, mentions in zip(articles, docs, strict=True)]
     if progress:
         progress("entities", len(out), len(out))
     return Analysis(out, ents, keys, mentions_of, cached)
+
+
+def _item_entities(mentions) -> tuple[dict, ...]:
+    """An item's entities from its merged mentions: name, type, the ways it is written and
+    its number of mentions, most mentioned first (then by name, then first mentioned)."""
+    count: dict[tuple[str, str], int] = {}
+    aliases: dict[tuple[str, str], set[str]] = {}
+    for m in mentions:
+        k = (m.canonical, m.type)
+        if k in count:
+            count[k] += 1
+            aliases[k].add(m.text)
+        else:
+            count[k] = 1
+            aliases[k] = {m.text}
+    return tuple({"name": k[0], "type": k[1], "aliases": sorted(aliases[k]), "mentions": n}
+                 for k, n in sorted(count.items(), key=lambda kn: (-kn[1], kn[0][0])))
 
 
 def _merged_entities(docs: list, problems: list[Problem]) -> tuple[list, list]:
