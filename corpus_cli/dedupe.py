@@ -408,8 +408,7 @@ def number_words(text: str) -> tuple:
     for r in runs:
         starts.append(at)
         at += len(r)
-    numeric = _NUMERIC
-    words = tuple(w for w in text.split() if numeric[w])
+    words = tuple(filter(_NUMERIC.__getitem__, text.split()))
     return "".join(runs), frozenset(starts), words
 
 
@@ -612,13 +611,18 @@ def dedupe(
     """
     config = config or DedupeConfig()
     groups: dict[str, list[int]] = {}
+    get = groups.get
     for i, p in enumerate(paragraphs):
         if p.status != "kept" or p.kind != "text":
             continue
         key = norms[i] if norms is not None else normalize(p.text)
         if not key:
             continue
-        groups.setdefault(key, []).append(i)
+        g = get(key)
+        if g is None:
+            groups[key] = [i]
+        else:
+            g.append(i)
     texts = list(groups)
     members = [groups[t] for t in texts]
     for m in members:
