@@ -426,6 +426,11 @@ class WorkerPool:
                                                  initargs=(os.getpid(), forked))
         return self._executor
 
+    @property
+    def started(self) -> bool:
+        """Whether its workers run (a stage has used it)."""
+        return self._executor is not None
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
@@ -677,6 +682,7 @@ def assemble(results: list[PageResult], problems: list[Problem],
 
 
 ANNOTATE_CHUNK = 256
+ANNOTATE_MIN_JOBS = 4  # chunks of items to annotate worth the pool
 
 
 AnnotateJob = tuple[str, "str | None", "str | None", tuple[str, ...]]
@@ -822,11 +828,17 @@ def analyse_items(
             todo.append(i)
     chunks = [([jobs[i] for i in todo[c : c + ANNOTATE_CHUNK]], ner == "builtin")
               for c in range(0, len(todo), ANNOTATE_CHUNK)]
-    done = [x for part in _map(_annotate, chunks, workers, progress, "dates", min_jobs=4,
-                               engine=engine, during=during) for x in part]
+    # Few items to annotate (a re-run) are annotated here, and the pool is free: the entity
+    # merge goes there, and this process writes the paragraphs (``during``) meanwhile.
+    late = during if (ner == "builtin" and engine is None and len(chunks) < ANNOTATE_MIN_JOBS
+                      and isinstance(workers, WorkerPool) and workers.started
+                      and workers.size > 1) else None
+    done = [x for part in _map(_annotate, chunks, workers, progress, "dates",
+                               min_jobs=ANNOTATE_MIN_JOBS, engine=engine,
+                               during=during if late is None else None) for x in part]
     for i, x in zip(todo, done, strict=True):
         found[i] = x
-    if release and isinstance(workers, WorkerPool):
+    if release and late is None and isinstance(workers, WorkerPool):
         workers.close()  # the rest is this process's: the workers' memory goes now
     del chunks, done
     articles = [replace(a, dates=d) for (a, _, _), (d, _m, _f) in zip(merged, found,
@@ -846,7 +858,13 @@ def analyse_items(
         progress("entities", 0, len(articles))
     if ner == "builtin":
         del found  # free as early as possible: this is the run's peak of memory
-        ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
+        if late is not None:
+            ents, docs = _merged_entities_meanwhile([m or [] for m in mentions_of],
+                                                    corpus.problems, workers, late)
+            if release:
+                workers.close()
+        else:
+            ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
         # kept for the store as compact JSON, not as objects, until the write
         mentions_of = [mentions_json(m) for m in mentions_of]
     else:
@@ -874,6 +892,36 @@ def _item_entities(mentions) -> tuple[dict, ...]:
             aliases[k] = {m.text}
     return tuple({"name": k[0], "type": k[1], "aliases": sorted(aliases[k]), "mentions": n}
                  for k, n in sorted(count.items(), key=lambda kn: (-kn[1], kn[0][0])))
+
+
+def _merge_job(docs: list) -> tuple[list, list, list[Problem]]:
+    """:func:`_merged_entities` in a worker: with the problems it met."""
+    problems: list[Problem] = []
+    ents, out = _merged_entities(docs, problems)
+    return ents, out, problems
+
+
+def _merged_entities_meanwhile(docs: list, problems: list[Problem], pool: WorkerPool,
+                               during: Callable[[], None]) -> tuple[list, list]:
+    """:func:`_merged_entities` in a worker of ``pool`` while this process calls ``during``
+    (in this process if the pool fails)."""
+    from concurrent.futures import Future
+
+    fut: Future | None = None
+    try:
+        fut = pool.executor().submit(_merge_job, docs)
+    except Exception:  # noqa: BLE001 - a pool that cannot take the job: merge here
+        fut = None
+    during()
+    if fut is not None:
+        try:
+            ents, out, more = fut.result()
+        except Exception:  # noqa: BLE001 - a worker that died: merge here
+            pass
+        else:
+            problems += more
+            return ents, out
+    return _merged_entities(docs, problems)
 
 
 def _merged_entities(docs: list, problems: list[Problem]) -> tuple[list, list]:

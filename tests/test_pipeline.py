@@ -236,3 +236,36 @@ def test_a_failing_item_merge_keeps_each_pages_items_apart(pages, tmp_path, monk
     council = [it for it in items if it["title"].startswith("Council approves")]
     assert sorted(it["sources"][0]["path"][-5:] for it in council) == ["a.txt", "b.txt"]
     assert all(it["date"] == "2023-11-14" for it in council)
+
+
+# ---- the entity merge of a re-run runs in the pool, the paragraph write meanwhile ----------
+
+def _analysis(corpus, workers, during):
+    from corpus_cli.pipeline import analyse_items
+
+    got = analyse_items(corpus, workers=workers, during=during)
+    return ([(a.id, a.title, a.dates, a.entities) for a in got.articles], got.entities,
+            got.mentions)
+
+
+def test_entities_merged_in_the_pool_while_this_process_writes(seeds, monkeypatch):
+    import corpus_cli.pipeline as pl
+    from corpus_cli.pipeline import WorkerPool
+
+    corpus = build([str(seeds)], workers=1)
+    calls = []
+    here = _analysis(corpus, 1, lambda: calls.append("here"))
+    meanwhile = []
+    real = pl._merged_entities_meanwhile
+    monkeypatch.setattr(pl, "_merged_entities_meanwhile",
+                        lambda *a: meanwhile.append(1) or real(*a))
+    with WorkerPool(2) as pool:
+        pool.executor()  # started, as by the load of a re-run
+        pooled = _analysis(corpus, pool, lambda: calls.append("pool"))
+        # a pool that cannot take the job: the merge is done here
+        monkeypatch.setattr(WorkerPool, "executor", lambda self: 1 / 0)
+        broken = _analysis(corpus, pool, lambda: calls.append("broken"))
+    assert meanwhile == [1, 1]  # the seeds' few items are annotated here: the merge goes out
+    assert calls == ["here", "pool", "broken"]  # the write, once each
+    assert pooled == here and broken == here
+    assert here[1]  # entities were found
