@@ -783,8 +783,9 @@ def analyse_items(
     cache: Mapping[str, tuple] | None = None,
 ) -> Analysis:
     """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
-    ``cache`` (key -> (date mentions, raw entity mentions or None, failures), made under
-    the same ``ner``) taken from it instead of found again."""
+    ``cache`` (key -> (date mentions, raw entity mentions or None, failures, and
+    optionally those mentions as :func:`mentions_json` gives them), made under the same
+    ``ner``) taken from it instead of found again."""
     from corpus_cli.entities import extract
     from corpus_cli.segment import (
         entity_extras,
@@ -819,11 +820,14 @@ def analyse_items(
     del caps
     keys: list[str | None] = [annotation_key(j) for j in jobs]
     found: list = [None] * len(jobs)
+    stored_json: dict[int, str | None] = {}  # the raw mentions of a hit, as stored
     todo: list[int] = []
     for i, k in enumerate(keys):
         hit = cache.get(k) if cache else None
         if hit is not None:
-            found[i] = hit
+            found[i] = hit[:3]
+            if len(hit) > 3:
+                stored_json[i] = hit[3]
         else:
             todo.append(i)
     chunks = [([jobs[i] for i in todo[c : c + ANNOTATE_CHUNK]], ner == "builtin")
@@ -865,8 +869,10 @@ def analyse_items(
                 workers.close()
         else:
             ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
-        # kept for the store as compact JSON, not as objects, until the write
-        mentions_of = [mentions_json(m) for m in mentions_of]
+        # kept for the store as compact JSON, not as objects, until the write (the JSON
+        # read from the store as it is: encoding its mentions again gives the same)
+        mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
+                       for i, m in enumerate(mentions_of)]
     else:
         ents, docs = extract([join_entity_text(j[2], j[0], j[3]) for j in jobs], backend=ner)
     del jobs

@@ -52,6 +52,7 @@ class Stored:
     pages: dict[str, tuple]  # path -> page row
     paragraphs: int
     index_token: str | None
+    signatures: dict | None = None  # how the stored signatures were made (meta)
 
 
 @dataclass
@@ -74,13 +75,15 @@ def stored(conn: sqlite3.Connection, clean_key) -> Stored | None:
         if json.loads(meta.get("clean_key", "null")) != clean_key or clean_key is None:
             return None
         token = json.loads(meta.get("index_token", "null"))
+        sigs = json.loads(meta.get("signatures", "null"))
     except ValueError:
         return None
     pages = {r[0]: tuple(r) for r in conn.execute("SELECT * FROM pages")}
     if not pages:
         return None
     n = sum(r[11] for r in pages.values())
-    return Stored(pages, n, token if isinstance(token, str) else None)
+    return Stored(pages, n, token if isinstance(token, str) else None,
+                  sigs if isinstance(sigs, dict) else None)
 
 
 def plan_paragraphs(conn: sqlite3.Connection, old: Stored, pages: Sequence,

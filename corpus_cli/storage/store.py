@@ -111,10 +111,13 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS entity_mentions_name ON entity_mentions(name)",
     "CREATE INDEX IF NOT EXISTS entity_mentions_item ON entity_mentions(item_id)",
     "CREATE TABLE IF NOT EXISTS problems (path TEXT NOT NULL, message TEXT NOT NULL)",
-    # the MinHash signatures of the corpus's texts (one row: 16-byte digests of the
-    # normalised texts and their signatures, see dedupe.SignatureCache), for a later run
+    # the MinHash signatures of the corpus's texts (16-byte digests of the normalised texts
+    # and their signatures, see dedupe.SignatureCache), for a later run: in shards by the
+    # first bits of the digest (meta's "signatures" says how many bits, and the hash
+    # functions), a few texts each, so that a delta write rewrites only the shards of texts
+    # added or gone, and a read reads a few large rows (see Writer.signatures)
     """CREATE TABLE IF NOT EXISTS signatures (
-    key TEXT NOT NULL, digests BLOB NOT NULL, signatures BLOB NOT NULL
+    shard INTEGER PRIMARY KEY, digests BLOB NOT NULL, signatures BLOB NOT NULL
 )""",
     # content="items" in double quotes: the form sqlite-utils and datasette recognise
     """CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
@@ -132,6 +135,10 @@ _BULK_INDEXES = {
     if (m := re.match(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+) ON (\w+)\(", stmt))
     and m[2] in _BULK_TABLES
 }
+
+# name -> CREATE statement, of the tables
+_SCHEMA_OF = {m[1]: stmt for stmt in _SCHEMA
+              if (m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", stmt))}
 
 # Written by schemas 1 and 2 (positional ids, "articles"): dropped when such a store is
 # rebuilt.
@@ -406,11 +413,18 @@ class Store:
         from corpus_cli.dedupe import SignatureCache
 
         try:
-            row = self.conn.execute("SELECT digests, signatures FROM signatures WHERE key = ?",
-                                    (key,)).fetchone()
-        except sqlite3.OperationalError:  # a store written before the table was
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'signatures'"
+                                    ).fetchone()
+            made = json.loads(row[0]) if row is not None else None
+            if not isinstance(made, dict) or made.get("key") != key:
+                return None
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            rows = cur.execute("SELECT digests, signatures FROM signatures").fetchall()
+        except (sqlite3.OperationalError, ValueError):  # a store written before the table
             return None
-        return None if row is None else SignatureCache.from_bytes(row[0], row[1], config)
+        return SignatureCache.from_bytes(b"".join([r[0] for r in rows]),
+                                         b"".join([r[1] for r in rows]), config)
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
         """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
@@ -477,8 +491,10 @@ class Store:
             return []
 
     def annotations(self) -> dict[str, tuple]:
-        """``annotation key -> (date mentions, raw entity mentions or None, no failures)`` of
-        the stored items (see :func:`corpus_cli.pipeline.annotation_key`)."""
+        """``annotation key -> (date mentions, raw entity mentions or None, no failures, the
+        raw entity mentions as stored)`` of the stored items (see
+        :func:`corpus_cli.pipeline.annotation_key` and
+        :func:`corpus_cli.pipeline.mentions_json`)."""
         from corpus_cli.models import DateMention, EntityMention
 
         if self.version < SCHEMA_VERSION:
@@ -489,7 +505,8 @@ class Store:
                 " WHERE annotation_key IS NOT NULL"):
             ds = tuple(DateMention(**d) for d in json.loads(dates))
             ms = None if mentions is None else [EntityMention(*m) for m in json.loads(mentions)]
-            out[key] = (ds, ms, ())  # as the annotation gives it: nothing failed
+            # as the annotation gives it (nothing failed), and the JSON to write again
+            out[key] = (ds, ms, (), mentions)
         return out
 
     def item_digests(self) -> dict[str, str]:
@@ -856,6 +873,10 @@ class Writer:
         c = self.store.conn
         c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
         self._bg = _Background(c)
+        columns = {r[1] for r in c.execute("PRAGMA table_info(signatures)")}
+        if columns and "shard" not in columns:
+            # the signatures as one row (written before they were kept in shards)
+            self._bg.execute("DROP TABLE signatures", _SCHEMA_OF["signatures"])
         if self.store.version >= SCHEMA_VERSION and self.want_delta:
             from corpus_cli.storage import delta
 
@@ -973,27 +994,42 @@ class Writer:
             self.progress("store", n_rows, n_rows)
 
     def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None) -> None:
-        """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`)."""
+        """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`):
+        ``blobs`` are the texts' 16-byte digests and their signatures, in the same order
+        (see :meth:`corpus_cli.dedupe.SignatureCache.blobs`). They are kept in shards by
+        digest (see :func:`signature_shards`); a delta write writes only the shards whose
+        texts differ from those stored."""
         self._done.add("signatures")
-        if self.mode != "delta":
-            if blobs is not None:
-                self._bg.executemany("INSERT INTO signatures VALUES (?,?,?)", [(key, *blobs)])
+        if blobs is None:
+            self.info.pop("signatures", None)
+            if self.mode == "delta":
+                self._bg.execute("DELETE FROM signatures")
             return
+        bits, rows = signature_shards(*blobs)
+        self.info["signatures"] = made = {"key": key, "bits": bits}
+        insert = "INSERT INTO signatures VALUES (?,?,?)"
+        if self.mode != "delta":
+            self._bg.executemany(insert, rows)
+            return
+        same_shards = self._old.signatures == made
 
-        def same_or_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
-            rows = c.execute("SELECT key, digests, signatures FROM signatures").fetchall()
-            if blobs is None:
-                if rows:
-                    c.execute("DELETE FROM signatures")
+        def delta_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
+            if not same_shards:  # other hash functions or shards: every row again
+                c.execute("DELETE FROM signatures")
+                c.executemany(insert, rows)
                 return
-            if len(rows) == 1 and rows[0][0] == key and all(
-                    len(old) == new.nbytes and old == bytes(new)
-                    for old, new in zip(rows[0][1:], blobs, strict=True)):
-                return
-            c.execute("DELETE FROM signatures")
-            c.execute("INSERT INTO signatures VALUES (?,?,?)", (key, *blobs))
+            new = {r[0]: r for r in rows}
+            gone: list[tuple[int]] = []
+            for shard, digests in c.execute("SELECT shard, digests FROM signatures"):
+                want = new.get(shard)
+                if want is None:
+                    gone.append((shard,))
+                elif want[1] == digests:  # the same texts: the same signatures
+                    del new[shard]
+            c.executemany("DELETE FROM signatures WHERE shard = ?", gone)
+            c.executemany("INSERT OR REPLACE INTO signatures VALUES (?,?,?)", new.values())
 
-        self._bg.run(same_or_write)
+        self._bg.run(delta_write)
 
     def items(
         self,
@@ -1151,6 +1187,8 @@ class Writer:
                 meta["counts"]["paragraph_rowid"] = last
             # a write without a new index token makes any side index stale (storage.index)
             c.execute("DELETE FROM meta WHERE key = 'index_token'")
+            if "signatures" not in meta:  # none kept by this write
+                c.execute("DELETE FROM meta WHERE key = 'signatures'")
             c.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)",
                           ((k, json.dumps(v)) for k, v in meta.items()))
             c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -1185,6 +1223,40 @@ def _page_row(seq: int, cp: CleanPage) -> tuple:
     return (cp.page.path, seq, cp.url, site_of(cp.url, cp.page.path), cp.page.content_hash,
             cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
             json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
+
+
+# Texts per shard of the signatures table, about: few, so that a delta write adding or
+# removing a few texts rewrites few of their rows; many, so that a read reads few rows.
+SIGNATURE_SHARD = 8
+
+
+def signature_shards(digests, signatures) -> tuple[int, list[tuple[int, bytes, bytes]]]:
+    """The rows of the ``signatures`` table for the texts with these 16-byte digests and
+    signatures (buffers, in the same order): the number of leading bits of a digest that
+    name its shard (from the number of texts: about :data:`SIGNATURE_SHARD` texts a shard),
+    and per shard that holds texts, ``(shard, digests, signatures)``, the texts in digest
+    order (a text given twice, once)."""
+    import numpy as np
+
+    d = np.frombuffer(digests, dtype="S16")
+    n = len(d)
+    if n == 0:
+        return 0, []
+    sigs = np.frombuffer(signatures, dtype="u1")
+    if len(sigs) % n:
+        raise StoreError(f"signatures that do not fit their digests ({n} digests, "
+                         f"{len(sigs)} bytes)")
+    sigs = sigs.reshape(n, -1)
+    d, first = np.unique(d, return_index=True)  # sorted
+    sigs = sigs[first]
+    bits = min(24, max(0, (len(d) // SIGNATURE_SHARD).bit_length() - 1))
+    # the first 4 bytes of each digest, big-endian: its leading bits
+    heads = np.frombuffer(d.tobytes(), dtype=">u4")[::4].astype(np.int64) >> (32 - bits)
+    cuts = [0, *(np.flatnonzero(np.diff(heads)) + 1).tolist(), len(d)]
+    db, sb = d.tobytes(), sigs.tobytes()
+    w = sigs.shape[1]
+    return bits, [(int(heads[a]), db[16 * a : 16 * b], sb[w * a : w * b])
+                  for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
 def _mention_rows(articles: Iterable[Article]) -> Iterator[tuple]:
