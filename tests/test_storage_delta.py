@@ -336,3 +336,123 @@ def test_random_edit_sequences_equal_fresh_runs(tmp_path_factory, steps):
             else:
                 run("dedupe", *(folder / k for k in stored), "--db", db, "--workers", "1")
         assert_same_as_fresh(db, folder, tmp, f"step{n}")
+
+
+def _signature_log(db: str) -> None:
+    """Log the shards of the signatures table a write inserts or deletes (in ``sig_log``)."""
+    con = sqlite3.connect(db)
+    con.executescript("""
+        CREATE TABLE sig_log (what TEXT, shard INTEGER);
+        CREATE TRIGGER sig_ins AFTER INSERT ON signatures
+            BEGIN INSERT INTO sig_log VALUES ('insert', new.shard); END;
+        CREATE TRIGGER sig_del AFTER DELETE ON signatures
+            BEGIN INSERT INTO sig_log VALUES ('delete', old.shard); END;
+    """)
+    con.close()
+
+
+def _signature_unlog(db: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT what, shard FROM sig_log").fetchall()
+    finally:
+        con.executescript("DROP TRIGGER sig_ins; DROP TRIGGER sig_del; DROP TABLE sig_log;")
+        con.close()
+
+
+def _thirty_pages(folder: Path) -> list[str]:
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"q{i:02d}.txt").write_text(page_with_sidebar(
+            title=f"The committee number {i} met in the capital city",
+            body=[f"Paragraph {j} of page {i} says something of its own about item {i * j}."
+                  for j in range(6)]), encoding="utf-8")
+    return [f"pages/q{i:02d}.txt" for i in range(30)]
+
+
+def test_a_delta_write_rewrites_only_the_signature_shards_that_changed(tmp_path, monkeypatch,
+                                                                       modes):
+    monkeypatch.chdir(tmp_path)
+    paths = _thirty_pages(tmp_path / "pages")
+    db = "c.db"
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    con = sqlite3.connect(db)
+    shards = con.execute("SELECT COUNT(*) FROM signatures").fetchone()[0]
+    made = json.loads(con.execute("SELECT value FROM meta WHERE key = 'signatures'"
+                                  ).fetchone()[0])
+    con.close()
+    assert shards >= 8 and made["bits"] >= 3, (shards, made)
+    # one paragraph of one page reworded: one text gone, one new
+    p = tmp_path / "pages" / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    _signature_log(db)
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    log = _signature_unlog(db)
+    assert modes[-1][0] == "delta"
+    assert 1 <= len({s for _w, s in log}) <= 2, log  # the new text's shard, the old one's
+    assert_same_as_fresh(db, tmp_path / "pages", tmp_path, "signatures")
+    # nothing changed: no shard written
+    _signature_log(db)
+    p.write_text(p.read_text() + "\n")  # the same text: the page is cleaned again
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert _signature_unlog(db) == []
+
+
+def test_signatures_kept_in_one_row_are_replaced_by_shards(tmp_path, monkeypatch, modes):
+    """A store written when the signatures were one row: the next write makes the shards
+    (its signatures are not reused: computed again)."""
+    import corpus_cli.dedupe as dd
+
+    monkeypatch.chdir(tmp_path)
+    paths = _thirty_pages(tmp_path / "pages")
+    db = "c.db"
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT digests, signatures FROM signatures").fetchall()
+    con.executescript("""
+        DROP TABLE signatures;
+        CREATE TABLE signatures (key TEXT NOT NULL, digests BLOB NOT NULL,
+                                 signatures BLOB NOT NULL);
+        DELETE FROM meta WHERE key = 'signatures';
+    """)
+    con.execute("INSERT INTO signatures VALUES ('old', ?, ?)",
+                (b"".join(r[0] for r in rows), b"".join(r[1] for r in rows)))
+    con.commit()
+    con.close()
+    computed = []
+    real = dd._signatures
+    monkeypatch.setattr(dd, "_signatures",
+                        lambda texts, *a: computed.extend(texts) or real(texts, *a))
+    p = tmp_path / "pages" / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert modes[-1][0] == "delta"
+    assert len(computed) > 100  # not reused: all computed again
+    assert_same_as_fresh(db, tmp_path / "pages", tmp_path, "old-signatures")
+    computed.clear()
+    p.write_text(p.read_text() + "\nA new line about the harbour of the town.\n")
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert computed == ["a new line about the harbour of the town"]
+
+
+def test_reused_items_keep_their_stored_mentions_json(tmp_path, monkeypatch, modes):
+    """An item whose annotations come from the store writes its raw entity mentions as
+    stored: they are not encoded again (and the store equals a fresh run's)."""
+    import corpus_cli.pipeline as pl
+
+    monkeypatch.chdir(tmp_path)
+    paths = _thirty_pages(tmp_path / "pages")
+    db = "c.db"
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    with open_store(db) as s:
+        n_items = s.count_items()
+    assert n_items >= 30
+    encoded = []
+    real = pl.mentions_json
+    monkeypatch.setattr(pl, "mentions_json", lambda m: encoded.append(m) or real(m))
+    p = tmp_path / "pages" / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert modes[-1][0] == "delta"
+    assert 1 <= len(encoded) <= 2, len(encoded)  # the changed item(s) only
+    assert_same_as_fresh(db, tmp_path / "pages", tmp_path, "mentions")
