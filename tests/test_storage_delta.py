@@ -469,3 +469,42 @@ def test_the_item_digest_hashes_each_field_then_a_nul(fields):
         h.update(str(f).encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     assert store_mod._digest(fields) == h.hexdigest()
+
+
+def test_a_delta_write_reads_back_only_the_pages_whose_paragraphs_changed(tmp_path, monkeypatch,
+                                                                          modes):
+    monkeypatch.chdir(tmp_path)
+    paths = _thirty_pages(tmp_path / "pages")
+    db = "c.db"
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    read: list[str] = []
+    real = delta_mod._paragraph_rows_of
+    monkeypatch.setattr(delta_mod, "_paragraph_rows_of",
+                        lambda conn, ps: read.extend(ps) or real(conn, ps))
+    p = tmp_path / "pages" / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert modes[-1][0] == "delta"
+    # q07 is written again; of the others, only pages with a copy of a paragraph whose
+    # cluster changed (the sidebar's) are compared, not all 29
+    assert "pages/q07.txt" not in read and len(read) < 10, read
+    assert_same_as_fresh(db, tmp_path / "pages", tmp_path, "digests")
+    read.clear()
+    run("dedupe", *paths, "--db", db, "--workers", "1")  # nothing changed
+    assert read == []
+
+
+def test_a_store_without_page_digests_gets_them_in_a_delta_write(tmp_path, monkeypatch, modes):
+    monkeypatch.chdir(tmp_path)
+    paths = _thirty_pages(tmp_path / "pages")
+    db = "c.db"
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE page_dedupe")
+    con.commit()
+    con.close()
+    p = tmp_path / "pages" / "q07.txt"
+    p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
+    run("dedupe", *paths, "--db", db, "--workers", "1")
+    assert modes[-1][0] == "delta"
+    assert_same_as_fresh(db, tmp_path / "pages", tmp_path, "no-digests")

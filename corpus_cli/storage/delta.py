@@ -9,9 +9,12 @@ explicitly). The comparison, by table:
 * **pages** by path: a page row equal but for ``seq`` and ``mtime_ns`` gets those two
   updated; any other difference makes the page *changed*.
 * **paragraphs**: those of changed, new and removed pages are deleted and inserted again;
-  those of the other pages (same content, same cleaning) are compared by id in page order
-  and only their dedupe columns (``cluster_id``, ``kept_id``, ``similarity``, ``rule``)
-  are updated where they differ. A page whose paragraph ids differ is changed.
+  those of the other pages (same content, same cleaning) keep their rows, and only their
+  dedupe columns (``cluster_id``, ``kept_id``, ``similarity``, ``rule``) are updated where
+  they differ. Which pages to look at says **page_dedupe**, a digest per page of its
+  paragraph ids and dedupe columns (:func:`paragraph_digests`): only the paragraphs of the
+  pages whose digest differs from the stored one are read back and compared by id in page
+  order. A page whose paragraph ids differ is changed.
 * **clusters** by id, comparing the whole row (the members as stored JSON).
 * **items** by id and ``digest`` (a hash of everything the item shows); ``annotation_key``
   and ``mentions`` compared too. A changed item keeps its rowid; a new one takes the next
@@ -65,6 +68,7 @@ class ParagraphPlan:
     page_moves: list[tuple] = field(default_factory=list)  # (seq, mtime_ns, path)
     insert_pages: list = field(default_factory=list)  # CleanPages whose paragraphs go in
     updates: list[tuple] = field(default_factory=list)  # (cluster, kept, sim, rule, rowid)
+    digests: list[tuple] = field(default_factory=list)  # page_dedupe rows: INSERT OR REPLACE
 
 
 def stored(conn: sqlite3.Connection, clean_key) -> Stored | None:
@@ -86,11 +90,65 @@ def stored(conn: sqlite3.Connection, clean_key) -> Stored | None:
                   sigs if isinstance(sigs, dict) else None)
 
 
+def paragraph_digests(pages: Sequence, drops: Mapping, cluster_of: Mapping
+                      ) -> dict[str, str]:
+    """``path -> digest`` of each page's paragraphs as the paragraphs table holds them: their
+    ids and dedupe columns (cluster, kept copy, similarity, rule) in page order (the rows of
+    ``page_dedupe``)."""
+    import hashlib
+
+    get_drop = drops.get
+    get_cluster = cluster_of.get
+    blake = hashlib.blake2b
+    out: dict[str, str] = {}
+    for cp in pages:
+        parts = []
+        for p in cp.paragraphs:
+            pid = p.id
+            d = get_drop(pid)
+            parts.append(f"{pid}\x1e{get_cluster(pid)}" if d is None else
+                         f"{pid}\x1e{get_cluster(pid)}\x1e{d.kept_id}\x1e{d.score!r}"
+                         f"\x1e{d.reason}")
+        out[cp.page.path] = blake("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+                                  digest_size=12).hexdigest()
+    return out
+
+
+# Past this many pages whose paragraphs are to be compared, they are read in one scan of
+# the table instead of page by page.
+SCAN_PAGES = 500
+
+
+def _stored_digests(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return dict(conn.execute("SELECT path, digest FROM page_dedupe"))
+    except sqlite3.OperationalError:  # a store written before the table was
+        return {}
+
+
+def _paragraph_rows_of(conn: sqlite3.Connection, paths: Sequence[str]) -> Iterable:
+    """``(path, rows)`` of these pages' stored paragraphs (rowid, id and dedupe columns),
+    in page order; a page without paragraphs is not given."""
+    query = "SELECT path, rowid, id, cluster_id, kept_id, similarity, rule FROM paragraphs"
+    if len(paths) > SCAN_PAGES:
+        wanted = set(paths)
+        for path, rows in groupby(conn.execute(query + " ORDER BY path, idx"),
+                                  key=lambda r: r[0]):
+            if path in wanted:
+                yield path, list(rows)
+        return
+    for path in paths:
+        rows = conn.execute(query + " WHERE path = ? ORDER BY idx", (path,)).fetchall()
+        if rows:
+            yield path, rows
+
+
 def plan_paragraphs(conn: sqlite3.Connection, old: Stored, pages: Sequence,
                     page_rows: Sequence[tuple], drops: Mapping, cluster_of: Mapping,
-                    n_rows: int) -> ParagraphPlan | None:
+                    n_rows: int, digests: Mapping[str, str]) -> ParagraphPlan | None:
     """What to write of the pages and paragraphs, or ``None`` when the bulk write is
-    cheaper (more than :data:`DELTA_MAX` of the paragraphs to write)."""
+    cheaper (more than :data:`DELTA_MAX` of the paragraphs to write). ``digests`` are the
+    pages' :func:`paragraph_digests`."""
     plan = ParagraphPlan()
     budget = DELTA_MAX * max(n_rows, old.paragraphs, 1)
     cost = 0
@@ -110,6 +168,7 @@ def plan_paragraphs(conn: sqlite3.Connection, old: Stored, pages: Sequence,
             cost += was[11]
         plan.page_rows.append(row)
         plan.insert_pages.append(cp)
+        plan.digests.append((path, digests[path]))
         cost += len(cp.paragraphs)
     for path, was in old.pages.items():
         if path not in row_of:
@@ -118,17 +177,16 @@ def plan_paragraphs(conn: sqlite3.Connection, old: Stored, pages: Sequence,
             cost += was[11]
     if cost > budget:
         return None
-    # the paragraphs of the pages as stored: only their dedupe columns can differ
+    # the paragraphs of the pages as stored: only their dedupe columns can differ, and
+    # only where the page's digest differs from the stored one
+    stored_digests = _stored_digests(conn)
+    check = [path for path in same if stored_digests.get(path) != digests[path]]
     get_drop = drops.get
     get_cluster = cluster_of.get
-    cur = conn.execute("SELECT path, rowid, id, cluster_id, kept_id, similarity, rule"
-                       " FROM paragraphs ORDER BY path, idx")
-    for path, rows in groupby(cur, key=lambda r: r[0]):
-        cp = same.get(path)
-        if cp is None:
-            continue
-        rows = list(rows)
+    for path, rows in _paragraph_rows_of(conn, check):
+        cp = same[path]
         paras = cp.paragraphs
+        plan.digests.append((path, digests[path]))
         if len(rows) != len(paras) or any(r[2] != p.id for r, p in zip(rows, paras,
                                                                        strict=True)):
             # not the paragraphs stored after all: written again
@@ -148,14 +206,15 @@ def plan_paragraphs(conn: sqlite3.Connection, old: Stored, pages: Sequence,
         if cost + len(plan.updates) > budget:
             return None
         same[path] = None  # seen
-    missing = [p for p, cp in same.items() if cp is not None and cp.paragraphs]
-    if missing:  # a stored page row without its paragraphs: write them again
-        for path in missing:
-            cp = same[path]
+    missing = [p for p in check if same.get(p) is not None]
+    for path in missing:  # a stored page row without its paragraphs: written again
+        cp = same[path]
+        if cp.paragraphs:
             plan.rewrite.append(path)
             plan.page_rows.append(row_of[path])
             plan.insert_pages.append(cp)
             cost += len(cp.paragraphs)
+        plan.digests.append((path, digests[path]))
     if cost + len(plan.updates) > budget:
         return None
     return plan

@@ -64,6 +64,12 @@ _SCHEMA = (
     path TEXT PRIMARY KEY REFERENCES pages(path), items TEXT NOT NULL
 )""",
     "CREATE INDEX IF NOT EXISTS pages_url ON pages(url)",
+    # a digest of each page's paragraph ids and their dedupe columns (see
+    # delta.paragraph_digests): a delta write reads back only the paragraphs of the pages
+    # whose digest changed to update their dedupe columns
+    """CREATE TABLE IF NOT EXISTS page_dedupe (
+    path TEXT PRIMARY KEY REFERENCES pages(path), digest TEXT NOT NULL
+)""",
     """CREATE TABLE IF NOT EXISTS paragraphs (
     id TEXT NOT NULL, path TEXT NOT NULL REFERENCES pages(path), idx INTEGER NOT NULL,
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, raw TEXT,
@@ -143,8 +149,8 @@ _SCHEMA_OF = {m[1]: stmt for stmt in _SCHEMA
 # Written by schemas 1 and 2 (positional ids, "articles"): dropped when such a store is
 # rebuilt.
 _OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
-_TABLES = ("paragraphs", "pages", "page_items", "clusters", "items", "sources", "entities",
-           "entity_aliases", "entity_mentions", "problems", "signatures")
+_TABLES = ("paragraphs", "pages", "page_items", "page_dedupe", "clusters", "items", "sources",
+           "entities", "entity_aliases", "entity_mentions", "problems", "signatures")
 
 
 def default_path() -> str:
@@ -871,11 +877,14 @@ class Writer:
     def begin(self) -> None:
         c = self.store.conn
         c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
-        self._bg = _Background(c)
+        # (the schema changes here, before the thread starts: SQLite does not change a
+        # table while another statement of the connection reads)
         columns = {r[1] for r in c.execute("PRAGMA table_info(signatures)")}
         if columns and "shard" not in columns:
             # the signatures as one row (written before they were kept in shards)
-            self._bg.execute("DROP TABLE signatures", _SCHEMA_OF["signatures"])
+            c.execute("DROP TABLE signatures")
+            c.execute(_SCHEMA_OF["signatures"])
+        self._bg = _Background(c)
         if self.store.version >= SCHEMA_VERSION and self.want_delta:
             from corpus_cli.storage import delta
 
@@ -883,6 +892,8 @@ class Writer:
             self._old = delta.stored(c, self.info.get("clean_key"))
         if self._old is None:
             self._clear()
+        else:  # a store written before the table was (the thread has nothing to do yet)
+            c.execute(_SCHEMA_OF["page_dedupe"])
 
     def _clear(self) -> None:
         """Empty the tables (the bulk write)."""
@@ -938,13 +949,14 @@ class Writer:
         page_rows = [_page_row(seq, cp) for seq, cp in enumerate(pages)]
         cluster_rows = [(cl.id, cl.kind, cl.kept_id, len(cl.member_ids), cl.pages,
                          json.dumps(list(cl.member_ids))) for cl in clusters]
+        from corpus_cli.storage import delta
+
+        digests = delta.paragraph_digests(pages, drops, cluster_of)
         plan = None
         if self._old is not None:
-            from corpus_cli.storage import delta
-
             c = self.store.conn
             plan = delta.plan_paragraphs(c, self._old, pages, page_rows, drops, cluster_of,
-                                         n_rows)
+                                         n_rows, digests)
             if plan is None:
                 self._clear()
             else:
@@ -964,11 +976,15 @@ class Writer:
                 _counted(_paragraph_rows(pages, drops, cluster_of, removed, copies),
                          self.progress, "store", n_rows),
             )
+            bg.executemany("INSERT INTO page_dedupe VALUES (?,?)", digests.items())
         else:
             bg.executemany("DELETE FROM paragraphs WHERE path = ?",
                            ((p,) for p in plan.rewrite))
             bg.executemany("DELETE FROM pages WHERE path = ?",
                            ((p,) for p in plan.remove_pages))
+            bg.executemany("DELETE FROM page_dedupe WHERE path = ?",
+                           ((p,) for p in plan.remove_pages))
+            bg.executemany("INSERT OR REPLACE INTO page_dedupe VALUES (?,?)", plan.digests)
             bg.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            plan.page_rows)
             bg.executemany("UPDATE pages SET seq = ?, mtime_ns = ? WHERE path = ?",
