@@ -93,23 +93,23 @@ def stored(conn: sqlite3.Connection, clean_key) -> Stored | None:
 def paragraph_digests(pages: Sequence, drops: Mapping, cluster_of: Mapping
                       ) -> dict[str, str]:
     """``path -> digest`` of each page's paragraphs as the paragraphs table holds them: their
-    ids and dedupe columns (cluster, kept copy, similarity, rule) in page order (the rows of
+    ids, clusters and drops (kept copy, similarity, rule) in page order (the rows of
     ``page_dedupe``)."""
     import hashlib
+    from operator import attrgetter
 
     get_drop = drops.get
     get_cluster = cluster_of.get
+    ident = attrgetter("id")
     blake = hashlib.blake2b
     out: dict[str, str] = {}
     for cp in pages:
-        parts = []
-        for p in cp.paragraphs:
-            pid = p.id
-            d = get_drop(pid)
-            parts.append(f"{pid}\x1e{get_cluster(pid)}" if d is None else
-                         f"{pid}\x1e{get_cluster(pid)}\x1e{d.kept_id}\x1e{d.score!r}"
-                         f"\x1e{d.reason}")
-        out[cp.page.path] = blake("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+        ids = list(map(ident, cp.paragraphs))
+        text = "\x1d".join((
+            "\x1f".join(ids), "\x1f".join(map(str, map(get_cluster, ids))),
+            "\x1f".join(["" if d is None else f"{d.kept_id}\x1e{d.score!r}\x1e{d.reason}"
+                         for d in map(get_drop, ids)])))
+        out[cp.page.path] = blake(text.encode("utf-8", "surrogatepass"),
                                   digest_size=12).hexdigest()
     return out
 
