@@ -89,10 +89,20 @@ class DedupeResult:
         return paragraph_id not in self.drops
 
 
+# An ASCII text's bytes with every byte that is not a word character (``\w``: letters,
+# digits, "_") made a space and capitals made small: the words of :func:`normalize` are what
+# is left between the spaces, found about three times faster than by the regex.
+_ASCII_WORD_BYTES = bytes(
+    (c + 32 if 65 <= c <= 90 else c) if chr(c).isascii() and (chr(c).isalnum() or c == 95)
+    else 32 for c in range(256))
+
+
 def normalize(text: str) -> str:
     """The comparison form of a text: NFKC, case-folded, words separated by one space."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+    if text.isascii():  # NFKC leaves ASCII as it is; casefold() is lower()
+        return " ".join(text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii")
+                        .split())
+    text = unicodedata.normalize("NFKC", text)
     return " ".join(_WORDS.findall(text.casefold()))
 
 

@@ -32,6 +32,27 @@ def test_normalize_ignores_case_punctuation_space():
     assert normalize("  The “Rock-2024” exercise,\u00a0ended!") == "the rock 2024 exercise ended"
 
 
+def _normalize_by_regex(text: str) -> str:
+    """What normalize() is defined as (NFKC, casefold, the \\w+ words joined by a space)."""
+    import re
+    import unicodedata
+
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)),
+                 st.text(alphabet=st.characters(max_codepoint=0x2FF)), st.text()))
+def test_normalize_of_ascii_and_any_text_is_the_regex_form(text):
+    assert normalize(text) == _normalize_by_regex(text)
+
+
+def test_normalize_ascii_fast_path_every_byte():
+    every = "".join(map(chr, range(128)))
+    assert normalize(every) == _normalize_by_regex(every) \
+        == "0123456789 abcdefghijklmnopqrstuvwxyz _ abcdefghijklmnopqrstuvwxyz"
+
+
 def test_exact_copies_cluster_and_kept_is_first_in_corpus_order():
     ps = paras(BASE + "\n" + OTHER, OTHER + "\n" + BASE, BASE)
     r = dedupe(ps)
