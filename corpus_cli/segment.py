@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date as _date
 from functools import lru_cache
 from itertools import islice
+from operator import attrgetter
 
 from corpus_cli.dates import (
     MAX_DATELINE_CHARS,
@@ -132,6 +133,9 @@ _DATE_LEAD = re.compile(r"^(?:on|from|between|since|in|as of)?\s{0,2}", re.IGNOR
 ErrorHandler = Callable[[int, str, BaseException], None]
 
 
+_INDEX = attrgetter("index")
+
+
 @pickle_by_fields
 @dataclass(slots=True)
 class PageItem:
@@ -167,7 +171,7 @@ class PageItem:
         if self.extra:
             seen = {id(p) for p in out}
             out += [p for p in self.extra if id(p) not in seen]
-        out.sort(key=lambda p: p.index)  # stable: a line split in two keeps its order
+        out.sort(key=_INDEX)  # stable: a line split in two keeps its order
         return out
 
     def freeze(self) -> None:
@@ -1246,8 +1250,10 @@ def items_from_json(cp: CleanPage, data: str) -> list[PageItem] | None:
             if type(kind) is not str or type(order) is not int or type(body) is not list \
                     or type(extra) is not list:
                 return None
+            # a whole line (an index in range) is the common reference: taken without a call
             it = PageItem(kind, path, order, para(title), para(dateline),
-                          [para(r) for r in body], date, precision, inferred, source, url,
+                          [paras[r] if type(r) is int and -1 < r < n else para(r)
+                           for r in body], date, precision, inferred, source, url,
                           page_title, trim, extra=[para(r) for r in extra])
             it.freeze()
             items.append(it)

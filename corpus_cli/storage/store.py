@@ -379,18 +379,23 @@ class Store:
 
     def clean_page(self, path: str, mtime_ns: int | None = None) -> CleanPage | None:
         """A stored page as it was cleaned (its text is not kept: ``page.text`` is empty)."""
-        from corpus_cli.models import Paragraph
+        for rows in self.page_rows([path]):
+            return clean_page_of(rows, mtime_ns=mtime_ns)
+        return None
 
-        row = self.conn.execute("SELECT * FROM pages WHERE path = ?", (path,)).fetchone()
-        if row is None:
-            return None
+    def page_rows(self, paths: Iterable[str]) -> Iterator[PageRows]:
+        """The rows each stored page of ``paths`` is made of, as plain tuples (see
+        :func:`clean_page_of`), in the order of ``paths``; a path not stored is left out.
+        A re-run reads every unchanged page this way (in the pool's workers, which send
+        the rows: plain tuples pickle fast)."""
         cur = self.conn.cursor()
-        cur.row_factory = None  # plain tuples: a re-run reads every unchanged page this way
-        removals = _RemovalsReader()
-        paragraphs = tuple(_clean_paragraph(r, path, removals, Paragraph) for r in cur.execute(
-            f"SELECT {_CLEAN_COLUMNS} FROM paragraphs WHERE path = ? ORDER BY idx",  # noqa: S608
-            (path,)))
-        return _clean_page(row, paragraphs, mtime_ns)
+        cur.row_factory = None
+        page_sql = f"SELECT {_PAGE_COLUMNS} FROM pages WHERE path = ?"  # noqa: S608
+        para_sql = f"SELECT {_CLEAN_COLUMNS} FROM paragraphs WHERE path = ? ORDER BY idx"  # noqa: S608
+        for path in paths:
+            row = cur.execute(page_sql, (path,)).fetchone()
+            if row is not None:
+                yield row, cur.execute(para_sql, (path,)).fetchall()
 
     def page_items(self, path: str) -> str | None:
         """The items of a stored page as the run that wrote it split them (JSON, see
@@ -432,24 +437,9 @@ class Store:
                                          b"".join([r[1] for r in rows]), config)
 
     def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
-        """Many stored pages as they were cleaned, read in one scan (see :meth:`clean_page`)."""
-        from corpus_cli.models import Paragraph
-
-        wanted = set(paths)
-        if not wanted:
-            return {}
-        pages = {r["path"]: r for r in self.conn.execute("SELECT * FROM pages")
-                 if r["path"] in wanted}
-        paras: dict[str, list[Paragraph]] = {p: [] for p in pages}
-        cur = self.conn.cursor()
-        cur.row_factory = None
+        """Many stored pages as they were cleaned, by path (see :meth:`clean_page`)."""
         removals = _RemovalsReader()
-        for r in cur.execute(f"SELECT path, {_CLEAN_COLUMNS} FROM paragraphs"  # noqa: S608
-                             " ORDER BY path, idx"):
-            lst = paras.get(r[0])
-            if lst is not None:
-                lst.append(_clean_paragraph(r[1:], pages[r[0]]["path"], removals, Paragraph))
-        return {path: _clean_page(row, tuple(paras[path])) for path, row in pages.items()}
+        return {rows[0][0]: clean_page_of(rows, removals) for rows in self.page_rows(paths)}
 
     def holds_page(self, path: str) -> bool:
         """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
@@ -1435,6 +1425,13 @@ def _meta(value: str | None) -> PageMeta | None:
 # the columns of a paragraph as cleaned (no dedupe columns), in Paragraph's field order
 _CLEAN_COLUMNS = ("id, idx, line_start, line_end, raw, text, kind, status, reason, dateline,"
                   " script, removals")
+# the columns of a page row that make its CleanPage (see clean_page_of)
+_PAGE_COLUMNS = "path, encoding, content_hash, size, mtime_ns, meta, urls, fingerprint, copy"
+# where a paragraph's text, kind and status are in a row of _CLEAN_COLUMNS
+ROW_TEXT, ROW_KIND, ROW_STATUS = 5, 6, 7
+
+# a stored page as rows: its row of _PAGE_COLUMNS, its paragraphs' rows of _CLEAN_COLUMNS
+PageRows = tuple[tuple, list[tuple]]
 
 
 class _RemovalsReader(dict):
@@ -1449,28 +1446,30 @@ class _RemovalsReader(dict):
         return got
 
 
-def _clean_paragraph(r: tuple, path: str, removals: _RemovalsReader,
-                     paragraph: type[Paragraph]) -> Paragraph:
-    """A paragraph from a row of :data:`_CLEAN_COLUMNS` (see :func:`_paragraph`);
-    ``paragraph`` is the class (the records are imported where they are built)."""
-    pid, idx, start, end, raw, text, kind, status, reason, dateline, script, rem = r
-    return paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
-                     intern(kind), intern(status),
-                     intern(reason) if reason is not None else None, dateline,
-                     intern(script), () if rem == "[]" else removals[rem])
+def clean_page_of(rows: PageRows, removals: dict | None = None, mtime_ns: int | None = None
+                  ) -> CleanPage:
+    """A stored page from its rows (see :meth:`Store.page_rows`), as it was cleaned (its
+    text is not kept: ``page.text`` is empty); ``mtime_ns`` replaces the stored one.
+    ``removals`` (a :class:`_RemovalsReader`) shares the removals of many pages. A re-run
+    makes every unchanged page this way: one comprehension, no call per paragraph but the
+    record's."""
+    from corpus_cli.models import CleanPage, Page, make_paragraph
 
-
-def _clean_page(row: sqlite3.Row, paragraphs: tuple, mtime_ns: int | None = None):
-    """A stored page (a row of ``pages``) with its ``paragraphs``, as it was cleaned (its
-    text is not kept: ``page.text`` is empty); ``mtime_ns`` replaces the stored one."""
-    from corpus_cli.models import CleanPage, Page
-
-    page = Page(path=row["path"], text="", encoding=row["encoding"],
-                content_hash=row["content_hash"], size=row["size"],
-                mtime_ns=row["mtime_ns"] if mtime_ns is None else mtime_ns,
-                meta=_meta(row["meta"]))
-    return CleanPage(page, paragraphs, tuple(json.loads(row["urls"])), row["fingerprint"],
-                     row["copy"])
+    if removals is None:
+        removals = _RemovalsReader()
+    (path, encoding, content_hash, size, mtime, meta, urls, fingerprint, copy), paras = rows
+    page = Page(path=path, text="", encoding=encoding, content_hash=content_hash, size=size,
+                mtime_ns=mtime if mtime_ns is None else mtime_ns, meta=_meta(meta))
+    # SQLite gives a new string for every value: the few values repeated on every row are
+    # interned and the page's path shared (see _paragraph)
+    paragraphs = tuple([
+        make_paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
+                  intern(kind), intern(status), intern(reason) if reason is not None else None,
+                  dateline, intern(script), () if rem == "[]" else removals[rem])
+        for pid, idx, start, end, raw, text, kind, status, reason, dateline, script, rem
+        in paras])
+    return CleanPage(page, paragraphs, () if urls == "[]" else tuple(json.loads(urls)),
+                     fingerprint, copy)
 
 
 def _paragraph(r: sqlite3.Row, path: str | None = None) -> tuple[Paragraph, Drop | None]:
