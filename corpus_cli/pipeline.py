@@ -641,7 +641,9 @@ def load_stored(store: Store, paths: list[str], workers: int | WorkerPool | None
     jobs = [(store.path, paths[i:i + STORED_PER_JOB], segment)
             for i in range(0, len(paths), STORED_PER_JOB)]
     try:
-        mapped = _map(_read_stored, jobs, workers, progress, "load", each=_FromRows(segment))
+        mapped = _map(_read_stored, jobs, workers, progress, "load",
+                      min_jobs=max(1, POOL_MIN_FILES // STORED_PER_JOB),
+                      each=_FromRows(segment))
     finally:
         _close_readers()
     return {r.page.page.path: r for got in mapped for r in got}
