@@ -284,7 +284,7 @@ StoredRows = tuple[tuple, list[tuple], list[str], "str | None"]
 
 
 def _stored_rows(store: Store, paths: Iterable[str], segment: bool) -> list[StoredRows]:
-    """What :func:`_from_rows` makes the stored pages of ``paths`` of (those stored)."""
+    """What :class:`_FromRows` makes the stored pages of ``paths`` of (those stored)."""
     return [(*rows, _row_norms(rows[1]), store.page_items(rows[0][0]) if segment else None)
             for rows in store.page_rows(paths)]
 
@@ -292,7 +292,7 @@ def _stored_rows(store: Store, paths: Iterable[str], segment: bool) -> list[Stor
 def _read_stored(job: tuple[str, list[str], bool]) -> list[StoredRows] | bytes:
     """:func:`_stored_rows` in a worker of the pool, which reads the store itself. Sent
     back as plain tuples in :mod:`marshal` form (between two processes of the same
-    Python): made and read back three times faster than pickled."""
+    Python): made in a third of the time pickling takes."""
     import marshal
     from multiprocessing import parent_process
 

@@ -387,7 +387,7 @@ class Store:
         """The rows each stored page of ``paths`` is made of, as plain tuples (see
         :func:`clean_page_of`), in the order of ``paths``; a path not stored is left out.
         A re-run reads every unchanged page this way (in the pool's workers, which send
-        the rows: plain tuples pickle fast)."""
+        the rows back to be made into pages, see :func:`corpus_cli.pipeline.load_stored`)."""
         cur = self.conn.cursor()
         cur.row_factory = None
         page_sql = f"SELECT {_PAGE_COLUMNS} FROM pages WHERE path = ?"  # noqa: S608
