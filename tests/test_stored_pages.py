@@ -59,7 +59,7 @@ def _stored(folder, db: str, workers=1) -> dict[str, PageResult]:
         return load_stored(store, paths, workers)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=60)),
                          min_size=1, max_size=12),
