@@ -132,13 +132,15 @@ _NORMS = Memo(normalize)
 
 
 def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None = None,
-                 norms: list[str] | None = None) -> PageResult:
+                 norms: list[str] | None = None, openings: list[str] | None = None
+                 ) -> PageResult:
     """The per-page stages after cleaning: normalise, split into items. An error while
     splitting or dating does not stop the run: it becomes a problem of the page.
     ``stored_items`` are the page's items as an earlier run stored them (see
     :func:`corpus_cli.segment.items_json`): they are taken instead of splitting the page
     again, the same items. ``norms`` are those of the page's paragraphs when already
-    made (see :func:`_row_norms`)."""
+    made (see :func:`_row_norms`), ``openings`` those of the stored items (see
+    :func:`_row_openings`)."""
     if norms is None:
         norm = _NORMS
         # the same rule as _row_norms
@@ -153,6 +155,10 @@ def process_page(cp: CleanPage, segment: bool = True, stored_items: str | None =
         if stored_items is not None:
             items = items_from_json(cp, stored_items)
             kept = stored_items if items is not None else None
+            if items is not None and openings is not None and len(openings) == len(items):
+                for it, o in zip(items, openings, strict=True):
+                    it.opening = o
+                return PageResult(cp, norms, items, problems=problems, items_json=kept)
         if items is None:
             def failed(line: int, what: str, exc: BaseException) -> None:
                 problems.append(extraction_problem(cp.page.path, line, what, exc))
@@ -279,14 +285,57 @@ def _row_norms(rows: list[tuple]) -> list[str]:
             for r in rows]
 
 
-# a stored page as its rows (see Store.page_rows), its norms and its stored items
-StoredRows = tuple[tuple, list[tuple], list[str], "str | None"]
+def _row_openings(rows: list[tuple], norms: list[str], items: str | None
+                  ) -> list[str] | None:
+    """:func:`_set_openings` of the items a stored page's ``items`` JSON holds (see
+    :func:`corpus_cli.segment.items_json`), from its paragraphs' rows and norms; None when
+    the JSON is not of that form (the page's items are then made and opened again)."""
+    import json
+
+    from corpus_cli.ids import opening
+    from corpus_cli.segment import ITEMS_FORMAT
+    from corpus_cli.storage.store import ROW_TEXT
+
+    if items is None:
+        return None
+    n = len(rows)
+    norm = _NORMS
+
+    def text_norm(r) -> str:
+        # a whole line: the paragraph itself (its norm, or its text's when not a kept
+        # text); a part of a line ([index, text]): another paragraph, its text's norm
+        if type(r) is int:
+            return norms[r] or norm[rows[r][ROW_TEXT]]
+        return norm[r[1]]
+
+    try:
+        fmt, data = json.loads(items)
+        if fmt != ITEMS_FORMAT:
+            return None
+        out = []
+        for item in data:
+            body = item[4]
+            if any(type(r) is int and not 0 <= r < n for r in body):
+                return None
+            out.append(opening(text_norm(r) for r in body))
+        return out
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None
+
+
+# a stored page as its rows (see Store.page_rows), its norms, its stored items and their
+# openings
+StoredRows = tuple[tuple, list[tuple], list[str], "str | None", "list[str] | None"]
 
 
 def _stored_rows(store: Store, paths: Iterable[str], segment: bool) -> list[StoredRows]:
     """What :class:`_FromRows` makes the stored pages of ``paths`` of (those stored)."""
-    return [(*rows, _row_norms(rows[1]), store.page_items(rows[0][0]) if segment else None)
-            for rows in store.page_rows(paths)]
+    out = []
+    for page_row, rows in store.page_rows(paths):
+        norms = _row_norms(rows)
+        items = store.page_items(page_row[0]) if segment else None
+        out.append((page_row, rows, norms, items, _row_openings(rows, norms, items)))
+    return out
 
 
 def _read_stored(job: tuple[str, list[str], bool]) -> list[StoredRows] | bytes:
@@ -321,10 +370,10 @@ class _FromRows:
             got = marshal.loads(got)  # noqa: S302 - made by this run's own worker
         out = []
         intern = self.norms.setdefault
-        for page_row, rows, norms, items in got:
+        for page_row, rows, norms, items, openings in got:
             cp = clean_page_of((page_row, rows), self.removals)
             out.append(_reused(process_page(cp, self.segment, items,
-                                            [intern(n, n) for n in norms])))
+                                            [intern(n, n) for n in norms], openings)))
         return out
 
 

@@ -4,6 +4,8 @@ pool's workers, one page alone)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import HOSTILE, LISTING_PAGE, growing_pages
 from hypothesis import HealthCheck, assume, given, settings
@@ -47,7 +49,10 @@ def _same(stored: dict[str, PageResult], fresh: dict[str, PageResult]) -> None:
         assert [type(p) for p in s.page.paragraphs] == [Paragraph] * len(f.page.paragraphs)
         assert s.norms == f.norms
         assert s.items == f.items
+        # not compared by PageItem's ==
         assert [it.frozen for it in s.items] == [it.frozen for it in f.items]
+        assert [it.opening for it in s.items] == [it.opening for it in f.items]
+        assert all(it.opening is not None for it in s.items)
         assert s.items_json == f.items_json
         assert s.problems == f.problems == []
 
@@ -119,3 +124,36 @@ def test_record_maker_refuses_a_class_whose_slots_are_not_its_fields():
 
     with pytest.raises(TypeError):
         record_maker(NotADataclass)
+
+
+def test_openings_from_rows_are_those_of_the_items(tmp_path):
+    """An item's opening words worked out by a worker from the stored rows (whole lines by
+    index, parts of a line with their text, lines that are not kept texts) are those
+    process_page gives the items made of the page."""
+    from corpus_cli.segment import ITEMS_FORMAT, items_from_json
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Home | News | Contact\n\nThe minister opened the new office in the valley.\n\n"
+        "Delegates from Zürich discussed the café rules at length.\n\n"
+        "A third line of the report, with words enough to open an item.\n\n05.09.2024\n",
+        encoding="utf-8")
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    with open_store(db) as store:
+        (page_row, rows), = store.page_rows([next(iter(_results(folder)))])
+    norms = pl._row_norms(rows)
+    cp = pl._FromRows(False)([(page_row, rows, norms, None, None)])[0].page
+    assert [p.kind for p in cp.paragraphs][1:] == ["text", "text", "text", "dateline"]
+    bodies = [[1, 2], [[2, "Part of the café line"], 3], [0, [1, "x"], 3], [3], [], [4, 1]]
+    data = json.dumps([ITEMS_FORMAT, [["brief", i, None, None, body, None, None, False,
+                                       None, None, None, False, []]
+                                      for i, body in enumerate(bodies)]])
+    items = items_from_json(cp, data)
+    pl._set_openings(cp, norms, items)
+    assert pl._row_openings(rows, norms, data) == [it.opening for it in items]
+    assert pl._row_openings(rows, norms, data)[1].startswith("part of the café line")
+    # not of the stored form: made again by process_page
+    for bad in ("not json", "[99, []]", json.dumps([ITEMS_FORMAT, [[0, 0, 0, 0, [7]]]])):
+        assert pl._row_openings(rows, norms, bad) is None
