@@ -128,19 +128,24 @@ def opening(norms: Iterable[str]) -> str:
     normalised texts (:func:`corpus_cli.dedupe.normalize`, in order): what the opening of
     their text joined by blank lines is, without normalising it again (words never run
     across a line break, and normalising a text is normalising its lines)."""
+    taken: list[str] = []  # the texts whose words were all taken ("" for a part of one)
     words: list[str] = []
     need = OPENING_WORDS
     for n in norms:
         if not n:
             continue
+        if not need:
+            break
         got = n.split(" ", need)
         if len(got) > need:
             words += got[:need]
+            taken.append("")
             break
         words += got
+        taken.append(n)
         need -= len(got)
-        if not need:
-            break
+    if len(taken) == 1 and taken[0]:
+        return taken[0]  # one text, whole: that string itself (shared, not a copy)
     return " ".join(words)
 
 

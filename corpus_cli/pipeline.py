@@ -234,13 +234,17 @@ def _processed(page: Page | Problem, segment: bool) -> PageResult | Problem:
 
 class _Interner(dict):
     """One string object for each distinct normalised text, as results come in: the same
-    sidebar snippet on 50,000 pages is then held once, not 50,000 times, until dedupe."""
+    sidebar snippet on 50,000 pages is then held once, not 50,000 times, until dedupe
+    (and the opening words of its items, until they are merged)."""
 
     def __call__(self, results: list[Result]) -> list[Result]:
         get = self.setdefault
         for r in results:
             if isinstance(r, PageResult):
                 r.norms = [get(n, n) for n in r.norms]
+                for it in r.items:
+                    if it.opening:
+                        it.opening = get(it.opening, it.opening)
         return results
 
 
@@ -352,7 +356,7 @@ def _read_stored(job: tuple[str, list[str], bool]) -> list[StoredRows] | bytes:
 
 class _FromRows:
     """Stored pages from what :func:`_stored_rows` read: page results, marked reused, the
-    norms interned (see :class:`_Interner`)."""
+    norms and the items' opening words interned (see :class:`_Interner`)."""
 
     def __init__(self, segment: bool):
         from corpus_cli.storage.store import _RemovalsReader
@@ -372,6 +376,8 @@ class _FromRows:
         intern = self.norms.setdefault
         for page_row, rows, norms, items, openings in got:
             cp = clean_page_of((page_row, rows), self.removals)
+            if openings is not None:
+                openings = [intern(o, o) if o else o for o in openings]
             out.append(_reused(process_page(cp, self.segment, items,
                                             [intern(n, n) for n in norms], openings)))
         return out
@@ -893,11 +899,14 @@ def analyse_items(
     during: Callable[[], None] | None = None,
     release: bool = False,
     cache: Mapping[str, tuple] | None = None,
+    drop_pages: bool = False,
 ) -> Analysis:
     """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
     ``cache`` (key -> (date mentions, raw entity mentions or None, failures, and
     optionally those mentions as :func:`mentions_json` gives them), made under the same
-    ``ner``) taken from it instead of found again."""
+    ``ner``) taken from it instead of found again. With ``drop_pages``, the corpus's pages
+    and items are let go (emptied) as soon as they are no longer needed, ``during`` done:
+    the entity merge then runs without them in memory."""
     from corpus_cli.entities import extract
     from corpus_cli.segment import (
         entity_extras,
@@ -920,6 +929,8 @@ def analyse_items(
             f"({type(exc).__name__}: {exc}); each page's items are kept apart", line=0))
         merged = merge_items(corpus.items, {}, corpus.order or None, urls)
     del urls
+    for it in corpus.items:
+        it.opening = None  # (in the merged items' ids now): not kept through the analysis
     if not merged:
         if during is not None:
             during()
@@ -966,6 +977,9 @@ def analyse_items(
         if failed:
             keys[n] = None  # not kept for a later run: its failure is reported again
     del merged
+    if drop_pages and late is None:  # (``during`` ran: the paragraphs are written)
+        corpus.items = []
+        corpus.pages = []
     mentions_of = [m if ner == "builtin" else None for _d, m, _f in found]
     cached = len(jobs) - len(todo)
     if ner == "none":
@@ -1572,7 +1586,7 @@ def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, e
         with store.writer(progress, info) as w:
             got = analyse_items(
                 corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
-                during=lambda: _write_paragraphs(w, corpus))
+                during=lambda: _write_paragraphs(w, corpus), drop_pages=True)
             articles, ents = got.articles, got.entities
             corpus.items = []  # merged into the articles: free them before the write
             # The paragraphs are in the store now: the report reads back those it shows,

@@ -1438,6 +1438,7 @@ def merge_items(
         else:
             groups[found].append(i)
             group_pages[found].add(path)
+    del keys, leader_index, group_pages, rank, ranked  # (the run's peak of memory is near)
 
     out: list[tuple[Article, PageItem, list[PageItem]]] = []
     for leader, members in groups.items():

@@ -174,3 +174,13 @@ def merge_one(it):
     from corpus_cli.segment import merge_items
 
     return [a for a, _, _ in merge_items([it])]
+
+
+def test_an_opening_that_is_one_whole_text_is_that_text_not_a_copy():
+    # the pipeline interns the normalised texts: a sidebar snippet's items on 50,000 pages
+    # then share one opening string
+    n = normalize("The council met on Monday to discuss the budget.")
+    assert opening(["", n, ""]) is n
+    long_ = " ".join(["word"] * (OPENING_WORDS + 5))
+    assert opening([long_]) == " ".join(["word"] * OPENING_WORDS)
+    assert opening(["a b", "c"]) == "a b c"

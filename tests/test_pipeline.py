@@ -269,3 +269,24 @@ def test_entities_merged_in_the_pool_while_this_process_writes(seeds, monkeypatc
     assert calls == ["here", "pool", "broken"]  # the write, once each
     assert pooled == here and broken == here
     assert here[1]  # entities were found
+
+
+def test_the_pages_go_before_the_entity_merge_when_the_write_is_done(seeds, monkeypatch):
+    import corpus_cli.pipeline as pl
+    from corpus_cli.pipeline import analyse_items
+
+    keep = build([str(seeds)], workers=1)
+    drop = build([str(seeds)], workers=1)
+    seen = []
+    written = []
+    real = pl._merged_entities
+    monkeypatch.setattr(pl, "_merged_entities",
+                        lambda docs, problems: seen.append(len(drop.pages)) or real(docs, problems))
+    a = analyse_items(keep, workers=1, during=lambda: written.append(len(keep.pages)))
+    b = analyse_items(drop, workers=1, during=lambda: written.append(len(drop.pages)),
+                      drop_pages=True)
+    assert written[0] == written[1] > 0  # the write saw every page, both times
+    assert seen[1] == 0 and drop.pages == [] and drop.items == []  # then they went
+    assert keep.pages and keep.items  # not without drop_pages
+    assert [(x.id, x.entities) for x in a.articles] == [(x.id, x.entities) for x in b.articles]
+    assert a.entities == b.entities
