@@ -370,12 +370,18 @@ def _thirty_pages(folder: Path) -> list[str]:
     return [f"pages/q{i:02d}.txt" for i in range(30)]
 
 
-def test_a_delta_write_rewrites_only_the_signature_shards_that_changed(tmp_path, monkeypatch,
-                                                                       modes):
+def _thirty_page_store(tmp_path, monkeypatch) -> tuple[list[str], str]:
+    """A store of :func:`_thirty_pages` in ``tmp_path`` (the working directory now)."""
     monkeypatch.chdir(tmp_path)
     paths = _thirty_pages(tmp_path / "pages")
     db = "c.db"
     run("dedupe", *paths, "--db", db, "--workers", "1")
+    return paths, db
+
+
+def test_a_delta_write_rewrites_only_the_signature_shards_that_changed(tmp_path, monkeypatch,
+                                                                       modes):
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
     con = sqlite3.connect(db)
     shards = con.execute("SELECT COUNT(*) FROM signatures").fetchone()[0]
     made = json.loads(con.execute("SELECT value FROM meta WHERE key = 'signatures'"
@@ -403,10 +409,7 @@ def test_signatures_kept_in_one_row_are_replaced_by_shards(tmp_path, monkeypatch
     (its signatures are not reused: computed again)."""
     import corpus_cli.dedupe as dd
 
-    monkeypatch.chdir(tmp_path)
-    paths = _thirty_pages(tmp_path / "pages")
-    db = "c.db"
-    run("dedupe", *paths, "--db", db, "--workers", "1")
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
     con = sqlite3.connect(db)
     rows = con.execute("SELECT digests, signatures FROM signatures").fetchall()
     con.executescript("""
@@ -440,10 +443,7 @@ def test_reused_items_keep_their_stored_mentions_json(tmp_path, monkeypatch, mod
     stored: they are not encoded again (and the store equals a fresh run's)."""
     import corpus_cli.pipeline as pl
 
-    monkeypatch.chdir(tmp_path)
-    paths = _thirty_pages(tmp_path / "pages")
-    db = "c.db"
-    run("dedupe", *paths, "--db", db, "--workers", "1")
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
     with open_store(db) as s:
         n_items = s.count_items()
     assert n_items >= 30
@@ -473,10 +473,7 @@ def test_the_item_digest_hashes_each_field_then_a_nul(fields):
 
 def test_a_delta_write_reads_back_only_the_pages_whose_paragraphs_changed(tmp_path, monkeypatch,
                                                                           modes):
-    monkeypatch.chdir(tmp_path)
-    paths = _thirty_pages(tmp_path / "pages")
-    db = "c.db"
-    run("dedupe", *paths, "--db", db, "--workers", "1")
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
     read: list[str] = []
     real = delta_mod._paragraph_rows_of
     monkeypatch.setattr(delta_mod, "_paragraph_rows_of",
@@ -495,10 +492,7 @@ def test_a_delta_write_reads_back_only_the_pages_whose_paragraphs_changed(tmp_pa
 
 
 def test_a_store_without_page_digests_gets_them_in_a_delta_write(tmp_path, monkeypatch, modes):
-    monkeypatch.chdir(tmp_path)
-    paths = _thirty_pages(tmp_path / "pages")
-    db = "c.db"
-    run("dedupe", *paths, "--db", db, "--workers", "1")
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
     con = sqlite3.connect(db)
     con.execute("DROP TABLE page_dedupe")
     con.commit()
