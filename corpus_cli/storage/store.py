@@ -408,15 +408,6 @@ class Store:
             return None
         return row[0] if row else None
 
-    def page_items_of(self, paths: Iterable[str]) -> dict[str, str]:
-        """:meth:`page_items` of many pages, by path."""
-        wanted = set(paths)
-        try:
-            return {r[0]: r[1] for r in self.conn.execute("SELECT path, items FROM page_items")
-                    if r[0] in wanted}
-        except sqlite3.OperationalError:
-            return {}
-
     def signatures(self, key: str, config) -> tuple | None:
         """The MinHash signatures the last write kept, when made under ``key`` (see
         :class:`corpus_cli.dedupe.SignatureCache`), else None."""
@@ -435,11 +426,6 @@ class Store:
             return None
         return SignatureCache.from_bytes(b"".join([r[0] for r in rows]),
                                          b"".join([r[1] for r in rows]), config)
-
-    def clean_pages(self, paths: Iterable[str]) -> dict[str, CleanPage]:
-        """Many stored pages as they were cleaned, by path (see :meth:`clean_page`)."""
-        removals = _RemovalsReader()
-        return {rows[0][0]: clean_page_of(rows, removals) for rows in self.page_rows(paths)}
 
     def holds_page(self, path: str) -> bool:
         """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
