@@ -359,10 +359,10 @@ class _FromRows:
     norms and the items' opening words interned (see :class:`_Interner`)."""
 
     def __init__(self, segment: bool):
-        from corpus_cli.storage.store import _RemovalsReader
+        from corpus_cli.storage.store import RemovalsReader
 
         self.segment = segment
-        self.removals = _RemovalsReader()
+        self.removals = RemovalsReader()
         self.norms: dict[str, str] = {}
 
     def __call__(self, got: list[StoredRows] | bytes) -> list[PageResult]:

@@ -1420,7 +1420,7 @@ ROW_TEXT, ROW_KIND, ROW_STATUS = 5, 6, 7
 PageRows = tuple[tuple, list[tuple]]
 
 
-class _RemovalsReader(dict):
+class RemovalsReader(dict):
     """The removals JSON of a paragraphs row as a tuple of Removal, once per distinct
     value (the same furniture line is on many pages)."""
 
@@ -1436,13 +1436,13 @@ def clean_page_of(rows: PageRows, removals: dict | None = None, mtime_ns: int | 
                   ) -> CleanPage:
     """A stored page from its rows (see :meth:`Store.page_rows`), as it was cleaned (its
     text is not kept: ``page.text`` is empty); ``mtime_ns`` replaces the stored one.
-    ``removals`` (a :class:`_RemovalsReader`) shares the removals of many pages. A re-run
+    ``removals`` (a :class:`RemovalsReader`) shares the removals of many pages. A re-run
     makes every unchanged page this way: one comprehension, no call per paragraph but the
     record's."""
     from corpus_cli.models import CleanPage, Page, make_paragraph
 
     if removals is None:
-        removals = _RemovalsReader()
+        removals = RemovalsReader()
     (path, encoding, content_hash, size, mtime, meta, urls, fingerprint, copy), paras = rows
     page = Page(path=path, text="", encoding=encoding, content_hash=content_hash, size=size,
                 mtime_ns=mtime if mtime_ns is None else mtime_ns, meta=_meta(meta))
@@ -1450,8 +1450,9 @@ def clean_page_of(rows: PageRows, removals: dict | None = None, mtime_ns: int | 
     # interned and the page's path shared (see _paragraph)
     paragraphs = tuple([
         make_paragraph(pid, path, idx, start, end, text if raw is None else raw, text,
-                  intern(kind), intern(status), intern(reason) if reason is not None else None,
-                  dateline, intern(script), () if rem == "[]" else removals[rem])
+                       intern(kind), intern(status),
+                       intern(reason) if reason is not None else None, dateline,
+                       intern(script), () if rem == "[]" else removals[rem])
         for pid, idx, start, end, raw, text, kind, status, reason, dateline, script, rem
         in paras])
     return CleanPage(page, paragraphs, () if urls == "[]" else tuple(json.loads(urls)),
