@@ -158,6 +158,13 @@ class SignatureCache:
         self.digests = None  # of the texts of the last call
         self.signatures = None
         self.reused = 0
+        # verified candidate pairs: those of the earlier run (its pair codes, sorted, and
+        # their scores), each text's place among the earlier run's texts (-1: new), and
+        # this run's pairs (see known_scores, keep_scores)
+        self._known_pairs = None
+        self._earlier = None
+        self.pairs = None
+        self.scores_reused = 0
 
     def compute(self, texts: Sequence[str], config: DedupeConfig,
                 progress: Progress | None = None):
@@ -168,7 +175,7 @@ class SignatureCache:
         out = None
         todo = np.arange(len(texts))
         if self.known is not None and len(self.known[0]) and len(texts):
-            kd, korder, ks = self.known
+            kd, korder, ks = self.known[:3]
             at = np.searchsorted(kd, digests)
             at[at >= len(kd)] = 0
             hit = kd[at] == digests
@@ -176,6 +183,9 @@ class SignatureCache:
             out[hit] = ks[korder[at[hit]]]
             todo = np.flatnonzero(~hit)
             self.reused = len(texts) - len(todo)
+            if len(self.known) > 3 and self.known[3] is not None:
+                self._known_pairs = (len(kd), *self.known[3])
+                self._earlier = np.where(hit, at, -1)
         self.known = None  # lent: no longer needed
         if out is None:
             out = _signatures(texts, config, progress)
@@ -183,6 +193,54 @@ class SignatureCache:
             out[todo] = _signatures([texts[i] for i in todo.tolist()], config, progress)
         self.digests, self.signatures = digests, out
         return out
+
+    def known_scores(self, a, b):
+        """For the candidate pairs ``(a[i], b[i])`` (indices of the last call's texts,
+        ``a[i] < b[i]``): which the earlier run verified (a mask) and their scores there
+        (0: not copies). Verification depends on the two texts only, so a pair of texts
+        both known keeps its score."""
+        import numpy as np
+
+        known = np.zeros(len(a), dtype=bool)
+        scores = np.zeros(len(a), dtype=np.float64)
+        if self._known_pairs is None or not len(a):
+            return known, scores
+        n, codes, kscores = self._known_pairs
+        ea, eb = self._earlier[a], self._earlier[b]
+        both = (ea >= 0) & (eb >= 0)
+        code = np.minimum(ea, eb) * n + np.maximum(ea, eb)
+        at = np.searchsorted(codes, code)
+        at[at >= len(codes)] = 0
+        known = both & (codes[at] == code) if len(codes) else known
+        scores[known] = kscores[at[known]]
+        self.scores_reused = int(known.sum())
+        return known, scores
+
+    def keep_scores(self, a, b, scores, config: DedupeConfig) -> None:
+        """Keep this run's verified pairs (as :meth:`known_scores` takes them) and their
+        scores under ``config`` for a later run: as codes ``lo * n + hi`` of the texts'
+        places in digest order, sorted."""
+        import numpy as np
+
+        self._known_pairs = self._earlier = None  # lent: no longer needed
+        if self.digests is None:
+            return
+        n = len(self.digests)
+        place = np.empty(n, dtype=np.int64)
+        place[np.argsort(self.digests, kind="stable")] = np.arange(n)
+        pa, pb = place[np.asarray(a, dtype=np.int64)], place[np.asarray(b, dtype=np.int64)]
+        code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
+        o = np.argsort(code, kind="stable")
+        self.pairs = (verify_key(config), code[o], np.asarray(scores, dtype=np.float64)[o])
+
+    def pair_blobs(self) -> tuple[str, memoryview, memoryview] | None:
+        """This run's verified pairs (see :meth:`keep_scores`): the key of the rules that
+        verified them (:func:`verify_key`) and two blobs, the pair codes (int64) and their
+        scores (float64); None before a run."""
+        if self.pairs is None:
+            return None
+        key, codes, scores = self.pairs
+        return key, memoryview(codes.view("u1")), memoryview(scores.view("u1"))
 
     def blobs(self) -> tuple[memoryview, memoryview] | None:
         """This run's digests and signatures as two blobs, without a copy (None before a
@@ -193,9 +251,11 @@ class SignatureCache:
                 memoryview(self.signatures.reshape(-1).view("u1")))
 
     @staticmethod
-    def from_bytes(digests: bytes, signatures: bytes, config: DedupeConfig) -> tuple | None:
-        """The ``known`` of a cache, from :meth:`blobs`: (sorted digests, their rows,
-        signatures); None when the blobs do not fit."""
+    def from_bytes(digests: bytes, signatures: bytes, config: DedupeConfig,
+                   pairs: tuple[bytes, bytes] | None = None) -> tuple | None:
+        """The ``known`` of a cache, from :meth:`blobs` (and :meth:`pair_blobs`, of the
+        same run): (sorted digests, their rows, signatures, verified pairs or None); None
+        when the blobs do not fit (pairs that do not fit are left out)."""
         import numpy as np
 
         width = config.bands * config.rows
@@ -206,7 +266,33 @@ class SignatureCache:
         kd = kd[order]
         if len(kd) > 1 and not (kd[1:] > kd[:-1]).all():
             return None  # a digest twice: not ours
-        return kd, order, np.frombuffer(signatures, dtype=np.uint32).reshape(-1, width)
+        sigs = np.frombuffer(signatures, dtype=np.uint32).reshape(-1, width)
+        return kd, order, sigs, _pairs_from_bytes(pairs, len(kd))
+
+
+def _pairs_from_bytes(pairs: tuple[bytes, bytes] | None, n: int) -> tuple | None:
+    """Verified pairs from :meth:`SignatureCache.pair_blobs` over ``n`` texts: (codes,
+    scores), or None when they do not fit (codes out of range, unsorted, not one score
+    each)."""
+    import numpy as np
+
+    if pairs is None:
+        return None
+    codes, scores = pairs
+    if len(codes) % 8 or len(scores) != len(codes):
+        return None
+    c = np.frombuffer(codes, dtype=np.int64)
+    sc = np.frombuffer(scores, dtype=np.float64)
+    if len(c) and (c[0] < 0 or c[-1] >= n * n or not (c[1:] > c[:-1]).all()
+                   or not ((sc >= 0) & (sc <= 1)).all()):
+        return None
+    return c, sc
+
+
+def verify_key(config: DedupeConfig) -> str:
+    """What a candidate pair's verification depends on besides the two texts."""
+    return (f"verify1:{config.threshold}:{config.short_threshold}:{config.short_chars}:"
+            f"{config.medium_chars}")
 
 
 def _signatures(texts: Sequence[str], config: DedupeConfig, progress: Progress | None):
@@ -469,12 +555,13 @@ VERIFY_CHUNK = 200_000  # candidate pairs scored per call (the progress bar move
 
 
 def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
-            progress: Progress | None = None) -> list[list[tuple[int, float]]]:
+            progress: Progress | None = None, cache: SignatureCache | None = None
+            ) -> list[list[tuple[int, float]]]:
     """Score every candidate pair at once (rapidfuzz ``cpdist``, in C, on all cores) and keep
     those that pass :func:`_similar`'s rules: for each text, its verified copies with their
-    similarity, in index order."""
-    from rapidfuzz import fuzz, process
-
+    similarity, in index order. With a ``cache`` (whose last call computed the signatures
+    of ``texts``), the pairs an earlier run verified keep their scores, and this run's are
+    kept for a later run."""
     lens = [len(t) for t in texts]
     lo = min(config.threshold, config.short_threshold) * 100
     qa: list[int] = []
@@ -490,8 +577,37 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
                 qa.append(a)
                 qb.append(b)
     out: list[list[tuple[int, float]]] = [[] for _ in texts]
+    if cache is not None:
+        import numpy as np
+
+        known, kscores = cache.known_scores(np.array(qa, dtype=np.int64),
+                                            np.array(qb, dtype=np.int64))
+        todo = np.flatnonzero(~known).tolist()
+        scores = kscores.tolist()
+        got = _scores(texts, [qa[i] for i in todo], [qb[i] for i in todo], lens, lo, config,
+                      progress)
+        for i, sc in zip(todo, got, strict=True):
+            scores[i] = sc
+        cache.keep_scores(qa, qb, scores, config)
+    else:
+        scores = _scores(texts, qa, qb, lens, lo, config, progress)
+    for a, b, sc in zip(qa, qb, scores, strict=True):
+        if sc:
+            out[a].append((b, sc))
+            out[b].append((a, sc))
+    for lst in out:
+        lst.sort()
+    return out
+
+
+def _scores(texts: Sequence[str], qa: list[int], qb: list[int], lens: list[int], lo: float,
+            config: DedupeConfig, progress: Progress | None) -> list[float]:
+    """The verified similarity of each pair ``(qa[i], qb[i])`` of ``texts``: rapidfuzz's
+    ratio under :func:`_similar`'s rules, 0 when they are not copies."""
+    from rapidfuzz import fuzz, process
+
     if not qa:
-        return out
+        return []
     scores: list[float] = []
     for i in range(0, len(qa), VERIFY_CHUNK):
         part = slice(i, i + VERIFY_CHUNK)
@@ -507,21 +623,18 @@ def _verify(texts: Sequence[str], neigh: list[list[int]], config: DedupeConfig,
             got = numbers[i] = number_words(texts[i])
         return got
 
-    for a, b, sc in zip(qa, qb, scores, strict=True):
+    for n, (a, b, sc) in enumerate(zip(qa, qb, scores, strict=True)):
         if not sc:
             continue
         sc /= 100.0
         if min(lens[a], lens[b]) < config.medium_chars:
             if sc < config.short_threshold or (
                     _DIGITS.findall(texts[a]) != _DIGITS.findall(texts[b])):
-                continue
+                sc = 0.0
         elif sc < config.threshold or not same_numbers(numbers_of(a), numbers_of(b)):
-            continue
-        out[a].append((b, sc))
-        out[b].append((a, sc))
-    for lst in out:
-        lst.sort()
-    return out
+            sc = 0.0
+        scores[n] = sc
+    return scores
 
 
 def cluster_texts(
@@ -530,6 +643,7 @@ def cluster_texts(
     config: DedupeConfig | None = None,
     progress: Progress | None = None,
     candidates: CandidateFinder | None = None,
+    cache: SignatureCache | None = None,
 ) -> TextClusters:
     """Cluster distinct normalised ``texts`` (see :func:`normalize`).
 
@@ -537,6 +651,8 @@ def cluster_texts(
     the longest text first, then the text itself. Returns, for each text, the index of its
     representative, the similarity to it and the rule that merged it. ``candidates`` replaces
     the built-in MinHash-LSH candidate generation (used by the benchmarks to plug in a peer).
+    A ``cache`` lends what an earlier run computed (the signatures of texts, the scores of
+    pairs: see :class:`SignatureCache`) and keeps this run's; the result is the same.
     """
     config = config or DedupeConfig()
     n = len(texts)
@@ -554,11 +670,13 @@ def cluster_texts(
     if len(fuzzy) < 2:
         return TextClusters(rep, score, rule)
     local_ranks = [ranks[i] for i in fuzzy]
-    neigh = (candidates or minhash_candidates)(
-        [texts[i] for i in fuzzy], local_ranks, config, progress
-    )
     sub = [texts[i] for i in fuzzy]
-    verified = _verify(sub, neigh, config, progress)
+    if candidates is not None:
+        neigh = candidates(sub, local_ranks, config, progress)
+        cache = None  # its signatures are not those of these texts
+    else:
+        neigh = minhash_candidates(sub, local_ranks, config, progress, cache)
+    verified = _verify(sub, neigh, config, progress, cache)
     del neigh
     order = sorted(range(len(fuzzy)), key=lambda j: local_ranks[j])
     local_rep: list[int | None] = [None] * len(fuzzy)
@@ -608,6 +726,7 @@ def dedupe(
     norms: Sequence[str] | None = None,
     candidates: CandidateFinder | None = None,
     order: Mapping[str, int] | None = None,
+    cache: SignatureCache | None = None,
 ) -> DedupeResult:
     """Find the copies among ``paragraphs`` and choose the one to keep in each cluster.
 
@@ -617,7 +736,8 @@ def dedupe(
     :class:`~corpus_cli.models.Drop` naming the kept copy, the similarity and the rule.
     ``candidates`` replaces the local candidate generation (see :func:`cluster_texts`).
     ``order`` gives each page's place in the corpus order, which decides between otherwise
-    equal copies (the earliest is kept); by default, the path order.
+    equal copies (the earliest is kept); by default, the path order. ``cache`` lends an
+    earlier run's signatures and verified pairs (see :func:`cluster_texts`).
     """
     config = config or DedupeConfig()
     groups: dict[str, list[int]] = {}
@@ -645,7 +765,7 @@ def dedupe(
         ranks[i] = r
     if progress:
         progress("exact", len(texts), len(texts))
-    tc = cluster_texts(texts, ranks, config, progress, candidates)
+    tc = cluster_texts(texts, ranks, config, progress, candidates, cache)
 
     by_rep: dict[int, list[int]] = {}
     for i in range(len(texts)):

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,6 @@ from corpus_cli.dedupe import (
     DedupeResult,
     SignatureCache,
     dedupe,
-    minhash_candidates,
     normalize,
     signature_key,
 )
@@ -781,15 +779,12 @@ def assemble(results: list[PageResult], problems: list[Problem],
     norms = [n for r in results for n in r.norms]
     for r in results:
         r.norms = []  # free them as soon as dedupe has grouped the texts
+    candidates = None
     if engine is not None:
         signatures = None
         candidates = engine.candidates
-    elif signatures is not None:
-        candidates = partial(minhash_candidates, cache=signatures)
-    else:
-        candidates = None
     result = dedupe(paragraphs, config, progress, norms=norms, candidates=candidates,
-                    order=order)
+                    order=order, cache=signatures)
     del norms
     items = [it for r in results for it in r.items]
     problems = problems + [p for r in results for p in r.problems]
@@ -1567,7 +1562,8 @@ def _write_paragraphs(w, corpus: Corpus) -> None:
                  corpus.page_items)
     corpus.page_items = {}
     if corpus.signatures is not None:
-        w.signatures(corpus.signatures.key, corpus.signatures.blobs())
+        w.signatures(corpus.signatures.key, corpus.signatures.blobs(),
+                     corpus.signatures.pair_blobs())
         corpus.signatures = None
 
 

@@ -251,3 +251,98 @@ def test_signatures_in_threads_are_those_of_one_thread(monkeypatch):
     many = dd._signatures(texts, DedupeConfig(), lambda stage, n, total: seen.append(n))
     assert np.array_equal(one, many)
     assert seen == sorted(seen) and seen[-1] == len(texts)  # progress in order
+
+
+def _variants(rnd: random.Random, n: int) -> list[str]:
+    """Texts with near-copies among them: a word changed, a tail cut, a number changed."""
+    words = ("board water town meeting report minister harbour ferry council budget vote "
+             "bridge school road plan").split()
+    out = []
+    for _ in range(n):
+        base = " ".join(rnd.choice(words) for _ in range(rnd.randint(12, 30)))
+        out.append(base)
+        for _ in range(rnd.randint(0, 3)):
+            ws = base.split()
+            k = rnd.randrange(3)
+            if k == 0:
+                ws[rnd.randrange(len(ws))] = rnd.choice(words)
+            elif k == 1:
+                ws = ws[: max(8, int(len(ws) * 0.85))]
+            else:
+                ws.insert(rnd.randrange(len(ws)), str(rnd.randint(1, 3)))
+            out.append(" ".join(ws))
+    return list(dict.fromkeys(out))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0), st.integers(0, 15))
+def test_pairs_verified_by_an_earlier_run_give_the_clusters_of_a_fresh_run(seed, keep, new):
+    from corpus_cli.dedupe import SignatureCache
+
+    rnd = random.Random(seed)
+    config = DedupeConfig(max_bucket=4)  # small windows: the candidates move with the texts
+    first = _variants(rnd, 25)
+    second = [t for t in first if rnd.random() < keep] + _variants(rnd, new)
+    rnd.shuffle(second)
+    second = list(dict.fromkeys(second))
+    earlier = SignatureCache("k")
+    cluster_texts(first, config=config, cache=earlier)
+    d, s = map(bytes, earlier.blobs())
+    vkey, codes, scores = earlier.pair_blobs()
+    later = SignatureCache("k", SignatureCache.from_bytes(d, s, config,
+                                                          (bytes(codes), bytes(scores))))
+    got = cluster_texts(second, config=config, cache=later)
+    assert got == cluster_texts(second, config=config)
+    # and what the later run keeps is what a fresh run would keep
+    fresh = SignatureCache("k")
+    cluster_texts(second, config=config, cache=fresh)
+    if fresh.pairs is not None:
+        assert later.pairs[0] == fresh.pairs[0] == vkey
+        assert later.pairs[1].tolist() == fresh.pairs[1].tolist()
+        assert later.pairs[2].tolist() == fresh.pairs[2].tolist()
+
+
+def test_a_pair_verified_before_is_not_scored_again(monkeypatch):
+    from corpus_cli import dedupe as dd
+
+    texts = [BASE, BASE.replace("autumn", "summer"), OTHER, OTHER[:-30], "a short one here"]
+    config = DedupeConfig()
+    earlier = dd.SignatureCache("k")
+    fresh = dd.cluster_texts(texts, config=config, cache=earlier)
+    assert earlier.pairs is not None and len(earlier.pairs[1]) >= 2
+    d, s = map(bytes, earlier.blobs())
+    _key, codes, scores = earlier.pair_blobs()
+    scored: list[int] = []
+    real = dd._scores
+    monkeypatch.setattr(dd, "_scores", lambda texts, qa, *a: scored.append(len(qa)) or
+                        real(texts, qa, *a))
+    later = dd.SignatureCache("k", dd.SignatureCache.from_bytes(
+        d, s, config, (bytes(codes), bytes(scores))))
+    # the same texts in another order, and a new copy of the first
+    again = [texts[2], texts[0], BASE.replace("units", "teams"), texts[3], texts[1]]
+    got = dd.cluster_texts(again, config=config, cache=later)
+    assert got == dd.cluster_texts(again, config=config)
+    assert later.scores_reused == len(earlier.pairs[1])
+    assert scored[0] > 0 and scored[0] <= 2  # only the pairs of the new text
+    assert fresh.rep[1] == 0 and got.rep[1] == got.rep[2] == got.rep[4]  # copies merged
+
+
+def test_stored_pairs_that_do_not_fit_are_left_out():
+    import numpy as np
+
+    from corpus_cli.dedupe import SignatureCache
+
+    config = DedupeConfig()
+    cache = SignatureCache("k")
+    cache.compute(["one two three four", "five six seven eight"], config)
+    d, s = map(bytes, cache.blobs())
+    good = (np.array([1], dtype=np.int64).tobytes(), np.array([0.9]).tobytes())
+    assert SignatureCache.from_bytes(d, s, config, good)[3] is not None
+    for codes, scores in [
+        (np.array([4], dtype=np.int64).tobytes(), good[1]),  # beyond 2 x 2 texts
+        (np.array([1, 0], dtype=np.int64).tobytes(), np.array([0.9, 0.9]).tobytes()),
+        (good[0], np.array([1.5]).tobytes()),  # not a similarity
+        (good[0], good[1][:-1]),  # cut short
+    ]:
+        known = SignatureCache.from_bytes(d, s, config, (codes, scores))
+        assert known is not None and known[3] is None  # signatures kept, pairs left out

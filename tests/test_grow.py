@@ -343,3 +343,26 @@ def test_a_rerun_computes_the_signatures_of_new_texts_only(tmp_path, monkeypatch
     computed.clear()
     run_dedupe([str(folder)], db=db, workers=1, incremental=False)  # --rebuild: all again
     assert len(computed) > 10
+
+
+def test_a_rerun_verifies_the_pairs_of_new_texts_only(tmp_path, monkeypatch):
+    import corpus_cli.dedupe as dd
+
+    folder = _write(tmp_path / "p", _pages(8))
+    db = str(tmp_path / "c.db")
+    first = _spy(monkeypatch, dd, "_scores", lambda texts, qa, qb, *a: [
+        (texts[x], texts[y]) for x, y in zip(qa, qb, strict=True)])
+    run_dedupe([str(folder)], db=db, workers=1)
+    assert first  # the pages hold near-copies
+    some = first[0][0]
+    later = _spy(monkeypatch, dd, "_scores", lambda texts, qa, qb, *a: [
+        (texts[x], texts[y]) for x, y in zip(qa, qb, strict=True)])
+    page = folder / "brief.txt"
+    copy = some.replace(some.split()[3], "harbour", 1)  # a new near-copy of a stored text
+    page.write_text(page.read_text() + f"\n{copy}\n")
+    run_dedupe([str(folder)], db=db, workers=1)
+    new = dd.normalize(copy)
+    assert later and all(new in pair for pair in later), later
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from pair_scores").fetchone()[0] == 1

@@ -125,6 +125,12 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS signatures (
     shard INTEGER PRIMARY KEY, digests BLOB NOT NULL, signatures BLOB NOT NULL
 )""",
+    # the candidate pairs of texts that dedupe verified, with their scores (0: not copies),
+    # for a later run (see dedupe.SignatureCache.pair_blobs): the pairs as codes of the two
+    # texts' places among the stored signatures' digests, in parts of PAIR_PART pairs
+    """CREATE TABLE IF NOT EXISTS pair_scores (
+    part INTEGER PRIMARY KEY, pairs BLOB NOT NULL, scores BLOB NOT NULL
+)""",
     # content="items" in double quotes: the form sqlite-utils and datasette recognise
     """CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
     title, text, content="items", content_rowid="rowid",
@@ -150,7 +156,8 @@ _SCHEMA_OF = {m[1]: stmt for stmt in _SCHEMA
 # rebuilt.
 _OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
 _TABLES = ("paragraphs", "pages", "page_items", "page_dedupe", "clusters", "items", "sources",
-           "entities", "entity_aliases", "entity_mentions", "problems", "signatures")
+           "entities", "entity_aliases", "entity_mentions", "problems", "signatures",
+           "pair_scores")
 
 
 def default_path() -> str:
@@ -425,7 +432,24 @@ class Store:
         except (sqlite3.OperationalError, ValueError):  # a store written before the table
             return None
         return SignatureCache.from_bytes(b"".join([r[0] for r in rows]),
-                                         b"".join([r[1] for r in rows]), config)
+                                         b"".join([r[1] for r in rows]), config,
+                                         self._pair_scores(made, config))
+
+    def _pair_scores(self, made: dict, config) -> tuple[bytes, bytes] | None:
+        """The verified pairs kept with the signatures ``made`` (see :meth:`signatures`),
+        when made with the same verification rules."""
+        from corpus_cli.dedupe import verify_key
+
+        if made.get("pairs") != verify_key(config):
+            return None
+        try:
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            rows = cur.execute("SELECT pairs, scores FROM pair_scores ORDER BY part"
+                               ).fetchall()
+        except sqlite3.OperationalError:  # a store written before the table was
+            return None
+        return b"".join([r[0] for r in rows]), b"".join([r[1] for r in rows])
 
     def holds_page(self, path: str) -> bool:
         """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
@@ -868,8 +892,9 @@ class Writer:
             self._old = delta.stored(c, self.info.get("clean_key"))
         if self._old is None:
             self._clear()
-        else:  # a store written before the table was (the thread has nothing to do yet)
+        else:  # a store written before the tables were (the thread has nothing to do yet)
             c.execute(_SCHEMA_OF["page_dedupe"])
+            c.execute(_SCHEMA_OF["pair_scores"])
 
     def _clear(self) -> None:
         """Empty the tables (the bulk write)."""
@@ -984,13 +1009,18 @@ class Writer:
         if self.progress:
             self.progress("store", n_rows, n_rows)
 
-    def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None) -> None:
+    def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None,
+                   pairs: tuple[str, memoryview, memoryview] | None = None) -> None:
         """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`):
         ``blobs`` are the texts' 16-byte digests and their signatures, in the same order
         (see :meth:`corpus_cli.dedupe.SignatureCache.blobs`). They are kept in shards by
         digest (see :func:`signature_shards`); a delta write writes only the shards whose
-        texts differ from those stored."""
+        texts differ from those stored. ``pairs`` are the verified pairs of the same texts
+        (the key of the rules that verified them and the two blobs of
+        :meth:`~corpus_cli.dedupe.SignatureCache.pair_blobs`), written whole each time."""
         self._done.add("signatures")
+        if self.mode == "delta":
+            self._bg.execute("DELETE FROM pair_scores")
         if blobs is None:
             self.info.pop("signatures", None)
             if self.mode == "delta":
@@ -998,11 +1028,22 @@ class Writer:
             return
         bits, rows = signature_shards(*blobs)
         self.info["signatures"] = made = {"key": key, "bits": bits}
+        if pairs is not None:
+            vkey, codes, scores = pairs
+            self._bg.executemany("INSERT INTO pair_scores VALUES (?,?,?)", (
+                (n, codes[at * 8 : (at + PAIR_PART) * 8], scores[at * 8 : (at + PAIR_PART) * 8])
+                for n, at in enumerate(range(0, len(codes) // 8, PAIR_PART))))
         insert = "INSERT INTO signatures VALUES (?,?,?)"
         if self.mode != "delta":
             self._bg.executemany(insert, rows)
+            if pairs is not None:
+                made["pairs"] = pairs[0]
             return
-        same_shards = self._old.signatures == made
+        # (the same hash functions and shards, whatever verified the pairs)
+        same_shards = {k: v for k, v in (self._old.signatures or {}).items()
+                       if k != "pairs"} == made
+        if pairs is not None:
+            made["pairs"] = pairs[0]
 
         def delta_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
             if not same_shards:  # other hash functions or shards: every row again
@@ -1042,6 +1083,7 @@ class Writer:
         if self.mode == "delta":
             if "signatures" not in self._done:  # none this time: none kept
                 self._bg.execute("DELETE FROM signatures")
+                self._bg.execute("DELETE FROM pair_scores")
             self._items_delta(articles, entities, problems, keys, mentions)
         else:
             self._items_bulk(articles, entities, problems, keys, mentions)
@@ -1215,6 +1257,8 @@ def _page_row(seq: int, cp: CleanPage) -> tuple:
             cp.fingerprint, cp.copy, cp.page.encoding, cp.page.size, cp.page.mtime_ns,
             json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
 
+
+PAIR_PART = 1 << 20  # verified pairs per row of the pair_scores table
 
 # Texts per shard of the signatures table, about: few, so that a delta write adding or
 # removing a few texts rewrites few of their rows; many, so that a read reads few rows.
