@@ -165,6 +165,11 @@ class SignatureCache:
         self._earlier = None
         self.pairs = None
         self.scores_reused = 0
+        # candidate pairs: the earlier run's (its texts' ranks by place, its candidate
+        # pair codes and how many bands found each) and this run's (see keep_candidates)
+        self._known_candidates = None
+        self.candidates = None
+        self.windows_again = None  # (texts, bands) whose buckets were windowed again
 
     def compute(self, texts: Sequence[str], config: DedupeConfig,
                 progress: Progress | None = None):
@@ -183,9 +188,13 @@ class SignatureCache:
             out[hit] = ks[korder[at[hit]]]
             todo = np.flatnonzero(~hit)
             self.reused = len(texts) - len(todo)
+            self._earlier = np.where(hit, at, -1)
             if len(self.known) > 3 and self.known[3] is not None:
                 self._known_pairs = (len(kd), *self.known[3])
-                self._earlier = np.where(hit, at, -1)
+            if len(self.known) > 4 and self.known[4] is not None:
+                # what windowing the earlier run's buckets again needs: its signatures
+                # by place, its ranks by place, its candidate pairs and their counts
+                self._known_candidates = (ks, korder, *self.known[4])
         self.known = None  # lent: no longer needed
         if out is None:
             out = _signatures(texts, config, progress)
@@ -193,6 +202,44 @@ class SignatureCache:
             out[todo] = _signatures([texts[i] for i in todo.tolist()], config, progress)
         self.digests, self.signatures = digests, out
         return out
+
+    def _places(self):
+        """Each text of the last call's place among them in digest order."""
+        import numpy as np
+
+        n = len(self.digests)
+        place = np.empty(n, dtype=np.int64)
+        place[np.argsort(self.digests, kind="stable")] = np.arange(n)
+        return place
+
+    def keep_candidates(self, ranks, a, b, counts, config: DedupeConfig) -> None:
+        """Keep this run's candidate pairs ``(a[i], b[i])`` (indices of the last call's
+        texts), the number of bands whose windows found each, and the texts' ``ranks``,
+        for a later run (see :func:`_candidates`)."""
+        import numpy as np
+
+        self._known_candidates = None  # lent: no longer needed
+        if self.digests is None:
+            return
+        n = len(self.digests)
+        place = self._places()
+        by_place = np.empty(n, dtype=np.int64)
+        by_place[place] = np.asarray(ranks, dtype=np.int64)
+        pa, pb = place[a], place[b]
+        code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
+        o = np.argsort(code, kind="stable")
+        self.candidates = (candidate_key(config), by_place, code[o],
+                           np.asarray(counts, dtype=np.uint8)[o])
+
+    def candidate_blobs(self) -> tuple[str, str, dict[str, memoryview]] | None:
+        """This run's candidate pairs (see :meth:`keep_candidates`) as the store keeps
+        them: ``("candidates", their key (:func:`candidate_key`), blobs)``, the blobs the
+        texts' ranks by place (int64), the pair codes (int64) and their counts (uint8)."""
+        if self.candidates is None:
+            return None
+        key, *arrays = self.candidates
+        return "candidates", key, dict(zip(("ranks", "candidates", "counts"), (
+            memoryview(x.view("u1")) for x in arrays), strict=True))
 
     def known_scores(self, a, b):
         """For the candidate pairs ``(a[i], b[i])`` (indices of the last call's texts,
@@ -226,21 +273,21 @@ class SignatureCache:
         if self.digests is None:
             return
         n = len(self.digests)
-        place = np.empty(n, dtype=np.int64)
-        place[np.argsort(self.digests, kind="stable")] = np.arange(n)
+        place = self._places()
         pa, pb = place[np.asarray(a, dtype=np.int64)], place[np.asarray(b, dtype=np.int64)]
         code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
         o = np.argsort(code, kind="stable")
         self.pairs = (verify_key(config), code[o], np.asarray(scores, dtype=np.float64)[o])
 
-    def pair_blobs(self) -> tuple[str, memoryview, memoryview] | None:
-        """This run's verified pairs (see :meth:`keep_scores`): the key of the rules that
-        verified them (:func:`verify_key`) and two blobs, the pair codes (int64) and their
-        scores (float64); None before a run."""
+    def pair_blobs(self) -> tuple[str, str, dict[str, memoryview]] | None:
+        """This run's verified pairs (see :meth:`keep_scores`) as the store keeps them:
+        ``("pairs", the key of the rules that verified them (:func:`verify_key`), blobs)``,
+        the blobs the pair codes (int64) and their scores (float64); None before a run."""
         if self.pairs is None:
             return None
         key, codes, scores = self.pairs
-        return key, memoryview(codes.view("u1")), memoryview(scores.view("u1"))
+        return "pairs", key, {"pairs": memoryview(codes.view("u1")),
+                              "scores": memoryview(scores.view("u1"))}
 
     def blobs(self) -> tuple[memoryview, memoryview] | None:
         """This run's digests and signatures as two blobs, without a copy (None before a
@@ -252,10 +299,12 @@ class SignatureCache:
 
     @staticmethod
     def from_bytes(digests: bytes, signatures: bytes, config: DedupeConfig,
-                   pairs: tuple[bytes, bytes] | None = None) -> tuple | None:
-        """The ``known`` of a cache, from :meth:`blobs` (and :meth:`pair_blobs`, of the
-        same run): (sorted digests, their rows, signatures, verified pairs or None); None
-        when the blobs do not fit (pairs that do not fit are left out)."""
+                   pairs: tuple[bytes, bytes] | None = None,
+                   candidates: tuple[bytes, bytes, bytes] | None = None) -> tuple | None:
+        """The ``known`` of a cache, from :meth:`blobs` (and :meth:`pair_blobs` and
+        :meth:`candidate_blobs`, of the same run): (sorted digests, their rows,
+        signatures, verified pairs or None, candidate pairs or None); None when the blobs
+        do not fit (pairs that do not fit are left out)."""
         import numpy as np
 
         width = config.bands * config.rows
@@ -267,7 +316,8 @@ class SignatureCache:
         if len(kd) > 1 and not (kd[1:] > kd[:-1]).all():
             return None  # a digest twice: not ours
         sigs = np.frombuffer(signatures, dtype=np.uint32).reshape(-1, width)
-        return kd, order, sigs, _pairs_from_bytes(pairs, len(kd))
+        return (kd, order, sigs, _pairs_from_bytes(pairs, len(kd)),
+                _candidates_from_bytes(candidates, len(kd), config))
 
 
 def _pairs_from_bytes(pairs: tuple[bytes, bytes] | None, n: int) -> tuple | None:
@@ -287,6 +337,33 @@ def _pairs_from_bytes(pairs: tuple[bytes, bytes] | None, n: int) -> tuple | None
                    or not ((sc >= 0) & (sc <= 1)).all()):
         return None
     return c, sc
+
+
+def _candidates_from_bytes(blobs: tuple[bytes, bytes, bytes] | None, n: int,
+                           config: DedupeConfig) -> tuple | None:
+    """Candidate pairs from :meth:`SignatureCache.candidate_blobs` over ``n`` texts: (ranks
+    by place, codes, counts), or None when they do not fit."""
+    import numpy as np
+
+    if blobs is None:
+        return None
+    ranks, codes, counts = blobs
+    if len(ranks) != 8 * n or len(codes) % 8 or len(counts) * 8 != len(codes):
+        return None
+    r = np.frombuffer(ranks, dtype=np.int64)
+    c = np.frombuffer(codes, dtype=np.int64)
+    k = np.frombuffer(counts, dtype=np.uint8)
+    if len(np.unique(r)) != n or (len(c) and (
+            c[0] < 0 or c[-1] >= n * n or not (c[1:] > c[:-1]).all()
+            or not ((k >= 1) & (k <= config.bands)).all())):
+        return None
+    return r, c, k
+
+
+def candidate_key(config: DedupeConfig) -> str:
+    """What a text's candidate pairs depend on besides the texts, their signatures (see
+    :func:`signature_key`) and ranks."""
+    return f"candidates1:{config.max_bucket}:{config.min_signature}"
 
 
 def verify_key(config: DedupeConfig) -> str:
@@ -404,11 +481,8 @@ def _window_pairs(key, rank, max_bucket: int):
 
 def _unique_pairs(codes, n: int):
     """Distinct unordered pairs of the codes ``a * n + b``, as ``(lo, hi)`` arrays, sorted."""
-    import numpy as np
-
-    a, b = np.divmod(codes, n)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    return np.divmod(np.unique(lo * n + hi), n)
+    lo, hi, _counts = _counted_pairs(codes, n)
+    return lo, hi
 
 
 def _agreeing(sig, a, b, min_signature: float):
@@ -441,7 +515,8 @@ def _adjacency(a, b, n: int) -> list[list[int]]:
     return [dst_list[bl[i] : bl[i + 1]] for i in range(n)]
 
 
-def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[int]]:
+def _candidates(sig, ranks: Sequence[int], config: DedupeConfig,
+                cache: SignatureCache | None = None) -> list[list[int]]:
     """For each text, the texts that share an LSH band with it and whose signatures agree
     on at least ``min_signature`` of their hash values (an estimate of the Jaccard
     similarity: pairs that only share a common phrase are not worth verifying).
@@ -449,25 +524,130 @@ def _candidates(sig, ranks: Sequence[int], config: DedupeConfig) -> list[list[in
     Vectorised: within a band, texts are sorted by (bucket, rank) and each is paired with
     the next ``max_bucket`` texts of its bucket (so a huge bucket costs a window, not all
     its pairs; the window holds the texts of nearest length, where copies are). The steps
-    are shared with the Dask engine (:mod:`corpus_cli.distributed`)."""
+    are shared with the Dask engine (:mod:`corpus_cli.distributed`). With a ``cache`` that
+    holds an earlier run's candidate pairs, only the buckets that hold a text new, gone or
+    moved in the rank order are windowed again (see :func:`_windows_again`); the pairs are
+    those of windowing every bucket."""
     import numpy as np
 
     n = sig.shape[0]
     order_rank = np.asarray(ranks, dtype=np.int64)
-    found = []
+    codes = _windows_again(sig, order_rank, config, cache) if cache is not None else None
+    if codes is None:
+        found = []
+        for b in range(config.bands):
+            key = _band_key(sig, b, config.rows)
+            for first, second in _window_pairs(key, order_rank, config.max_bucket):
+                # filter as we go: most window pairs are noise, and memory stays small
+                keep = _agreeing(sig, first, second, config.min_signature)
+                if keep.any():
+                    found.append(first[keep] * n + second[keep])
+        codes = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+        del found
+    a, b, counts = _counted_pairs(codes, n)
+    del codes
+    if cache is not None:
+        cache.keep_candidates(order_rank, a, b, counts, config)
+    if not len(a):
+        return [[] for _ in range(n)]
+    return _adjacency(a, b, n)
+
+
+def _counted_pairs(codes, n: int):
+    """The distinct unordered pairs of the codes ``a * n + b`` as ``(lo, hi)`` arrays,
+    sorted, and how many times each was given."""
+    import numpy as np
+
+    a, b = np.divmod(codes, n)
+    u, counts = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_counts=True)
+    lo, hi = np.divmod(u, n)
+    return lo, hi, counts
+
+
+# Above this share of the texts new, gone or moved, every bucket is windowed again.
+WINDOWS_AGAIN_MAX = 0.25
+
+
+def _windows_again(sig, rank, config: DedupeConfig, cache: SignatureCache):
+    """The window pairs of this run (codes ``a * n + b``, each as many times as bands found
+    it, as :func:`_candidates` makes them), from the earlier run's kept in ``cache``; None
+    when there are none, or too much changed.
+
+    A bucket's window pairs depend on its texts and their order by rank only. The texts
+    both runs have keep their ranks' order, except those *moved* (a text whose earliest
+    copy is now elsewhere): taken out, the others are in the same order in both runs. So
+    a bucket without a new, gone or moved text has the same window pairs as before, and
+    every pair of the earlier run that no such bucket made is still a pair: the earlier
+    run's pairs, less the window pairs the touched buckets made then, plus those they make
+    now, are the pairs of windowing every bucket."""
+    import numpy as np
+
+    kc, earlier = cache._known_candidates, cache._earlier
+    if kc is None or earlier is None:
+        return None
+    ks, korder, old_rank, old_codes, old_counts = kc
+    n, n_old = sig.shape[0], len(old_rank)
+    common = np.flatnonzero(earlier >= 0)
+    # the texts both runs have, in the earlier run's order: their ranks now
+    seq = common[np.argsort(old_rank[earlier[common]], kind="stable")]
+    now = rank[seq]
+    # moved: those out of order, fewer of the texts that come before a higher rank or of
+    # the texts that come after a lower one (either way the rest are in order)
+    before = now < np.maximum.accumulate(now)
+    after = now > np.minimum.accumulate(now[::-1])[::-1]
+    moved = seq[before if before.sum() <= after.sum() else after]
+    gone = np.ones(n_old, dtype=bool)
+    gone[earlier[common]] = False
+    new = np.concatenate((np.flatnonzero(earlier < 0), moved))
+    old = np.concatenate((np.flatnonzero(gone), earlier[moved]))
+    if len(new) + len(old) > WINDOWS_AGAIN_MAX * max(n, n_old):
+        return None
+    row_place = np.empty(n_old, dtype=np.int64)  # a stored signature row's place
+    row_place[korder] = np.arange(n_old)
+    old_rows = korder[old]
+    taken: list = []  # the earlier run's window pairs in the touched buckets (places)
+    found: list = []  # this run's (indices)
     for b in range(config.bands):
         key = _band_key(sig, b, config.rows)
-        for first, second in _window_pairs(key, order_rank, config.max_bucket):
-            # filter as we go: most window pairs are noise, and memory stays small
-            keep = _agreeing(sig, first, second, config.min_signature)
+        old_key = _band_key(ks, b, config.rows)
+        touched = np.union1d(key[new], old_key[old_rows])
+        if not len(touched):
+            continue
+        rows = np.flatnonzero(np.isin(old_key, touched))
+        places = row_place[rows]
+        for first, second in _window_pairs(old_key[rows], old_rank[places], config.max_bucket):
+            keep = _agreeing(ks, rows[first], rows[second], config.min_signature)
             if keep.any():
-                found.append(first[keep] * n + second[keep])
-    if not found:
-        return [[] for _ in range(n)]
-    pairs = np.concatenate(found)
-    del found
-    a, b = _unique_pairs(pairs, n)
-    return _adjacency(a, b, n)
+                taken.append(places[first[keep]] * n_old + places[second[keep]])
+        idx = np.flatnonzero(np.isin(key, touched))
+        for first, second in _window_pairs(key[idx], rank[idx], config.max_bucket):
+            keep = _agreeing(sig, idx[first], idx[second], config.min_signature)
+            if keep.any():
+                found.append(idx[first[keep]] * n + idx[second[keep]])
+    counts = old_counts.astype(np.int64)
+    if taken:
+        if not len(old_codes):
+            return None  # window pairs the earlier run did not have: not ours
+        la, lb, lc = _counted_pairs(np.concatenate(taken), n_old)
+        at = np.searchsorted(old_codes, la * n_old + lb)
+        if (at >= len(old_codes)).any() or (old_codes[np.minimum(at, len(old_codes) - 1)]
+                                           != la * n_old + lb).any():
+            return None  # not the pairs those buckets made: not ours
+        np.subtract.at(counts, at, lc)
+    if (counts < 0).any():
+        return None
+    stay = counts > 0
+    lo, hi = np.divmod(old_codes[stay], n_old)
+    index = np.full(n_old, -1, dtype=np.int64)  # a place's text in this run
+    index[earlier[common]] = common
+    a, b = index[lo], index[hi]
+    out_of_place = np.zeros(n_old, dtype=bool)
+    out_of_place[old] = True
+    if (a < 0).any() or (b < 0).any() or out_of_place[lo].any() or out_of_place[hi].any():
+        return None  # a pair of a gone or moved text left: not ours
+    kept = np.repeat(a * n + b, counts[stay])
+    cache.windows_again = (len(new), len(old))
+    return np.concatenate([kept, *found])
 
 
 def minhash_candidates(
@@ -482,7 +662,7 @@ def minhash_candidates(
     those of ``texts`` for a later run (the same candidates either way)."""
     sig = cache.compute(texts, config, progress) if cache is not None else \
         _signatures(texts, config, progress)
-    return _candidates(sig, ranks, config)
+    return _candidates(sig, ranks, config, cache)
 
 
 def _is_numeric_word(w: str) -> bool:

@@ -1562,8 +1562,8 @@ def _write_paragraphs(w, corpus: Corpus) -> None:
                  corpus.page_items)
     corpus.page_items = {}
     if corpus.signatures is not None:
-        w.signatures(corpus.signatures.key, corpus.signatures.blobs(),
-                     corpus.signatures.pair_blobs())
+        cache = corpus.signatures
+        w.signatures(cache.key, cache.blobs(), cache.pair_blobs(), cache.candidate_blobs())
         corpus.signatures = None
 
 

@@ -274,32 +274,90 @@ def _variants(rnd: random.Random, n: int) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10_000), st.floats(0.0, 1.0), st.integers(0, 15))
-def test_pairs_verified_by_an_earlier_run_give_the_clusters_of_a_fresh_run(seed, keep, new):
+def _lent(earlier, config: DedupeConfig):
+    """A cache lent what ``earlier`` kept, through its blobs (as the store keeps them)."""
+    from corpus_cli.dedupe import SignatureCache
+
+    d, s = map(bytes, earlier.blobs())
+    state = {}
+    for got in (earlier.pair_blobs(), earlier.candidate_blobs()):
+        if got is not None:
+            state[got[0]] = tuple(bytes(b) for b in got[2].values())
+    return SignatureCache("k", SignatureCache.from_bytes(
+        d, s, config, state.get("pairs"), state.get("candidates")))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0), st.integers(0, 15),
+       st.integers(0, 3), st.booleans())
+def test_what_an_earlier_run_kept_gives_the_clusters_of_a_fresh_run(seed, keep, new, moves,
+                                                                     reorder):
     from corpus_cli.dedupe import SignatureCache
 
     rnd = random.Random(seed)
-    config = DedupeConfig(max_bucket=4)  # small windows: the candidates move with the texts
+    config = DedupeConfig(max_bucket=2, bands=4, rows=1)  # full buckets, small windows
     first = _variants(rnd, 25)
     second = [t for t in first if rnd.random() < keep] + _variants(rnd, new)
-    rnd.shuffle(second)
-    second = list(dict.fromkeys(second))
+    second = list(dict.fromkeys(second)) or first[:2]
+    # ranks: longest first by default; given, some texts move in the order
+    ranks = list(range(len(second)))
+    for _ in range(moves):
+        i, j = rnd.randrange(len(second)), rnd.randrange(len(second))
+        ranks[i], ranks[j] = ranks[j], ranks[i]
+    if reorder:
+        rnd.shuffle(ranks)
     earlier = SignatureCache("k")
     cluster_texts(first, config=config, cache=earlier)
-    d, s = map(bytes, earlier.blobs())
-    vkey, codes, scores = earlier.pair_blobs()
-    later = SignatureCache("k", SignatureCache.from_bytes(d, s, config,
-                                                          (bytes(codes), bytes(scores))))
-    got = cluster_texts(second, config=config, cache=later)
-    assert got == cluster_texts(second, config=config)
+    later = _lent(earlier, config)
+    got = cluster_texts(second, ranks, config=config, cache=later)
+    assert got == cluster_texts(second, ranks, config=config)
     # and what the later run keeps is what a fresh run would keep
     fresh = SignatureCache("k")
-    cluster_texts(second, config=config, cache=fresh)
-    if fresh.pairs is not None:
-        assert later.pairs[0] == fresh.pairs[0] == vkey
-        assert later.pairs[1].tolist() == fresh.pairs[1].tolist()
-        assert later.pairs[2].tolist() == fresh.pairs[2].tolist()
+    cluster_texts(second, ranks, config=config, cache=fresh)
+    for mine, theirs in ((later.pairs, fresh.pairs), (later.candidates, fresh.candidates)):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            assert mine[0] == theirs[0]
+            assert [x.tolist() for x in mine[1:]] == [x.tolist() for x in theirs[1:]]
+
+
+def test_only_the_buckets_of_new_gone_or_moved_texts_are_windowed_again():
+    from corpus_cli import dedupe as dd
+
+    rnd = random.Random(5)
+    config = DedupeConfig(max_bucket=3, bands=8, rows=1)  # full buckets, small windows
+    texts = _variants(rnd, 400)
+    earlier = dd.SignatureCache("k")
+    dd.cluster_texts(texts, config=config, cache=earlier)
+    # one text gone, one new (a near-copy of another), the rest as they were
+    again = texts[1:] + [texts[7].replace(texts[7].split()[2], "harbour", 1)]
+    later = _lent(earlier, config)
+    got = dd.cluster_texts(again, config=config, cache=later)
+    fresh = dd.SignatureCache("k")
+    assert got == dd.cluster_texts(again, config=config, cache=fresh)
+    new, old = later.windows_again
+    assert new >= 1 and old >= 1 and new + old < 20  # not the whole corpus
+    assert later.scores_reused > 0
+    # the same candidate pairs, found by as many bands, as windowing every bucket
+    assert [x.tolist() for x in later.candidates[1:]] == [
+        x.tolist() for x in fresh.candidates[1:]]
+    assert later.candidates[2].tolist() != earlier.candidates[2].tolist()
+    # only added: texts near the new ones in their buckets lose window pairs
+    again = list(dict.fromkeys(texts + [t.replace(t.split()[1], "ferry", 1)
+                                        for t in texts[::40]]))
+    later = _lent(earlier, config)
+    fresh = dd.SignatureCache("k")
+    assert dd.cluster_texts(again, config=config, cache=later) == dd.cluster_texts(
+        again, config=config, cache=fresh)
+    assert later.windows_again[1] == 0
+    assert [x.tolist() for x in later.candidates[1:]] == [
+        x.tolist() for x in fresh.candidates[1:]]
+    # too much changed: every bucket windowed again, the same result
+    many = _variants(random.Random(6), 300) + texts[:50]
+    later = _lent(earlier, config)
+    assert dd.cluster_texts(many, config=config, cache=later) == dd.cluster_texts(
+        many, config=config)
+    assert later.windows_again is None
 
 
 def test_a_pair_verified_before_is_not_scored_again(monkeypatch):
@@ -310,14 +368,11 @@ def test_a_pair_verified_before_is_not_scored_again(monkeypatch):
     earlier = dd.SignatureCache("k")
     fresh = dd.cluster_texts(texts, config=config, cache=earlier)
     assert earlier.pairs is not None and len(earlier.pairs[1]) >= 2
-    d, s = map(bytes, earlier.blobs())
-    _key, codes, scores = earlier.pair_blobs()
     scored: list[int] = []
     real = dd._scores
     monkeypatch.setattr(dd, "_scores", lambda texts, qa, *a: scored.append(len(qa)) or
                         real(texts, qa, *a))
-    later = dd.SignatureCache("k", dd.SignatureCache.from_bytes(
-        d, s, config, (bytes(codes), bytes(scores))))
+    later = _lent(earlier, config)
     # the same texts in another order, and a new copy of the first
     again = [texts[2], texts[0], BASE.replace("units", "teams"), texts[3], texts[1]]
     got = dd.cluster_texts(again, config=config, cache=later)
@@ -337,7 +392,10 @@ def test_stored_pairs_that_do_not_fit_are_left_out():
     cache.compute(["one two three four", "five six seven eight"], config)
     d, s = map(bytes, cache.blobs())
     good = (np.array([1], dtype=np.int64).tobytes(), np.array([0.9]).tobytes())
-    assert SignatureCache.from_bytes(d, s, config, good)[3] is not None
+    ranks = np.array([1, 0], dtype=np.int64).tobytes()
+    cands = (ranks, good[0], np.array([2], dtype=np.uint8).tobytes())
+    known = SignatureCache.from_bytes(d, s, config, good, cands)
+    assert known[3] is not None and known[4] is not None
     for codes, scores in [
         (np.array([4], dtype=np.int64).tobytes(), good[1]),  # beyond 2 x 2 texts
         (np.array([1, 0], dtype=np.int64).tobytes(), np.array([0.9, 0.9]).tobytes()),
@@ -346,3 +404,12 @@ def test_stored_pairs_that_do_not_fit_are_left_out():
     ]:
         known = SignatureCache.from_bytes(d, s, config, (codes, scores))
         assert known is not None and known[3] is None  # signatures kept, pairs left out
+    for bad in [
+        (ranks[:8], *cands[1:]),  # a rank short
+        (np.array([1, 1], dtype=np.int64).tobytes(), *cands[1:]),  # a rank twice
+        (ranks, cands[1], np.array([0], dtype=np.uint8).tobytes()),  # found by no band
+        (ranks, cands[1], np.array([17], dtype=np.uint8).tobytes()),  # by more than all
+        (ranks, np.array([4], dtype=np.int64).tobytes(), cands[2]),  # beyond 2 x 2 texts
+    ]:
+        known = SignatureCache.from_bytes(d, s, config, good, bad)
+        assert known is not None and known[4] is None

@@ -125,11 +125,10 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS signatures (
     shard INTEGER PRIMARY KEY, digests BLOB NOT NULL, signatures BLOB NOT NULL
 )""",
-    # the candidate pairs of texts that dedupe verified, with their scores (0: not copies),
-    # for a later run (see dedupe.SignatureCache.pair_blobs): the pairs as codes of the two
-    # texts' places among the stored signatures' digests, in parts of PAIR_PART pairs
-    """CREATE TABLE IF NOT EXISTS pair_scores (
-    part INTEGER PRIMARY KEY, pairs BLOB NOT NULL, scores BLOB NOT NULL
+    # what dedupe keeps for a later run besides the signatures (see Writer.signatures):
+    # arrays by name, each in parts of STATE_PART bytes
+    """CREATE TABLE IF NOT EXISTS dedupe_state (
+    name TEXT NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (name, part)
 )""",
     # content="items" in double quotes: the form sqlite-utils and datasette recognise
     """CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(
@@ -157,7 +156,7 @@ _SCHEMA_OF = {m[1]: stmt for stmt in _SCHEMA
 _OLD_TABLES = ("articles_fts", "articles", "article_sources", "article_entities")
 _TABLES = ("paragraphs", "pages", "page_items", "page_dedupe", "clusters", "items", "sources",
            "entities", "entity_aliases", "entity_mentions", "problems", "signatures",
-           "pair_scores")
+           "dedupe_state")
 
 
 def default_path() -> str:
@@ -418,7 +417,7 @@ class Store:
     def signatures(self, key: str, config) -> tuple | None:
         """The MinHash signatures the last write kept, when made under ``key`` (see
         :class:`corpus_cli.dedupe.SignatureCache`), else None."""
-        from corpus_cli.dedupe import SignatureCache
+        from corpus_cli.dedupe import SignatureCache, candidate_key, verify_key
 
         try:
             row = self.conn.execute("SELECT value FROM meta WHERE key = 'signatures'"
@@ -431,25 +430,29 @@ class Store:
             rows = cur.execute("SELECT digests, signatures FROM signatures").fetchall()
         except (sqlite3.OperationalError, ValueError):  # a store written before the table
             return None
-        return SignatureCache.from_bytes(b"".join([r[0] for r in rows]),
-                                         b"".join([r[1] for r in rows]), config,
-                                         self._pair_scores(made, config))
+        return SignatureCache.from_bytes(
+            b"".join([r[0] for r in rows]), b"".join([r[1] for r in rows]), config,
+            self._dedupe_state(made, "pairs", verify_key(config), ("pairs", "scores")),
+            self._dedupe_state(made, "candidates", candidate_key(config),
+                               ("ranks", "candidates", "counts")))
 
-    def _pair_scores(self, made: dict, config) -> tuple[bytes, bytes] | None:
-        """The verified pairs kept with the signatures ``made`` (see :meth:`signatures`),
-        when made with the same verification rules."""
-        from corpus_cli.dedupe import verify_key
-
-        if made.get("pairs") != verify_key(config):
+    def _dedupe_state(self, made: dict, what: str, key: str, names: tuple[str, ...]
+                      ) -> tuple[bytes, ...] | None:
+        """The arrays ``names`` of the ``dedupe_state`` table, kept with the signatures
+        ``made`` (see :meth:`signatures`) when ``what`` was made under ``key``."""
+        if made.get(what) != key:
             return None
         try:
             cur = self.conn.cursor()
             cur.row_factory = None
-            rows = cur.execute("SELECT pairs, scores FROM pair_scores ORDER BY part"
-                               ).fetchall()
+            got: dict[str, list[bytes]] = {n: [] for n in names}
+            for name, data in cur.execute(
+                    "SELECT name, data FROM dedupe_state WHERE name IN"
+                    f" ({','.join('?' * len(names))}) ORDER BY name, part", names):
+                got[name].append(data)
         except sqlite3.OperationalError:  # a store written before the table was
             return None
-        return b"".join([r[0] for r in rows]), b"".join([r[1] for r in rows])
+        return tuple(b"".join(got[n]) for n in names)
 
     def holds_page(self, path: str) -> bool:
         """Whether the file at ``path`` is one of the stored pages (an input of the corpus):
@@ -879,6 +882,7 @@ class Writer:
         c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
         # (the schema changes here, before the thread starts: SQLite does not change a
         # table while another statement of the connection reads)
+        c.execute("DROP TABLE IF EXISTS pair_scores")  # dedupe_state's first form
         columns = {r[1] for r in c.execute("PRAGMA table_info(signatures)")}
         if columns and "shard" not in columns:
             # the signatures as one row (written before they were kept in shards)
@@ -894,7 +898,7 @@ class Writer:
             self._clear()
         else:  # a store written before the tables were (the thread has nothing to do yet)
             c.execute(_SCHEMA_OF["page_dedupe"])
-            c.execute(_SCHEMA_OF["pair_scores"])
+            c.execute(_SCHEMA_OF["dedupe_state"])
 
     def _clear(self) -> None:
         """Empty the tables (the bulk write)."""
@@ -1010,40 +1014,43 @@ class Writer:
             self.progress("store", n_rows, n_rows)
 
     def signatures(self, key: str, blobs: tuple[memoryview, memoryview] | None,
-                   pairs: tuple[str, memoryview, memoryview] | None = None) -> None:
+                   *state: tuple | None) -> None:
         """Keep the MinHash signatures of the corpus's texts (see :meth:`Store.signatures`):
         ``blobs`` are the texts' 16-byte digests and their signatures, in the same order
         (see :meth:`corpus_cli.dedupe.SignatureCache.blobs`). They are kept in shards by
         digest (see :func:`signature_shards`); a delta write writes only the shards whose
-        texts differ from those stored. ``pairs`` are the verified pairs of the same texts
-        (the key of the rules that verified them and the two blobs of
-        :meth:`~corpus_cli.dedupe.SignatureCache.pair_blobs`), written whole each time."""
+        texts differ from those stored. ``state`` is what dedupe keeps of the same texts
+        besides (:meth:`~corpus_cli.dedupe.SignatureCache.pair_blobs`,
+        :meth:`~corpus_cli.dedupe.SignatureCache.candidate_blobs`: each ``(what, key,
+        {name: blob})`` or None), written whole each time."""
         self._done.add("signatures")
-        if self.mode == "delta":
-            self._bg.execute("DELETE FROM pair_scores")
         if blobs is None:
             self.info.pop("signatures", None)
             if self.mode == "delta":
                 self._bg.execute("DELETE FROM signatures")
+                self._bg.execute("DELETE FROM dedupe_state")
             return
         bits, rows = signature_shards(*blobs)
         self.info["signatures"] = made = {"key": key, "bits": bits}
-        if pairs is not None:
-            vkey, codes, scores = pairs
-            self._bg.executemany("INSERT INTO pair_scores VALUES (?,?,?)", (
-                (n, codes[at * 8 : (at + PAIR_PART) * 8], scores[at * 8 : (at + PAIR_PART) * 8])
-                for n, at in enumerate(range(0, len(codes) // 8, PAIR_PART))))
+        kept = {}
+        parts = []
+        for one in state:
+            if one is not None:
+                what, made_by, arrays = one
+                kept[what] = made_by
+                parts += [(name, n, data[at : at + STATE_PART])
+                          for name, data in arrays.items()
+                          for n, at in enumerate(range(0, len(data), STATE_PART))]
+        self._state(parts)
         insert = "INSERT INTO signatures VALUES (?,?,?)"
         if self.mode != "delta":
             self._bg.executemany(insert, rows)
-            if pairs is not None:
-                made["pairs"] = pairs[0]
+            made.update(kept)
             return
-        # (the same hash functions and shards, whatever verified the pairs)
+        # (the same hash functions and shards, whatever else was kept with them)
         same_shards = {k: v for k, v in (self._old.signatures or {}).items()
-                       if k != "pairs"} == made
-        if pairs is not None:
-            made["pairs"] = pairs[0]
+                       if k in made} == made
+        made.update(kept)
 
         def delta_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
             if not same_shards:  # other hash functions or shards: every row again
@@ -1060,6 +1067,28 @@ class Writer:
                     del new[shard]
             c.executemany("DELETE FROM signatures WHERE shard = ?", gone)
             c.executemany("INSERT OR REPLACE INTO signatures VALUES (?,?,?)", new.values())
+
+        self._bg.run(delta_write)
+
+    def _state(self, parts: list[tuple[str, int, memoryview]]) -> None:
+        """Write the rows of the ``dedupe_state`` table; a delta write only those that
+        differ from the stored ones."""
+        insert = "INSERT OR REPLACE INTO dedupe_state VALUES (?,?,?)"
+        if self.mode != "delta":
+            self._bg.executemany(insert, parts)
+            return
+
+        def delta_write(c: sqlite3.Connection) -> None:  # in the thread: it reads
+            new = {(name, n): data for name, n, data in parts}
+            gone = []
+            for name, n, data in c.execute("SELECT name, part, data FROM dedupe_state"):
+                want = new.get((name, n))
+                if want is None:
+                    gone.append((name, n))
+                elif want == data:
+                    del new[name, n]
+            c.executemany("DELETE FROM dedupe_state WHERE name = ? AND part = ?", gone)
+            c.executemany(insert, ((*k, v) for k, v in new.items()))
 
         self._bg.run(delta_write)
 
@@ -1083,7 +1112,7 @@ class Writer:
         if self.mode == "delta":
             if "signatures" not in self._done:  # none this time: none kept
                 self._bg.execute("DELETE FROM signatures")
-                self._bg.execute("DELETE FROM pair_scores")
+                self._bg.execute("DELETE FROM dedupe_state")
             self._items_delta(articles, entities, problems, keys, mentions)
         else:
             self._items_bulk(articles, entities, problems, keys, mentions)
@@ -1258,7 +1287,7 @@ def _page_row(seq: int, cp: CleanPage) -> tuple:
             json.dumps(list(cp.urls)), len(cp.paragraphs), _meta_json(cp.page.meta))
 
 
-PAIR_PART = 1 << 20  # verified pairs per row of the pair_scores table
+STATE_PART = 8 << 20  # bytes per row of the dedupe_state table
 
 # Texts per shard of the signatures table, about: few, so that a delta write adding or
 # removing a few texts rewrites few of their rows; many, so that a read reads few rows.
