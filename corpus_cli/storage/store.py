@@ -503,16 +503,24 @@ class Store:
         raw entity mentions as stored)`` of the stored items (see
         :func:`corpus_cli.pipeline.annotation_key` and
         :func:`corpus_cli.pipeline.mentions_json`)."""
-        from corpus_cli.models import DateMention, EntityMention
+        from corpus_cli.models import DateMention, EntityMention, record_maker
 
         if self.version < SCHEMA_VERSION:
             return {}
+        make_date_mention = record_maker(DateMention)
+        make_entity_mention = record_maker(EntityMention)
         out: dict[str, tuple] = {}
+        loads = json.loads
         for key, dates, mentions in self.conn.execute(
                 "SELECT annotation_key, dates, mentions FROM items"
                 " WHERE annotation_key IS NOT NULL"):
-            ds = tuple(DateMention(**d) for d in json.loads(dates))
-            ms = None if mentions is None else [EntityMention(*m) for m in json.loads(mentions)]
+            # the records made from all their fields (see models.record_maker): dates as
+            # DateMention.to_dict writes them, mentions as pipeline.mentions_json does
+            ds = tuple([make_date_mention(d["text"], d["start"], d["end"], d["value"],
+                                          d["end_value"], d["precision"], d["inferred"],
+                                          d["kind"]) for d in loads(dates)])
+            ms = None if mentions is None else [make_entity_mention(*m)
+                                                for m in loads(mentions)]
             # as the annotation gives it (nothing failed), and the JSON to write again
             out[key] = (ds, ms, (), mentions)
         return out
