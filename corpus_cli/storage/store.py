@@ -1030,7 +1030,7 @@ class Writer:
         texts differ from those stored. ``state`` is what dedupe keeps of the same texts
         besides (:meth:`~corpus_cli.dedupe.SignatureCache.pair_blobs`,
         :meth:`~corpus_cli.dedupe.SignatureCache.candidate_blobs`: each ``(what, key,
-        {name: blob})`` or None), written whole each time."""
+        {name: blob})`` or None), kept in the ``dedupe_state`` table (see :meth:`_state`)."""
         self._done.add("signatures")
         if blobs is None:
             self.info.pop("signatures", None)
