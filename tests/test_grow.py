@@ -367,3 +367,26 @@ def test_a_rerun_verifies_the_pairs_of_new_texts_only(tmp_path, monkeypatch):
     with sqlite3.connect(db) as con:
         names = {r[0] for r in con.execute("select name from dedupe_state")}
     assert names == {"pairs", "scores", "ranks", "candidates", "counts"}
+
+
+def test_a_damaged_dedupe_state_is_not_used(tmp_path, monkeypatch):
+    import corpus_cli.dedupe as dd
+
+    folder = _write(tmp_path / "p", _pages(8))
+    db = str(tmp_path / "c.db")
+    run_dedupe([str(folder)], db=db, workers=1)
+    with sqlite3.connect(db) as con:  # cut short: the blobs no longer fit their texts
+        con.execute("update dedupe_state set data = substr(data, 1, length(data) - 3)"
+                    " where name in ('ranks', 'pairs')")
+    got: list = []
+    real = dd._windows_again
+    monkeypatch.setattr(dd, "_windows_again", lambda *a: got.append(real(*a)) or got[-1])
+    page = folder / "brief.txt"
+    page.write_text(page.read_text() + "\nA new paragraph about the water board of the town.\n")
+    run_dedupe([str(folder)], db=db, workers=1)
+    assert got == [None]  # not lent: every bucket windowed
+    assert snapshot(db) == _fresh_snapshot(folder, tmp_path)
+    with sqlite3.connect(db) as con:  # and written whole again
+        lengths = dict(con.execute("select name, sum(length(data)) from dedupe_state"
+                                   " group by name"))
+    assert lengths["ranks"] % 8 == 0 and lengths["pairs"] == lengths["scores"]
