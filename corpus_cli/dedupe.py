@@ -30,9 +30,13 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from corpus_cli.memo import Memo
 from corpus_cli.models import Cluster, Drop, Paragraph, Progress
+
+if TYPE_CHECKING:
+    from numpy import ndarray
 
 _WORDS = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
@@ -214,7 +218,8 @@ class SignatureCache:
         place[np.argsort(self.digests, kind="stable")] = np.arange(n)
         return place
 
-    def keep_candidates(self, ranks, a, b, counts, config: DedupeConfig) -> None:
+    def keep_candidates(self, ranks: ndarray, a: ndarray, b: ndarray, counts: ndarray,
+                        config: DedupeConfig) -> None:
         """Keep this run's candidate pairs ``(a[i], b[i])`` (indices of the last call's
         texts), the number of bands whose windows found each, and the texts' ``ranks``,
         for a later run (see :func:`_candidates`)."""
@@ -243,7 +248,7 @@ class SignatureCache:
         return "candidates", key, dict(zip(("ranks", "candidates", "counts"), (
             memoryview(x.view("u1")) for x in arrays), strict=True))
 
-    def known_scores(self, a, b):
+    def known_scores(self, a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
         """For the candidate pairs ``(a[i], b[i])`` (indices of the last call's texts,
         ``a[i] < b[i]``): which the earlier run verified (a mask) and their scores there
         (0: not copies). Verification depends on the two texts only, so a pair of texts
@@ -265,7 +270,8 @@ class SignatureCache:
         self.scores_reused = int(known.sum())
         return known, scores
 
-    def keep_scores(self, a, b, scores, config: DedupeConfig) -> None:
+    def keep_scores(self, a: Sequence[int], b: Sequence[int], scores: Sequence[float],
+                    config: DedupeConfig) -> None:
         """Keep this run's verified pairs (as :meth:`known_scores` takes them) and their
         scores under ``config`` for a later run: as codes ``lo * n + hi`` of the texts'
         places in digest order, sorted."""
@@ -555,7 +561,7 @@ def _candidates(sig, ranks: Sequence[int], config: DedupeConfig,
     return _adjacency(a, b, n)
 
 
-def _counted_pairs(codes, n: int):
+def _counted_pairs(codes: ndarray, n: int) -> tuple[ndarray, ndarray, ndarray]:
     """The distinct unordered pairs of the codes ``a * n + b`` as ``(lo, hi)`` arrays,
     sorted, and how many times each was given."""
     import numpy as np
@@ -570,7 +576,8 @@ def _counted_pairs(codes, n: int):
 WINDOWS_AGAIN_MAX = 0.25
 
 
-def _windows_again(sig, rank, config: DedupeConfig, cache: SignatureCache):
+def _windows_again(sig: ndarray, rank: ndarray, config: DedupeConfig,
+                   cache: SignatureCache) -> ndarray | None:
     """The window pairs of this run (codes ``a * n + b``, each as many times as bands found
     it, as :func:`_candidates` makes them), from the earlier run's kept in ``cache``; None
     when there are none, or too much changed.
