@@ -773,7 +773,8 @@ def assemble(results: list[PageResult], problems: list[Problem],
              engine=None, signatures: SignatureCache | None = None) -> Corpus:
     """The corpus of these pages, in this order (the corpus order): duplicates found, the
     pages' items gathered. ``signatures`` lends the MinHash signatures an earlier run
-    computed and keeps this run's (not with a remote ``engine``, which computes them)."""
+    computed, with the candidate and verified pairs of its texts, and keeps this run's (not
+    with a remote ``engine``, which computes them)."""
     order = {r.page.page.path: n for n, r in enumerate(results)}
     paragraphs = [p for r in results for p in r.page.paragraphs]
     norms = [n for r in results for n in r.norms]
