@@ -162,6 +162,7 @@ class SignatureCache:
         self.key = key
         self.known = known
         self.digests = None  # of the texts of the last call
+        self._place = None  # each of those texts' place in digest order (see _codes)
         self.signatures = None
         self.reused = 0
         # verified candidate pairs: those of the earlier run (its pair codes, sorted, and
@@ -175,7 +176,8 @@ class SignatureCache:
         # pair codes and how many bands found each) and this run's (see keep_candidates)
         self._known_candidates = None
         self.candidates = None
-        self.windows_again = None  # (texts, bands) whose buckets were windowed again
+        # (new texts, gone or moved texts) whose buckets were windowed again, or None
+        self.windows_again = None
 
     def compute(self, texts: Sequence[str], config: DedupeConfig,
                 progress: Progress | None = None):
@@ -187,9 +189,7 @@ class SignatureCache:
         todo = np.arange(len(texts))
         if self.known is not None and len(self.known[0]) and len(texts):
             kd, korder, ks = self.known[:3]
-            at = np.searchsorted(kd, digests)
-            at[at >= len(kd)] = 0
-            hit = kd[at] == digests
+            at, hit = _find(kd, digests)
             out = np.empty((len(texts), config.bands * config.rows), dtype=np.uint32)
             out[hit] = ks[korder[at[hit]]]
             todo = np.flatnonzero(~hit)
@@ -207,16 +207,24 @@ class SignatureCache:
         elif len(todo):
             out[todo] = _signatures([texts[i] for i in todo.tolist()], config, progress)
         self.digests, self.signatures = digests, out
+        self._place = None
         return out
 
-    def _places(self):
-        """Each text of the last call's place among them in digest order."""
+    def _codes(self, a, b) -> tuple[ndarray, ndarray]:
+        """The pairs ``(a[i], b[i])`` of the last call's texts as codes ``lo * n + hi`` of
+        the two texts' places in digest order (how the store keeps them, see
+        :meth:`from_bytes`), sorted, and the order that sorts them."""
         import numpy as np
 
         n = len(self.digests)
-        place = np.empty(n, dtype=np.int64)
-        place[np.argsort(self.digests, kind="stable")] = np.arange(n)
-        return place
+        if self._place is None:
+            self._place = np.empty(n, dtype=np.int64)
+            self._place[np.argsort(self.digests, kind="stable")] = np.arange(n)
+        pa = self._place[np.asarray(a, dtype=np.int64)]
+        pb = self._place[np.asarray(b, dtype=np.int64)]
+        code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
+        o = np.argsort(code, kind="stable")
+        return code[o], o
 
     def keep_candidates(self, ranks: ndarray, a: ndarray, b: ndarray, counts: ndarray,
                         config: DedupeConfig) -> None:
@@ -228,14 +236,10 @@ class SignatureCache:
         self._known_candidates = None  # lent: no longer needed
         if self.digests is None:
             return
-        n = len(self.digests)
-        place = self._places()
-        by_place = np.empty(n, dtype=np.int64)
-        by_place[place] = np.asarray(ranks, dtype=np.int64)
-        pa, pb = place[a], place[b]
-        code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
-        o = np.argsort(code, kind="stable")
-        self.candidates = (candidate_key(config), by_place, code[o],
+        codes, o = self._codes(a, b)
+        by_place = np.empty(len(self.digests), dtype=np.int64)
+        by_place[self._place] = np.asarray(ranks, dtype=np.int64)
+        self.candidates = (candidate_key(config), by_place, codes,
                            np.asarray(counts, dtype=np.uint8)[o])
 
     def candidate_blobs(self) -> tuple[str, str, dict[str, memoryview]] | None:
@@ -261,11 +265,8 @@ class SignatureCache:
             return known, scores
         n, codes, kscores = self._known_pairs
         ea, eb = self._earlier[a], self._earlier[b]
-        both = (ea >= 0) & (eb >= 0)
-        code = np.minimum(ea, eb) * n + np.maximum(ea, eb)
-        at = np.searchsorted(codes, code)
-        at[at >= len(codes)] = 0
-        known = both & (codes[at] == code) if len(codes) else known
+        # a pair with a new text (-1) has a negative code: never found
+        at, known = _find(codes, np.minimum(ea, eb) * n + np.maximum(ea, eb))
         scores[known] = kscores[at[known]]
         self.scores_reused = int(known.sum())
         return known, scores
@@ -280,12 +281,8 @@ class SignatureCache:
         self._known_pairs = self._earlier = None  # lent: no longer needed
         if self.digests is None:
             return
-        n = len(self.digests)
-        place = self._places()
-        pa, pb = place[np.asarray(a, dtype=np.int64)], place[np.asarray(b, dtype=np.int64)]
-        code = np.minimum(pa, pb) * n + np.maximum(pa, pb)
-        o = np.argsort(code, kind="stable")
-        self.pairs = (verify_key(config), code[o], np.asarray(scores, dtype=np.float64)[o])
+        codes, o = self._codes(a, b)
+        self.pairs = (verify_key(config), codes, np.asarray(scores, dtype=np.float64)[o])
 
     def pair_blobs(self) -> tuple[str, str, dict[str, memoryview]] | None:
         """This run's verified pairs (see :meth:`keep_scores`) as the store keeps them:
@@ -341,8 +338,7 @@ def _pairs_from_bytes(pairs: tuple[bytes, bytes] | None, n: int) -> tuple | None
         return None
     c = np.frombuffer(codes, dtype=np.int64)
     sc = np.frombuffer(scores, dtype=np.float64)
-    if len(c) and (c[0] < 0 or c[-1] >= n * n or not (c[1:] > c[:-1]).all()
-                   or not ((sc >= 0) & (sc <= 1)).all()):
+    if not _codes_fit(c, n) or not ((sc >= 0) & (sc <= 1)).all():
         return None
     return c, sc
 
@@ -361,11 +357,28 @@ def _candidates_from_bytes(blobs: tuple[bytes, bytes, bytes] | None, n: int,
     r = np.frombuffer(ranks, dtype=np.int64)
     c = np.frombuffer(codes, dtype=np.int64)
     k = np.frombuffer(counts, dtype=np.uint8)
-    if len(np.unique(r)) != n or (len(c) and (
-            c[0] < 0 or c[-1] >= n * n or not (c[1:] > c[:-1]).all()
-            or not ((k >= 1) & (k <= config.bands)).all())):
+    if len(np.unique(r)) != n or not _codes_fit(c, n) or not (
+            (k >= 1) & (k <= config.bands)).all():
         return None
     return r, c, k
+
+
+def _codes_fit(codes: ndarray, n: int) -> bool:
+    """Whether ``codes`` are pair codes ``lo * n + hi`` of ``n`` texts, strictly sorted."""
+    return not len(codes) or bool(codes[0] >= 0 and codes[-1] < n * n
+                                  and (codes[1:] > codes[:-1]).all())
+
+
+def _find(sorted_: ndarray, values: ndarray) -> tuple[ndarray, ndarray]:
+    """Where each of ``values`` stands in the sorted array ``sorted_`` (0 where absent) and
+    whether it is there."""
+    import numpy as np
+
+    at = np.searchsorted(sorted_, values)
+    if not len(sorted_):
+        return np.zeros_like(at), np.zeros(len(values), dtype=bool)
+    at[at >= len(sorted_)] = 0
+    return at, sorted_[at] == values
 
 
 def candidate_key(config: DedupeConfig) -> str:
@@ -635,12 +648,9 @@ def _windows_again(sig: ndarray, rank: ndarray, config: DedupeConfig,
                 found.append(idx[first[keep]] * n + idx[second[keep]])
     counts = old_counts.astype(np.int64)
     if taken:
-        if not len(old_codes):
-            return None  # window pairs the earlier run did not have: not ours
         la, lb, lc = _counted_pairs(np.concatenate(taken), n_old)
-        at = np.searchsorted(old_codes, la * n_old + lb)
-        if (at >= len(old_codes)).any() or (old_codes[np.minimum(at, len(old_codes) - 1)]
-                                           != la * n_old + lb).any():
+        at, there = _find(old_codes, la * n_old + lb)
+        if not there.all():
             return None  # not the pairs those buckets made: not ours
         np.subtract.at(counts, at, lc)
     if (counts < 0).any():

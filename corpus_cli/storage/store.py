@@ -890,7 +890,6 @@ class Writer:
         c.execute("BEGIN IMMEDIATE")  # here: a store locked by another writer fails now
         # (the schema changes here, before the thread starts: SQLite does not change a
         # table while another statement of the connection reads)
-        c.execute("DROP TABLE IF EXISTS pair_scores")  # dedupe_state's first form
         columns = {r[1] for r in c.execute("PRAGMA table_info(signatures)")}
         if columns and "shard" not in columns:
             # the signatures as one row (written before they were kept in shards)
