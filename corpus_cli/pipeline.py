@@ -896,13 +896,16 @@ def analyse_items(
     release: bool = False,
     cache: Mapping[str, tuple] | None = None,
     drop_pages: bool = False,
+    merged_items: Callable[[list[Article]], None] | None = None,
 ) -> Analysis:
     """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
     ``cache`` (key -> (date mentions, raw entity mentions or None, failures, and
     optionally those mentions as :func:`mentions_json` gives them), made under the same
     ``ner``) taken from it instead of found again. With ``drop_pages``, the corpus's pages
     and items are let go (emptied) as soon as they are no longer needed, ``during`` done:
-    the entity merge then runs without them in memory."""
+    the entity merge then runs without them in memory. ``merged_items`` is given the
+    items as soon as the copies are merged (before their dates and entities are found:
+    the items returned are these, in this order, with those added)."""
     from corpus_cli.entities import extract
     from corpus_cli.segment import (
         entity_extras,
@@ -927,6 +930,8 @@ def analyse_items(
     del urls
     for it in corpus.items:
         it.opening = None  # (in the merged items' ids now): not kept through the analysis
+    if merged_items is not None:
+        merged_items([a for a, _, _ in merged])
     if not merged:
         if during is not None:
             during()
@@ -1581,9 +1586,12 @@ def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, e
     if writing:
         info = {"clean_key": cache_key(encoding), "settings": settings}
         with store.writer(progress, info) as w:
+            # the search index is built (in a thread) from the items as soon as they are
+            # merged, while their dates and entities are found and the rest is written
             got = analyse_items(
                 corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
-                during=lambda: _write_paragraphs(w, corpus), drop_pages=True)
+                during=lambda: _write_paragraphs(w, corpus), drop_pages=True,
+                merged_items=w.index)
             articles, ents = got.articles, got.entities
             corpus.items = []  # merged into the articles: free them before the write
             # The paragraphs are in the store now: the report reads back those it shows,

@@ -296,3 +296,97 @@ def test_index_and_search_do_not_import_each_other():
     assert not loads("corpus_cli.storage.index", "corpus_cli.search")
     assert not loads("corpus_cli.search", "corpus_cli.storage.index")  # only when it searches
     assert loads("corpus_cli.storage.index", "corpus_cli.query")
+
+
+# ---- what a new generation is made from ---------------------------------------------------
+ROWS = [(1, "Water supply", "The council met about the water supply of the old town.", 2024,
+         "2024-05-02", "article"),
+        (2, None, "A ferry terminal opened near the pier after the storm.", 2023, "2023",
+         "brief"),
+        (3, "Rates", "The bank raised its interest rates for the second time.", None, None,
+         "article")]
+NEW_ROW = (7, "Harbour", "The harbour authority opened a new ferry terminal for water taxis.",
+           2025, "2025-01-09", "article")
+
+
+def _scores(folder: str, words: str) -> list[tuple[int, float]]:
+    """(rowid, score) of every document matching ``words`` in title or text, by rowid."""
+    import tantivy
+
+    idx = tantivy.Index.open(folder)
+    idx.register_tokenizer(index.TOKENIZER, index._analyzer())
+    searcher = idx.searcher()
+    query = idx.parse_query(words, ["title", "text"])
+    out = []
+    for score, addr in searcher.search(query, 100).hits:
+        out.append((searcher.doc(addr)["rowid"][0], round(score, 5)))
+    return sorted(out)
+
+
+def _generation(db: str, rows, base: str | None = None) -> tuple[index.BackgroundBuild, str]:
+    token = index.new_token()
+    side = index.start_build(db, token, rows, len(rows), base=base)
+    side.wait()
+    assert side.error is None
+    if side.kept:
+        return side, base
+    assert side.publish()
+    return side, index.generation(db, token)
+
+
+@pytest.mark.parametrize("change", ["same", "added", "text", "date", "kind", "removed",
+                                    "no documents file"])
+def test_a_new_generation_is_kept_extended_or_built_and_scores_as_a_fresh_build(
+        tmp_path, monkeypatch, change):
+    db = str(tmp_path / "c.db")
+    _side, base = _generation(db, ROWS)
+    assert index._read_docs(base) == {r[0]: index.doc_digest(r) for r in ROWS}
+    rows = {"same": ROWS, "added": [*ROWS, NEW_ROW],
+            "text": [ROWS[0], ROWS[1][:2] + ("A ferry terminal opened.",) + ROWS[1][3:],
+                     ROWS[2]],
+            "date": [ROWS[0], ROWS[1][:4] + ("2023-02",) + ROWS[1][5:], ROWS[2]],
+            "kind": [ROWS[0], ROWS[1][:5] + ("article",), ROWS[2]],
+            "removed": ROWS[:2], "no documents file": ROWS}[change]
+    if change == "no documents file":
+        os.remove(os.path.join(base, index.DOCS))
+    extended, built = [], []
+    real_extend, real_build = index._extend_tmp, index._build_tmp
+    monkeypatch.setattr(index, "_extend_tmp",
+                        lambda *a, **k: extended.append(1) or real_extend(*a, **k))
+    monkeypatch.setattr(index, "_build_tmp",
+                        lambda *a, **k: built.append(1) or real_build(*a, **k))
+    side, folder = _generation(db, rows, base)
+    assert (side.kept, bool(extended), bool(built)) == {
+        "same": (True, False, False), "added": (False, True, False)}.get(
+            change, (False, False, True))
+    # what it holds, and how it scores, are those of a fresh build of the same rows
+    monkeypatch.setattr(index, "_build_tmp", real_build)
+    _, fresh = _generation(str(tmp_path / "fresh.db"), rows)
+    assert index._read_docs(folder) == index._read_docs(fresh)
+    for words in ("water", "ferry terminal", "rates OR storm"):
+        assert _scores(folder, words) == _scores(fresh, words)
+
+
+def test_the_index_is_started_before_the_paragraphs_are_written(tmp_path, monkeypatch):
+    from corpus_cli.storage import store as store_mod
+
+    seen = []
+    real = store_mod.Writer.paragraphs
+
+    def paragraphs(self, *a, **k):
+        seen.append(self._side is not None)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(store_mod.Writer, "paragraphs", paragraphs)
+    build_store(tmp_path / "pages", PAGES, str(tmp_path / "c.db"))
+    assert seen == [True]
+
+
+def test_the_index_documents_are_the_stored_items(db):
+    """The documents' file of the current generation names exactly the stored items (by
+    rowid) as the index holds them."""
+    with open_store(db) as store:
+        folder = index.generation(db, store.index_token())
+        rows = list(store.index_rows())
+    assert folder is not None and rows
+    assert index._read_docs(folder) == {r[0]: index.doc_digest(r) for r in rows}

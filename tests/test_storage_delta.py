@@ -96,6 +96,12 @@ def assert_same_as_fresh(db: str, folder: Path, tmp_path: Path, name: str) -> No
     run("dedupe", *order, "--db", fresh, "--workers", "1")
     assert tables(db) == tables(fresh), name
     assert answers(db) == answers(fresh), name
+    # the side index holds exactly the stored items, each under its rowid
+    with open_store(db) as s:
+        folder = index_mod.generation(db, s.index_token())
+        rows = list(s.index_rows())
+    assert folder is not None, name
+    assert index_mod._read_docs(folder) == {r[0]: index_mod.doc_digest(r) for r in rows}, name
 
 
 @pytest.fixture

@@ -254,10 +254,9 @@ def page_items_changes(conn: sqlite3.Connection, page_rows: Sequence[tuple],
 
 @dataclass
 class ItemPlan:
-    """The item-side rows to write. Each item has its rowid in ``rowids`` (by position in
-    the items written); the new and changed ones their row in ``rows``."""
+    """The item-side rows to write (items by their position in the items written); the
+    new and changed ones have their row in ``rows``."""
 
-    rowids: list[int] = field(default_factory=list)
     rows: dict[int, tuple] = field(default_factory=dict)
     delete: list[tuple[int, str]] = field(default_factory=list)  # (rowid, id) removed
     replace: list[int] = field(default_factory=list)  # positions of new/changed items
@@ -265,17 +264,15 @@ class ItemPlan:
     fts_delete: list[int] = field(default_factory=list)  # rowids, old title/text out
     fts_insert: list[int] = field(default_factory=list)  # positions, new title/text in
     annotations: list[tuple] = field(default_factory=list)  # (key, mentions, rowid)
-    index_deletes: bool = False  # the side index loses or changes a document
-    index_adds: list[int] = field(default_factory=list)  # positions of new documents
 
 
-def plan_items(conn: sqlite3.Connection, rows: Iterable[tuple], keys, mentions
-               ) -> ItemPlan:
-    """Compare the item rows to write (``_item_row`` rows, rowid first and digest last,
-    streamed: only those to write are kept) with the stored items."""
+def plan_items(conn: sqlite3.Connection, rows: Iterable[tuple], rowids: Sequence[int],
+               keys, mentions) -> ItemPlan:
+    """Compare the item rows to write (``_item_row`` rows, digest last, streamed: only
+    those to write are kept; ``rowids`` their rowids, a stored item's its stored one) with
+    the stored items."""
     old = {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
         "SELECT id, rowid, digest, annotation_key, mentions FROM items")}
-    top = conn.execute("SELECT MAX(rowid) FROM items").fetchone()[0] or 0
     plan = ItemPlan()
     for n, row in enumerate(rows):
         ident = row[1]
@@ -283,15 +280,13 @@ def plan_items(conn: sqlite3.Connection, rows: Iterable[tuple], keys, mentions
         ment = mentions[n] if mentions is not None else None
         was = old.pop(ident, None)
         if was is None:
-            top += 1
-            plan.rowids.append(top)
             plan.rows[n] = row
             plan.replace.append(n)
             plan.fts_insert.append(n)
-            plan.index_adds.append(n)
             continue
         rowid, digest, okey, oment = was
-        plan.rowids.append(rowid)
+        if rowid != rowids[n]:
+            raise ValueError(f"item {ident}: rowid {rowids[n]} given, {rowid} stored")
         if digest != row[-1]:
             plan.rows[n] = row
             plan.replace.append(n)
@@ -299,18 +294,16 @@ def plan_items(conn: sqlite3.Connection, rows: Iterable[tuple], keys, mentions
         elif (okey, oment) != (key, ment):
             plan.annotations.append((key, ment, rowid))
     plan.delete = [(v[0], k) for k, v in old.items()]
-    if plan.delete:
-        plan.index_deletes = True
-        plan.fts_delete += [r for r, _ in plan.delete]
+    plan.fts_delete += [r for r, _ in plan.delete]
     if plan.changed:
-        # what the search indexes hold of an item: title, text (FTS5) and date, kind
+        # what FTS5 holds of an item: its title and text
         olds = {}
-        ids = [plan.rowids[n] for n in plan.changed]
+        ids = [rowids[n] for n in plan.changed]
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             q = ",".join("?" * len(chunk))
             for r in conn.execute(
-                    f"SELECT rowid, title, text, date, kind FROM items"  # noqa: S608
+                    f"SELECT rowid, title, text FROM items"  # noqa: S608
                     f" WHERE rowid IN ({q})", chunk):
                 olds[r[0]] = tuple(r[1:])
         for n in plan.changed:

@@ -53,6 +53,7 @@ FORMAT = 1
 TOKEN_KEY = "index_token"  # the key of the generation token in the store's meta table
 INFO = "info.json"
 VOCAB = "vocabulary.json"
+DOCS = "documents.bin"  # what the index holds of each item: rowid and digest (doc_digest)
 TOKENIZER = "corpus"
 TOKEN_PATTERN = r"[\p{L}\p{N}]+"
 FIELDS = (("title", 2.0), ("text", 1.0))  # and their weights, as FTS5's bm25(2.0, 1.0)
@@ -121,6 +122,42 @@ def _schema():
 Row = tuple[int, "str | None", str, "int | None", "str | None", str]
 
 
+def doc_digest(row: Row) -> bytes:
+    """8 bytes naming what the index holds of an item (its title, text, date and kind;
+    the year is the date's): two rows with the same rowid and digest are the same
+    document."""
+    import hashlib
+
+    _rowid, title, text, _year, date, kind = row
+    h = hashlib.blake2b(digest_size=8)
+    for part in (title or "", text, date or "", kind):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.digest()
+
+
+def _write_docs(path: str, docs: dict[int, bytes]) -> None:
+    """The :data:`DOCS` file: 16 bytes per document, its rowid (little-endian) then its
+    :func:`doc_digest`, by rowid."""
+    with open(path, "wb") as fh:
+        fh.write(b"".join(r.to_bytes(8, "little", signed=True) + docs[r]
+                          for r in sorted(docs)))
+
+
+def _read_docs(folder: str) -> dict[int, bytes] | None:
+    """``rowid -> digest`` of the documents of the index in ``folder``; ``None`` when it does
+    not say (an index built before it did) or the file is damaged."""
+    try:
+        with open(os.path.join(folder, DOCS), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    if len(data) % 16:
+        return None
+    return {int.from_bytes(data[i : i + 8], "little", signed=True): data[i + 8 : i + 16]
+            for i in range(0, len(data), 16)}
+
+
 def build_index(store: Store, token: str, progress: Progress | None = None,
                 threads: int | None = None) -> str:
     """Index the items of ``store`` under generation ``token`` (the store's current one, as
@@ -140,7 +177,7 @@ def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
     import tantivy
 
     def start(tmp: str) -> tuple:
-        return tantivy.Index(_schema(), path=tmp), 0, True
+        return tantivy.Index(_schema(), path=tmp), {}, True
 
     return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
 
@@ -149,9 +186,9 @@ def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
                progress: Progress | None, threads: int | None,
                cancel: threading.Event | None) -> str:
     """A new temporary folder next to the store at ``db``, its index opened by
-    ``start(tmp)`` (which gives the index, the items it already holds and whether their
-    dates are all indexed), the documents of ``rows`` added. Removed again on any error
-    or when ``cancel`` is set."""
+    ``start(tmp)`` (which gives the index, the documents it already holds as
+    :func:`_read_docs` gives them, and whether their dates are all indexed), the documents
+    of ``rows`` added. Removed again on any error or when ``cancel`` is set."""
     root = index_dir(db)
     os.makedirs(root, exist_ok=True)
     _sweep(root)  # what builds killed before left behind
@@ -163,8 +200,11 @@ def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
         index.register_tokenizer(TOKENIZER, _analyzer())
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         writer = index.writer(WRITER_HEAP, threads)
-        n, dates_ok = _add_rows(writer, rows, total, progress, cancel)
-        _finish(index, writer, tmp, {"token": token, "items": held + n,
+        docs, dates_ok = _add_rows(writer, rows, total, progress, cancel)
+        n = len(docs)
+        docs = {**held, **docs}
+        _write_docs(os.path.join(tmp, DOCS), docs)
+        _finish(index, writer, tmp, {"token": token, "items": len(docs),
                                      "dates_ok": held_dates_ok and dates_ok})
     except BaseException:
         _discard(writer, tmp)
@@ -176,15 +216,19 @@ def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
 
 
 def _add_rows(writer, rows: Iterable[Row], total: int, progress: Progress | None,
-              cancel: threading.Event | None) -> tuple[int, bool]:
-    """Add the documents of ``rows``: how many, and whether all their dates are ISO."""
+              cancel: threading.Event | None) -> tuple[dict[int, bytes], bool]:
+    """Add the documents of ``rows``: their :func:`doc_digest` by rowid, and whether all
+    their dates are ISO."""
     import tantivy
 
     dates_ok = True
     n = 0
-    for rowid, title, text, year, date, kind in rows:
+    docs: dict[int, bytes] = {}
+    for row in rows:
         if cancel is not None and cancel.is_set():
             raise _Cancelled
+        rowid, title, text, year, date, kind = row
+        docs[rowid] = doc_digest(row)
         doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
         if title:
             doc.add_text("title", _nfc(title))
@@ -199,7 +243,7 @@ def _add_rows(writer, rows: Iterable[Row], total: int, progress: Progress | None
         n += 1
         if progress and n % 10000 == 0:
             progress("index", n, total)
-    return n, dates_ok
+    return docs, dates_ok
 
 
 def _finish(index, writer, tmp: str, info: dict) -> None:
@@ -244,13 +288,13 @@ def generation(db: str, token: str | None) -> str | None:
 def _link_tree(base: str, tmp: str) -> None:
     """Hard-link the index files of ``base`` into ``tmp`` (tantivy never changes a segment
     file: the new generation shares them), copying where links cannot be made; the
-    files tantivy rewrites are copied; locks, ``info.json`` and the vocabulary are not
-    taken."""
+    files tantivy rewrites are copied; locks, ``info.json``, the vocabulary and the
+    documents' digests are not taken."""
     import shutil
 
     for name in os.listdir(base):
         src = os.path.join(base, name)
-        if name in (INFO, VOCAB) or name.endswith(".lock") or not os.path.isfile(src):
+        if name in (INFO, VOCAB, DOCS) or name.endswith(".lock") or not os.path.isfile(src):
             continue
         dst = os.path.join(tmp, name)
         if name not in _REWRITTEN:
@@ -273,8 +317,11 @@ def _extend_tmp(db: str, token: str, base: str, rows: Iterable[Row], total: int,
     def start(tmp: str) -> tuple:
         with open(os.path.join(base, INFO), encoding="utf-8") as fh:
             old = json.load(fh)
+        held = _read_docs(base)
+        if held is None or len(held) != old["items"]:
+            raise ValueError(f"{base}: the index does not say which documents it holds")
         _link_tree(base, tmp)
-        return tantivy.Index.open(tmp), old["items"], bool(old.get("dates_ok"))
+        return tantivy.Index.open(tmp), held, bool(old.get("dates_ok"))
 
     return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
 
@@ -306,13 +353,22 @@ class BackgroundBuild:
     """The side index of items that are being written to the store, built from memory in a
     thread at the same time (tantivy and SQLite both work outside Python's lock for much
     of it). :meth:`publish` once the store has committed, :meth:`discard` if it has not:
-    the index of a write that did not happen never becomes visible."""
+    the index of a write that did not happen never becomes visible.
+
+    Given the folder of the current generation (``base``), the thread first compares the
+    documents ``rows`` make with those it holds (:data:`DOCS`): when they are the same, no
+    index is built and the current one stays (:attr:`kept`); when documents are only
+    added, the new index is the current one plus those; else (a document changed or
+    gone, or a ``base`` that does not say what it holds) every document is indexed again.
+    Either way the index holds what a fresh build of ``rows`` holds, so its scores are a
+    fresh build's."""
 
     def __init__(self, db: str, token: str, rows: Iterable[Row], total: int,
                  progress: Progress | None = None, base: str | None = None):
         self.db, self.token, self.base = db, token, base
         self.tmp: str | None = None
         self.error: BaseException | None = None
+        self.kept = False  # the documents are those of ``base``: nothing was built
         self._cancel = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(rows, total, progress), name="corpus-index", daemon=True)
@@ -321,18 +377,33 @@ class BackgroundBuild:
     def _run(self, rows: Iterable[Row], total: int, progress) -> None:
         try:
             if self.base is not None:
-                self.tmp = _extend_tmp(self.db, self.token, self.base, rows, total, progress,
-                                       cancel=self._cancel)
-            else:
-                self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
-                                      cancel=self._cancel)
+                held = _read_docs(self.base)
+                if held is not None:
+                    rows = list(rows)
+                    mine = {r[0]: doc_digest(r) for r in rows}
+                    if all(mine.get(r) == d for r, d in held.items()):
+                        new = [r for r in rows if r[0] not in held]
+                        if not new:
+                            self.kept = True
+                            return
+                        self.tmp = _extend_tmp(self.db, self.token, self.base, new,
+                                               len(new), progress, cancel=self._cancel)
+                        return
+            self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
+                                  cancel=self._cancel)
         except BaseException as exc:  # reported by publish(); never kills the write
             self.error = exc
+
+    def wait(self) -> None:
+        """Wait for the build (or the finding that the current index stays, :attr:`kept`)."""
+        self._thread.join()
 
     def publish(self) -> bool:
         """Wait for the build and put it into place. Returns whether there is an index (a
         failed build is not an error: search falls back to FTS5)."""
         self._thread.join()
+        if self.kept:
+            return True
         if self.tmp is None:
             return False
         try:
@@ -356,8 +427,9 @@ class BackgroundBuild:
 def start_build(db: str, token: str, rows: Iterable[Row], total: int,
                 progress: Progress | None = None, base: str | None = None
                 ) -> BackgroundBuild | None:
-    """Start a :class:`BackgroundBuild` (of ``base``, a generation's folder, plus ``rows``
-    when given; see :func:`generation`); ``None`` when tantivy is not installed."""
+    """Start a :class:`BackgroundBuild` of ``rows`` (made from ``base``, the current
+    generation's folder, when it can be; see :func:`generation`); ``None`` when tantivy
+    is not installed."""
     if not available():
         return None
     return BackgroundBuild(db, token, rows, total, progress, base)

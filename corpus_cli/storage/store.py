@@ -878,7 +878,9 @@ class Writer:
         self.mode: str | None = None  # "bulk" or "delta", once the paragraphs are given
         self._items = 0
         self._side = None
-        self._keep_token: str | None = None  # a delta that leaves the side index as it is
+        self._base_token: str | None = None  # the side index the new one may be made from
+        self._rowid_of: dict[str, int] = {}  # item id -> rowid, of the items to write
+        self._stored_rowids: dict[str, int] = {}  # item id -> rowid, of the stored items
         self._done: set[str] = set()
         self._bg: _Background | None = None
         self._old = None  # what a delta write compares with (delta.Stored)
@@ -901,6 +903,8 @@ class Writer:
 
             # read before anything is written (the thread has nothing to do yet)
             self._old = delta.stored(c, self.info.get("clean_key"))
+            if self._old is not None:  # stored items keep their rowids (see index)
+                self._stored_rowids = dict(c.execute("SELECT id, rowid FROM items"))
         if self._old is None:
             self._clear()
         else:  # a store written before the tables were (the thread has nothing to do yet)
@@ -1099,6 +1103,45 @@ class Writer:
 
         self._bg.run(delta_write)
 
+    def index(self, articles: Sequence[Article]) -> None:
+        """Start the search index of the items to write (built from memory in a thread,
+        see :class:`corpus_cli.storage.index.BackgroundBuild`) and give them their rowids:
+        as soon as the items are known (their id, title, text, date and kind; what
+        :meth:`items` adds, dates and entities, is not indexed), so that the index is
+        built while the rest is made and written. :meth:`items` must then be given the
+        same items in the same order; it calls this itself when it was not called.
+
+        Over a stored corpus, a stored item keeps its rowid and a new one takes the next
+        free one (so the current index can be kept or extended, see
+        :class:`~corpus_cli.storage.index.BackgroundBuild`); in a new store they are 1, 2,
+        ... in the order given (see :func:`index_rows`)."""
+        if "index" in self._done:
+            raise StoreError("Writer.index called twice")
+        self._done.add("index")
+        stored = self._stored_rowids
+        top = max(stored.values(), default=0)
+        rowid_of: dict[str, int] = {}
+        for a in articles:
+            r = stored.get(a.id)
+            if r is None:
+                top += 1
+                r = top
+            rowid_of[a.id] = r
+        if len(rowid_of) != len(articles):
+            raise StoreError("two items to write have the same id")
+        self._rowid_of = rowid_of
+        if not self.want_index:
+            return
+        from corpus_cli.storage import index
+
+        db = self.store.path
+        self._base_token = self._old.index_token if self._old is not None else None
+        base = index.generation(db, self._base_token)
+        self.token = index.new_token()
+        self._side = index.start_build(
+            db, self.token, index_rows(articles, [rowid_of[a.id] for a in articles]),
+            len(articles), self.progress, base=base)
+
     def items(
         self,
         articles: Sequence[Article],
@@ -1107,15 +1150,19 @@ class Writer:
         keys: Sequence[str] | None = None,
         mentions: Sequence | None = None,
     ) -> None:
-        """The items (whose rowids are 1, 2, ... in the order given in a bulk write, see
-        :func:`index_rows`; in a delta write, an item keeps its rowid and a new one takes
-        the next free one), their sources and entity mentions, the entities and the
-        problems. The search index of these items is built from memory meanwhile, in a
-        thread. ``keys`` and ``mentions`` (per item: its annotation key and its raw entity
-        mentions as JSON, see :meth:`Store.annotations` and
-        :func:`corpus_cli.pipeline.mentions_json`) let a later run reuse the annotations."""
+        """The items (with the rowids :meth:`index` gave them), their sources and entity
+        mentions, the entities and the problems. The search index of these items is
+        built from memory meanwhile, in a thread (started by :meth:`index`). ``keys`` and
+        ``mentions`` (per item: its annotation key and its raw entity mentions as JSON,
+        see :meth:`Store.annotations` and :func:`corpus_cli.pipeline.mentions_json`) let
+        a later run reuse the annotations."""
         if "paragraphs" not in self._done:
             raise StoreError("Writer.items before Writer.paragraphs")
+        if "index" not in self._done:
+            self.index(articles)
+        elif len(articles) != len(self._rowid_of) or any(
+                a.id not in self._rowid_of for a in articles):
+            raise StoreError("Writer.items given other items than Writer.index")
         if self.mode == "delta":
             if "signatures" not in self._done:  # none this time: none kept
                 self._bg.execute("DELETE FROM signatures")
@@ -1129,21 +1176,16 @@ class Writer:
 
     def _items_bulk(self, articles, entities, problems, keys, mentions) -> None:
         bg = self._bg
-        if self.want_index:
-            from corpus_cli.storage import index
-
-            self.token = index.new_token()
-            self._side = index.start_build(self.store.path, self.token, index_rows(articles),
-                                           len(articles), self.progress)
+        rowid_of = self._rowid_of
         bg.executemany(
             "INSERT INTO items (rowid, id, kind, title, date, date_precision,"
             " date_inferred, year, text, urls, sources, paragraph_ids, dates, entities, copies,"
             " first_path, first_line, date_source, digest, annotation_key, mentions)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((*self._keep_digest(_item_row(n, a)),
-              keys[n - 1] if keys is not None else None,
-              mentions[n - 1] if mentions is not None else None)
-             for n, a in _counted(enumerate(articles, 1), self.progress, "items",
+            ((*self._keep_digest(_item_row(rowid_of[a.id], a)),
+              keys[n] if keys is not None else None,
+              mentions[n] if mentions is not None else None)
+             for n, a in _counted(enumerate(articles), self.progress, "items",
                                   len(articles) * 2)),
         )
         bg.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
@@ -1166,12 +1208,12 @@ class Writer:
         bg = self._bg
         bg.wait()  # the paragraphs are stored: the connection is free to read
         c = self.store.conn
+        rowid_of = self._rowid_of
+        rowids = [rowid_of[a.id] for a in articles]
         plan = delta.plan_items(c, (self._keep_digest(_item_row(0, a)) for a in _counted(
-            articles, self.progress, "items", len(articles) * 2)), keys, mentions)
+            articles, self.progress, "items", len(articles) * 2)), rowids, keys, mentions)
         rows = plan.rows
         ent_delete, ent_rows = delta.entity_changes(c, list(_entity_rows(entities)))
-        rowids = plan.rowids
-        self._start_index(articles, rowids, plan)
         # FTS5 'delete' needs the values it indexed: before the rows change
         bg.executemany("INSERT INTO items_fts(items_fts, rowid, title, text)"
                        " SELECT 'delete', rowid, title, text FROM items WHERE rowid = ?",
@@ -1209,28 +1251,6 @@ class Writer:
         bg.executemany("INSERT INTO problems VALUES (?,?)",
                        ((p.path, p.message) for p in problems if p.level == "error"))
 
-    def _start_index(self, articles: Sequence[Article], rowids: Sequence[int], plan) -> None:
-        """The side index of a delta write: the current one as it is when no document
-        changes; made from it when documents are only added; else built again."""
-        if not self.want_index:
-            return
-        from corpus_cli.storage import index
-
-        db = self.store.path
-        base = index.generation(db, self._old.index_token)
-        if base is not None and not plan.index_deletes and not plan.index_adds:
-            self._keep_token = self._old.index_token
-            return
-        self.token = index.new_token()
-        if base is not None and not plan.index_deletes:
-            self._side = index.start_build(
-                db, self.token, index_rows([articles[n] for n in plan.index_adds],
-                                           [rowids[n] for n in plan.index_adds]),
-                len(plan.index_adds), self.progress, base=base)
-        else:
-            self._side = index.start_build(db, self.token, index_rows(articles, rowids),
-                                           len(articles), self.progress)
-
     def _keep_digest(self, row: tuple) -> tuple:
         self.digests[row[1]] = row[-1]
         return row
@@ -1241,10 +1261,13 @@ class Writer:
             raise StoreError("Writer.commit before Writer.items")
         meta = {"written_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         meta.update(self.info)
-        if self.token is not None and self._side is not None:
-            meta["index_token"] = self.token
-        elif self._keep_token is not None:
-            meta["index_token"] = self._keep_token
+        if self._side is not None:
+            self._side.wait()
+            if self._side.kept:  # the current index holds these items: it stays
+                meta["index_token"] = self._base_token
+                self._side = None
+            else:
+                meta["index_token"] = self.token
         meta["counts"] = {**self._counts, "written_at": meta["written_at"]}
         n_rows = self._counts.get("paragraphs")
 
