@@ -990,21 +990,28 @@ def analyse_items(
     if ner == "builtin":
         del found  # free as early as possible: this is the run's peak of memory
         if late is not None:
-            ents, docs = _merged_entities_meanwhile([m or [] for m in mentions_of],
-                                                    corpus.problems, workers, late)
+            # kept for the store as compact JSON, not as objects, until the write (the
+            # JSON read from the store as it is: encoding its mentions again gives the
+            # same); the worker is sent that JSON, much cheaper to send than the objects
+            mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
+                           for i, m in enumerate(mentions_of)]
+            ents, item_ents = _merged_entities_meanwhile(mentions_of, corpus.problems,
+                                                         workers, late)
             if release:
                 workers.close()
         else:
             ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
-        # kept for the store as compact JSON, not as objects, until the write (the JSON
-        # read from the store as it is: encoding its mentions again gives the same)
-        mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
-                       for i, m in enumerate(mentions_of)]
+            mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
+                           for i, m in enumerate(mentions_of)]
+            item_ents = [_item_entities(d) for d in docs]
+            del docs
     else:
         ents, docs = extract([join_entity_text(j[2], j[0], j[3]) for j in jobs], backend=ner)
+        item_ents = [_item_entities(d) for d in docs]
+        del docs
     del jobs
-    out = [replace(a, entities=_item_entities(mentions)) if mentions or a.entities else a
-           for a, mentions in zip(articles, docs, strict=True)]
+    out = [replace(a, entities=e) if e or a.entities else a
+           for a, e in zip(articles, item_ents, strict=True)]
     if progress:
         progress("entities", len(out), len(out))
     return Analysis(out, ents, keys, mentions_of, cached)
@@ -1027,34 +1034,48 @@ def _item_entities(mentions) -> tuple[dict, ...]:
                  for k, n in sorted(count.items(), key=lambda kn: (-kn[1], kn[0][0])))
 
 
-def _merge_job(docs: list) -> tuple[list, list, list[Problem]]:
-    """:func:`_merged_entities` in a worker: with the problems it met."""
+def _mentions_of_json(mentions: Sequence[str | None]) -> list[list]:
+    """Each item's raw entity mentions from their :func:`mentions_json` (None: none)."""
+    import json
+
+    from corpus_cli.models import EntityMention, record_maker
+
+    make = record_maker(EntityMention)
+    return [[make(*m) for m in json.loads(js)] if js else [] for js in mentions]
+
+
+def _merge_job(mentions: list[str | None]) -> tuple[list, list, list[Problem]]:
+    """:func:`_merged_entities` in a worker, of the items' mentions as JSON: the entities,
+    each item's entities (:func:`_item_entities`) and the problems met."""
     problems: list[Problem] = []
-    ents, out = _merged_entities(docs, problems)
-    return ents, out, problems
+    ents, docs = _merged_entities(_mentions_of_json(mentions), problems)
+    return ents, [_item_entities(d) for d in docs], problems
 
 
-def _merged_entities_meanwhile(docs: list, problems: list[Problem], pool: WorkerPool,
-                               during: Callable[[], None]) -> tuple[list, list]:
-    """:func:`_merged_entities` in a worker of ``pool`` while this process calls ``during``
-    (in this process if the pool fails)."""
+def _merged_entities_meanwhile(mentions: list[str | None], problems: list[Problem],
+                               pool: WorkerPool, during: Callable[[], None]
+                               ) -> tuple[list, list]:
+    """The entities of the items whose raw mentions are ``mentions`` (:func:`mentions_json`
+    of each) and each item's entities: :func:`_merged_entities` in a worker of ``pool``
+    while this process calls ``during`` (in this process if the pool fails)."""
     from concurrent.futures import Future
 
     fut: Future | None = None
     try:
-        fut = pool.executor().submit(_merge_job, docs)
+        fut = pool.executor().submit(_merge_job, mentions)
     except Exception:  # noqa: BLE001 - a pool that cannot take the job: merge here
         fut = None
     during()
     if fut is not None:
         try:
-            ents, out, more = fut.result()
+            ents, item_ents, more = fut.result()
         except Exception:  # noqa: BLE001 - a worker that died: merge here
             pass
         else:
             problems += more
-            return ents, out
-    return _merged_entities(docs, problems)
+            return ents, item_ents
+    ents, docs = _merged_entities(_mentions_of_json(mentions), problems)
+    return ents, [_item_entities(d) for d in docs]
 
 
 def _merged_entities(docs: list, problems: list[Problem]) -> tuple[list, list]:

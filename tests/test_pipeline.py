@@ -258,14 +258,17 @@ def test_entities_merged_in_the_pool_while_this_process_writes(seeds, monkeypatc
     meanwhile = []
     real = pl._merged_entities_meanwhile
     monkeypatch.setattr(pl, "_merged_entities_meanwhile",
-                        lambda *a: meanwhile.append(1) or real(*a))
+                        lambda *a: meanwhile.append(a[0]) or real(*a))
     with WorkerPool(2) as pool:
         pool.executor()  # started, as by the load of a re-run
         pooled = _analysis(corpus, pool, lambda: calls.append("pool"))
         # a pool that cannot take the job: the merge is done here
         monkeypatch.setattr(WorkerPool, "executor", lambda self: 1 / 0)
         broken = _analysis(corpus, pool, lambda: calls.append("broken"))
-    assert meanwhile == [1, 1]  # the seeds' few items are annotated here: the merge goes out
+    # the seeds' few items are annotated here: the merge goes out, sent the items' mentions
+    # as the JSON the store keeps (cheap to send), which are those found here
+    assert len(meanwhile) == 2 and meanwhile[0] == here[2]
+    assert all(m is None or isinstance(m, str) for m in meanwhile[0]) and any(meanwhile[0])
     assert calls == ["here", "pool", "broken"]  # the write, once each
     assert pooled == here and broken == here
     assert here[1]  # entities were found
