@@ -483,7 +483,7 @@ def test_a_delta_write_reads_back_only_the_pages_whose_paragraphs_changed(tmp_pa
     read: list[str] = []
     real = delta_mod._paragraph_rows_of
     monkeypatch.setattr(delta_mod, "_paragraph_rows_of",
-                        lambda conn, ps: read.extend(ps) or real(conn, ps))
+                        lambda conn, ps, n: read.extend(ps) or real(conn, ps, n))
     p = tmp_path / "pages" / "q07.txt"
     p.write_text(p.read_text().replace("Paragraph 3 of page 7", "Paragraph three of page 7"))
     run("dedupe", *paths, "--db", db, "--workers", "1")
@@ -495,6 +495,25 @@ def test_a_delta_write_reads_back_only_the_pages_whose_paragraphs_changed(tmp_pa
     read.clear()
     run("dedupe", *paths, "--db", db, "--workers", "1")  # nothing changed
     assert read == []
+
+
+def test_stored_paragraphs_read_page_by_page_or_in_one_scan_are_the_same(tmp_path,
+                                                                          monkeypatch):
+    paths, db = _thirty_page_store(tmp_path, monkeypatch)
+    con = sqlite3.connect(db)
+    try:
+        wanted = ["pages/q07.txt", "pages/q02.txt", "pages/missing.txt", "pages/q29.txt"]
+        by_page = list(delta_mod._paragraph_rows_of(con, wanted, 1000))  # a small share
+        scanned = list(delta_mod._paragraph_rows_of(con, wanted, 4))  # all of them: a scan
+        in_order = {p: [r[0] for r in con.execute(
+            "SELECT id FROM paragraphs WHERE path = ? ORDER BY line_start, idx", (p,))]
+            for p in wanted}
+    finally:
+        con.close()
+    assert [p for p, _ in by_page] == ["pages/q07.txt", "pages/q02.txt", "pages/q29.txt"]
+    assert sorted(by_page) == sorted(scanned)
+    for path, rows in by_page:  # each page's paragraphs, in page order
+        assert len(rows) > 3 and [r[2] for r in rows] == in_order[path]
 
 
 def test_a_store_without_page_digests_gets_them_in_a_delta_write(tmp_path, monkeypatch, modes):
