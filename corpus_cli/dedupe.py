@@ -635,13 +635,14 @@ def _windows_again(sig: ndarray, rank: ndarray, config: DedupeConfig,
         touched = np.union1d(key[new], old_key[old_rows])
         if not len(touched):
             continue
-        rows = np.flatnonzero(np.isin(old_key, touched))
+        # (membership by binary search in the few touched keys: no sort of every key)
+        rows = np.flatnonzero(_find(touched, old_key)[1])
         places = row_place[rows]
         for first, second in _window_pairs(old_key[rows], old_rank[places], config.max_bucket):
             keep = _agreeing(ks, rows[first], rows[second], config.min_signature)
             if keep.any():
                 taken.append(places[first[keep]] * n_old + places[second[keep]])
-        idx = np.flatnonzero(np.isin(key, touched))
+        idx = np.flatnonzero(_find(touched, key)[1])
         for first, second in _window_pairs(key[idx], rank[idx], config.max_bucket):
             keep = _agreeing(sig, idx[first], idx[second], config.min_signature)
             if keep.any():
