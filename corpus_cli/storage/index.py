@@ -8,7 +8,8 @@ the top N in milliseconds. It is an embedded library, like SQLite: no server.
 Layout, next to the store ``corpus.db``::
 
     corpus.db.index/
-        <token>/        one complete index (tantivy files + info.json)
+        <token>/        one complete index (tantivy files + info.json, vocabulary.json,
+                        documents.bin: the rowid and doc_digest of each document)
         tmp-XXXX/       a build in progress (or left by a killed build: removed by the
         tmp-XXXX.lock   next build, which finds its lock free)
 
