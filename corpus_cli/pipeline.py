@@ -900,12 +900,14 @@ def analyse_items(
 ) -> Analysis:
     """:func:`analyse`, with the annotations of items whose :func:`annotation_key` is in
     ``cache`` (key -> (date mentions, raw entity mentions or None, failures, and
-    optionally those mentions as :func:`mentions_json` gives them), made under the same
-    ``ner``) taken from it instead of found again. With ``drop_pages``, the corpus's pages
-    and items are let go (emptied) as soon as they are no longer needed, ``during`` done:
-    the entity merge then runs without them in memory. ``merged_items`` is given the
-    items as soon as the copies are merged (before their dates and entities are found:
-    the items returned are these, in this order, with those added)."""
+    optionally those mentions as :func:`mentions_json` gives them, which then stand for
+    the second: :meth:`~corpus_cli.storage.store.Store.annotations` gives the JSON only),
+    made under the same ``ner``) taken from it instead of found again. With
+    ``drop_pages``, the corpus's pages and items are let go (emptied) as soon as they are
+    no longer needed, ``during`` done: the entity merge then runs without them in memory.
+    ``merged_items`` is given the items as soon as the copies are merged (before their
+    dates and entities are found: the items returned are these, in this order, with those
+    added)."""
     from corpus_cli.entities import extract
     from corpus_cli.segment import (
         entity_extras,
@@ -944,7 +946,9 @@ def analyse_items(
     del caps
     keys: list[str | None] = [annotation_key(j) for j in jobs]
     found: list = [None] * len(jobs)
-    stored_json: dict[int, str | None] = {}  # the raw mentions of a hit, as stored
+    # the raw mentions of a hit as stored (JSON): they stand for its raw mentions, decoded
+    # only if the entity merge is done here (a worker is sent the JSON as it is)
+    stored_json: dict[int, str | None] = {}
     todo: list[int] = []
     for i, k in enumerate(keys):
         hit = cache.get(k) if cache else None
@@ -1000,7 +1004,11 @@ def analyse_items(
             if release:
                 workers.close()
         else:
-            ents, docs = _merged_entities([m or [] for m in mentions_of], corpus.problems)
+            decoded = dict(zip(stored_json, _mentions_of_json(list(stored_json.values())),
+                               strict=True))
+            docs = [decoded[i] if i in decoded else m or [] for i, m in enumerate(mentions_of)]
+            del decoded
+            ents, docs = _merged_entities(docs, corpus.problems)
             mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
                            for i, m in enumerate(mentions_of)]
             item_ents = [_item_entities(d) for d in docs]

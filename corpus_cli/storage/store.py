@@ -499,30 +499,28 @@ class Store:
             return []
 
     def annotations(self) -> dict[str, tuple]:
-        """``annotation key -> (date mentions, raw entity mentions or None, no failures, the
-        raw entity mentions as stored)`` of the stored items (see
-        :func:`corpus_cli.pipeline.annotation_key` and
-        :func:`corpus_cli.pipeline.mentions_json`)."""
-        from corpus_cli.models import DateMention, EntityMention, record_maker
+        """``annotation key -> (date mentions, None, no failures, the raw entity mentions as
+        stored)`` of the stored items (see :func:`corpus_cli.pipeline.annotation_key`): the
+        raw entity mentions are given as the JSON :func:`corpus_cli.pipeline.mentions_json`
+        wrote (None: not kept), not decoded: a re-run sends that JSON to the entity merge
+        as it is (see :func:`corpus_cli.pipeline.analyse_items`)."""
+        from corpus_cli.models import DateMention, record_maker
 
         if self.version < SCHEMA_VERSION:
             return {}
         make_date_mention = record_maker(DateMention)
-        make_entity_mention = record_maker(EntityMention)
         out: dict[str, tuple] = {}
         loads = json.loads
         for key, dates, mentions in self.conn.execute(
                 "SELECT annotation_key, dates, mentions FROM items"
                 " WHERE annotation_key IS NOT NULL"):
-            # the records made from all their fields (see models.record_maker): dates as
-            # DateMention.to_dict writes them, mentions as pipeline.mentions_json does
+            # the records made from all their fields (see models.record_maker), as
+            # DateMention.to_dict writes them
             ds = tuple([make_date_mention(d["text"], d["start"], d["end"], d["value"],
                                           d["end_value"], d["precision"], d["inferred"],
                                           d["kind"]) for d in loads(dates)])
-            ms = None if mentions is None else [make_entity_mention(*m)
-                                                for m in loads(mentions)]
-            # as the annotation gives it (nothing failed), and the JSON to write again
-            out[key] = (ds, ms, (), mentions)
+            # as the annotation gives it (nothing failed), the mentions as stored
+            out[key] = (ds, None, (), mentions)
         return out
 
     def item_digests(self) -> dict[str, str]:
@@ -1109,7 +1107,7 @@ class Writer:
         as soon as the items are known (their id, title, text, date and kind; what
         :meth:`items` adds, dates and entities, is not indexed), so that the index is
         built while the rest is made and written. :meth:`items` must then be given the
-        same items in the same order; it calls this itself when it was not called.
+        same items (by id); it calls this itself when it was not called.
 
         Over a stored corpus, a stored item keeps its rowid and a new one takes the next
         free one (so the current index can be kept or extended, see
