@@ -217,6 +217,13 @@ def test_writer_commits_or_leaves_the_previous_corpus(tmp_path, seeds):
             raise RuntimeError("stop")  # the previous corpus is intact
         with pytest.raises(StoreError), s.writer() as w:
             w.items([], [])  # the items need the paragraphs first
+        articles = list(s.articles())
+        with pytest.raises(StoreError), s.writer() as w:  # two items of one id
+            w.index([articles[0], articles[0]])
+        with pytest.raises(StoreError), s.writer() as w:  # items other than those indexed
+            w.index(articles[1:])
+            w.paragraphs(corpus.pages, corpus.dedupe.drops, corpus.dedupe.clusters)
+            w.items(articles, [])
     assert _snapshot(db) == before
 
 
