@@ -367,7 +367,11 @@ def test_a_new_generation_is_kept_extended_or_built_and_scores_as_a_fresh_build(
         assert _scores(folder, words) == _scores(fresh, words)
 
 
-def test_the_index_is_started_before_the_paragraphs_are_written(tmp_path, monkeypatch):
+def test_a_rerun_starts_the_index_before_the_paragraphs_a_new_store_after(tmp_path,
+                                                                          monkeypatch):
+    """A re-run builds the index while it writes the paragraphs and finds entities; a new
+    store's index (built whole) waits for the items' write, after the run's peak of
+    memory."""
     from corpus_cli.storage import store as store_mod
 
     seen = []
@@ -378,8 +382,16 @@ def test_the_index_is_started_before_the_paragraphs_are_written(tmp_path, monkey
         return real(self, *a, **k)
 
     monkeypatch.setattr(store_mod.Writer, "paragraphs", paragraphs)
-    build_store(tmp_path / "pages", PAGES, str(tmp_path / "c.db"))
-    assert seen == [True]
+    db = str(tmp_path / "c.db")
+    build_store(tmp_path / "pages", PAGES, db)
+    page = tmp_path / "pages" / "europe.txt"
+    page.write_text(page.read_text() + "\n14.03.2022\n\nThe ferry to Tallinn was late.\n")
+    r = CliRunner().invoke(cli, ["dedupe", str(tmp_path / "pages"), "--db", db,
+                                 "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert seen == [False, True]
+    with open_store(db) as store:
+        assert index.generation(db, store.index_token()) is not None
 
 
 def test_the_index_documents_are_the_stored_items(db):

@@ -878,6 +878,7 @@ class Writer:
         self._side = None
         self._base_token: str | None = None  # the side index the new one may be made from
         self._rowid_of: dict[str, int] = {}  # item id -> rowid, of the items to write
+        self._index_later = False  # the index is started by items() (see index)
         self._stored_rowids: dict[str, int] = {}  # item id -> rowid, of the stored items
         self._done: set[str] = set()
         self._bg: _Background | None = None
@@ -1112,7 +1113,9 @@ class Writer:
         Over a stored corpus, a stored item keeps its rowid and a new one takes the next
         free one (so the current index can be kept or extended, see
         :class:`~corpus_cli.storage.index.BackgroundBuild`); in a new store they are 1, 2,
-        ... in the order given (see :func:`index_rows`)."""
+        ... in the order given (see :func:`index_rows`), and the index, built whole, is
+        started by :meth:`items` (once the pages are let go: a fresh run's peak of memory
+        is while the items are annotated, and the build would add to it)."""
         if "index" in self._done:
             raise StoreError("Writer.index called twice")
         self._done.add("index")
@@ -1130,8 +1133,17 @@ class Writer:
         self._rowid_of = rowid_of
         if not self.want_index:
             return
+        if self._old is None:
+            self._index_later = True
+            return
+        self._start_index(articles)
+
+    def _start_index(self, articles: Sequence[Article]) -> None:
+        """Start the side index's build of ``articles`` (with the rowids :meth:`index`
+        gave them), made from the current generation when it can be."""
         from corpus_cli.storage import index
 
+        rowid_of = self._rowid_of
         db = self.store.path
         self._base_token = self._old.index_token if self._old is not None else None
         base = index.generation(db, self._base_token)
@@ -1161,6 +1173,9 @@ class Writer:
         elif len(articles) != len(self._rowid_of) or any(
                 a.id not in self._rowid_of for a in articles):
             raise StoreError("Writer.items given other items than Writer.index")
+        if self._index_later:
+            self._index_later = False
+            self._start_index(articles)
         if self.mode == "delta":
             if "signatures" not in self._done:  # none this time: none kept
                 self._bg.execute("DELETE FROM signatures")
