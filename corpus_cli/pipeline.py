@@ -993,12 +993,16 @@ def analyse_items(
         progress("entities", 0, len(articles))
     if ner == "builtin":
         del found  # free as early as possible: this is the run's peak of memory
-        if late is not None:
+
+        def as_json(mentions: list) -> list[str | None]:
             # kept for the store as compact JSON, not as objects, until the write (the
-            # JSON read from the store as it is: encoding its mentions again gives the
-            # same); the worker is sent that JSON, much cheaper to send than the objects
-            mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
-                           for i, m in enumerate(mentions_of)]
+            # JSON read from the store as it is: encoding its mentions again gives the same)
+            return [stored_json[i] if i in stored_json else mentions_json(m)
+                    for i, m in enumerate(mentions)]
+
+        if late is not None:
+            # the worker is sent that JSON, much cheaper to send than the objects
+            mentions_of = as_json(mentions_of)
             ents, item_ents = _merged_entities_meanwhile(mentions_of, corpus.problems,
                                                          workers, late)
             if release:
@@ -1009,8 +1013,7 @@ def analyse_items(
             docs = [decoded[i] if i in decoded else m or [] for i, m in enumerate(mentions_of)]
             del decoded
             ents, docs = _merged_entities(docs, corpus.problems)
-            mentions_of = [stored_json[i] if i in stored_json else mentions_json(m)
-                           for i, m in enumerate(mentions_of)]
+            mentions_of = as_json(mentions_of)  # (after the merge: not both in memory)
             item_ents = [_item_entities(d) for d in docs]
             del docs
     else:
@@ -1615,8 +1618,9 @@ def _analyse_and_write(corpus: Corpus, store, dry_run, ner, workers, progress, e
     if writing:
         info = {"clean_key": cache_key(encoding), "settings": settings}
         with store.writer(progress, info) as w:
-            # the search index is built (in a thread) from the items as soon as they are
-            # merged, while their dates and entities are found and the rest is written
+            # a re-run's search index is built (in a thread) from the items as soon as
+            # they are merged, while their dates and entities are found and the rest is
+            # written (a new store's once the items are written: see Writer.index)
             got = analyse_items(
                 corpus, ner, workers, progress, engine, release=own_pool, cache=cache,
                 during=lambda: _write_paragraphs(w, corpus), drop_pages=True,
