@@ -40,7 +40,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -172,20 +172,23 @@ def build_index(store: Store, token: str, progress: Progress | None = None,
 
 def _build_tmp(db: str, token: str, rows: Iterable[Row], total: int,
                progress: Progress | None = None,
-               threads: int | None = None, cancel: threading.Event | None = None) -> str:
+               threads: int | None = None, cancel: threading.Event | None = None,
+               digests: Mapping[int, bytes] | None = None) -> str:
     """Build the index of ``rows`` into a new temporary folder next to the store at ``db``
-    and return it (removed again on any error, or when ``cancel`` is set)."""
+    and return it (removed again on any error, or when ``cancel`` is set). ``digests``:
+    the rows' :func:`doc_digest` by rowid, when already computed."""
     import tantivy
 
     def start(tmp: str) -> tuple:
         return tantivy.Index(_schema(), path=tmp), {}, True
 
-    return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
+    return _write_tmp(db, token, start, rows, total, progress, threads, cancel, digests)
 
 
 def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
                progress: Progress | None, threads: int | None,
-               cancel: threading.Event | None) -> str:
+               cancel: threading.Event | None,
+               digests: Mapping[int, bytes] | None = None) -> str:
     """A new temporary folder next to the store at ``db``, its index opened by
     ``start(tmp)`` (which gives the index, the documents it already holds as
     :func:`_read_docs` gives them, and whether their dates are all indexed), the documents
@@ -201,7 +204,7 @@ def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
         index.register_tokenizer(TOKENIZER, _analyzer())
         threads = threads or max(1, min(4, os.cpu_count() or 1))
         writer = index.writer(WRITER_HEAP, threads)
-        docs, dates_ok = _add_rows(writer, rows, total, progress, cancel)
+        docs, dates_ok = _add_rows(writer, rows, total, progress, cancel, digests)
         n = len(docs)
         docs = {**held, **docs}
         _write_docs(os.path.join(tmp, DOCS), docs)
@@ -217,9 +220,10 @@ def _write_tmp(db: str, token: str, start, rows: Iterable[Row], total: int,
 
 
 def _add_rows(writer, rows: Iterable[Row], total: int, progress: Progress | None,
-              cancel: threading.Event | None) -> tuple[dict[int, bytes], bool]:
-    """Add the documents of ``rows``: their :func:`doc_digest` by rowid, and whether all
-    their dates are ISO."""
+              cancel: threading.Event | None, digests: Mapping[int, bytes] | None = None
+              ) -> tuple[dict[int, bytes], bool]:
+    """Add the documents of ``rows``: their :func:`doc_digest` by rowid (taken from
+    ``digests`` when given), and whether all their dates are ISO."""
     import tantivy
 
     dates_ok = True
@@ -229,7 +233,7 @@ def _add_rows(writer, rows: Iterable[Row], total: int, progress: Progress | None
         if cancel is not None and cancel.is_set():
             raise _Cancelled
         rowid, title, text, year, date, kind = row
-        docs[rowid] = doc_digest(row)
+        docs[rowid] = digests[rowid] if digests is not None else doc_digest(row)
         doc = tantivy.Document(rowid=rowid, text=_nfc(text), kind=kind)
         if title:
             doc.add_text("title", _nfc(title))
@@ -309,7 +313,8 @@ def _link_tree(base: str, tmp: str) -> None:
 
 def _extend_tmp(db: str, token: str, base: str, rows: Iterable[Row], total: int,
                 progress: Progress | None = None, threads: int | None = None,
-                cancel: threading.Event | None = None) -> str:
+                cancel: threading.Event | None = None,
+                digests: Mapping[int, bytes] | None = None) -> str:
     """A new temporary folder holding the index of ``base`` plus the documents of ``rows``
     (what building every item again gives, when no document of ``base`` changes: the same
     documents and terms, so the same scores). Removed again on any error or ``cancel``."""
@@ -324,7 +329,7 @@ def _extend_tmp(db: str, token: str, base: str, rows: Iterable[Row], total: int,
         _link_tree(base, tmp)
         return tantivy.Index.open(tmp), held, bool(old.get("dates_ok"))
 
-    return _write_tmp(db, token, start, rows, total, progress, threads, cancel)
+    return _write_tmp(db, token, start, rows, total, progress, threads, cancel, digests)
 
 
 def _publish(db: str, token: str, tmp: str) -> str:
@@ -388,8 +393,13 @@ class BackgroundBuild:
                             self.kept = True
                             return
                         self.tmp = _extend_tmp(self.db, self.token, self.base, new,
-                                               len(new), progress, cancel=self._cancel)
+                                               len(new), progress, cancel=self._cancel,
+                                               digests=mine)
                         return
+                    # (the digests made for the comparison are not made again)
+                    self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
+                                          cancel=self._cancel, digests=mine)
+                    return
             self.tmp = _build_tmp(self.db, self.token, rows, total, progress,
                                   cancel=self._cancel)
         except BaseException as exc:  # reported by publish(); never kills the write
