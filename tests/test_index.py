@@ -364,7 +364,7 @@ def test_a_new_generation_is_kept_extended_or_built_and_scores_as_a_fresh_build(
     _, fresh = _generation(str(tmp_path / "fresh.db"), rows)
     assert index._read_docs(folder) == index._read_docs(fresh)
     for words in ("water", "ferry terminal", "rates OR storm"):
-        assert _scores(folder, words) == _scores(fresh, words)
+        assert _scores(folder, words) == _scores(fresh, words) != []
 
 
 def test_a_rerun_starts_the_index_before_the_paragraphs_a_new_store_after(tmp_path,
